@@ -1,0 +1,226 @@
+// Plain data passed between the pipeline stages. Every stage takes and returns these shapes
+// (no classes, no connections), so a stage can be tested on its own and the JSON report can
+// serialise them as they are.
+
+/** One statement of the workload, as harvested from pg_stat_statements or a workload file. */
+export interface WorkloadStatement {
+  /** Stable id: pg_stat_statements.queryid, or a fingerprint for workload files. */
+  id: string;
+  /** The text as harvested (may be normalized: `$1` in place of constants). */
+  query: string;
+  calls: number;
+  totalExecMs: number;
+  meanExecMs: number;
+  rows: number;
+  sharedBlksHit: number;
+  sharedBlksRead: number;
+  source: 'pg_stat_statements' | 'workload-file';
+}
+
+export interface Workload {
+  statements: WorkloadStatement[];
+  /** Statements left out, with the reason (utility, catalog-only, the advisor's own, filters...). */
+  skipped: SkippedStatement[];
+  /** Where it came from, for the report (URLs are redacted). */
+  origin: string;
+  warnings: string[];
+}
+
+export interface SkippedStatement {
+  id: string;
+  query: string;
+  reason: string;
+}
+
+/** A column or expression a statement constrains, orders or groups by. */
+export interface KeyPart {
+  /** Column name when the key is a plain column. */
+  column?: string;
+  /** Expression text (deparsed, as it would appear in CREATE INDEX) when the key is an expression. */
+  expression?: string;
+  /** Columns the expression reads (for attributing it to a table). */
+  expressionColumns?: string[];
+}
+
+export type PredicateKind =
+  | 'eq' // col = value
+  | 'in' // col IN (...), col = ANY($1)
+  | 'range' // <, <=, >, >=, BETWEEN
+  | 'isnull'
+  | 'isnotnull'
+  | 'like' // LIKE / ILIKE / ~ (with the pattern when known)
+  | 'bool' // WHERE flag / WHERE NOT flag
+  | 'jsonb' // @>, ?, ?|, ?&
+  | 'array' // &&, @>, <@ on arrays (also jsonb @> when typed as such)
+  | 'fts' // tsvector @@ tsquery
+  | 'neq'
+  | 'other';
+
+export interface Predicate {
+  key: KeyPart;
+  kind: PredicateKind;
+  /** SQL operator as written (`=`, `<`, `~~`, `@>` ...). */
+  operator: string;
+  /** Constant side when it is a literal (not a `$n` parameter), as SQL text. */
+  constant?: string;
+  /** True for `NOT flag`, `IS NOT NULL` style negations where relevant. */
+  negated?: boolean;
+  /** The whole condition as SQL text (used for partial-index predicates). */
+  text: string;
+}
+
+export interface SortKey {
+  key: KeyPart;
+  descending: boolean;
+  /** Explicit NULLS FIRST/LAST, or undefined for the default of the direction. */
+  nullsFirst?: boolean;
+}
+
+/** What one statement does with one table (one range-table entry in one query level). */
+export interface TableAccess {
+  /** Schema as written, or undefined (resolved later against the search_path). */
+  schema?: string;
+  table: string;
+  alias: string;
+  predicates: Predicate[];
+  /** Columns compared with a column of another table (join keys). */
+  joinColumns: string[];
+  /** ORDER BY keys when every key of the ORDER BY comes from this table. */
+  orderBy: SortKey[];
+  groupBy: KeyPart[];
+  /** The query level has a LIMIT (makes an ordered index worth more). */
+  hasLimit: boolean;
+  /** Columns of this table the statement reads anywhere; `*` when it reads all. */
+  columnsRead: string[];
+}
+
+export type StatementKind = 'select' | 'insert' | 'update' | 'delete' | 'merge' | 'other';
+
+export interface ParsedStatement {
+  id: string;
+  kind: StatementKind;
+  /** Text the server accepts for EXPLAIN (normalized constants repaired), or undefined when not repairable. */
+  explainText?: string;
+  /** Number of `$n` parameters in explainText. */
+  paramCount: number;
+  tables: TableAccess[];
+  /** Why the statement cannot be advised (parse error, unrepairable text...). */
+  error?: string;
+}
+
+/** Catalog facts the candidate and audit stages need, read once per run. */
+export interface CatalogTable {
+  schema: string;
+  name: string;
+  oid: number;
+  /** reltuples (estimate). */
+  rows: number;
+  /** Size of the heap in bytes. */
+  bytes: number;
+  columns: CatalogColumn[];
+  indexes: CatalogIndex[];
+  /** Writes since statistics reset (pg_stat_user_tables). */
+  writes: { inserts: number; updates: number; hotUpdates: number; deletes: number };
+  /** Sequential and index scans since statistics reset. */
+  seqScans: number;
+  idxScans: number;
+}
+
+export interface CatalogColumn {
+  name: string;
+  type: string;
+  notNull: boolean;
+  /** pg_stats, when the table has been analyzed. */
+  stats?: { nullFrac: number; nDistinct: number; correlation?: number; mostCommonFreqs?: number[] };
+}
+
+export interface CatalogIndex {
+  schema: string;
+  name: string;
+  oid: number;
+  /** Access method: btree, hash, gin, gist, brin... */
+  method: string;
+  /** Key columns (or `expression` entries) in order. */
+  keys: KeyPart[];
+  include: string[];
+  /** WHERE clause of a partial index, as pg_get_expr prints it. */
+  predicate?: string;
+  unique: boolean;
+  primary: boolean;
+  valid: boolean;
+  definition: string;
+  bytes: number;
+}
+
+export interface Catalog {
+  serverVersion: number;
+  tables: CatalogTable[];
+  /** Installed extensions (name → version). */
+  extensions: Record<string, string>;
+}
+
+/** A proposed index, before verification. */
+export interface IndexCandidate {
+  /** Stable key: same definition → same key. */
+  key: string;
+  schema: string;
+  table: string;
+  method: 'btree' | 'hash' | 'brin' | 'gin' | 'gist';
+  columns: IndexColumn[];
+  include: string[];
+  /** Partial index predicate (SQL text), if any. */
+  where?: string;
+  /** Statement ids that led to this candidate. */
+  statementIds: string[];
+  /** Why it was proposed, in words (which predicate/ordering). */
+  reasons: string[];
+}
+
+export interface IndexColumn {
+  /** A quoted column name or a parenthesised expression, ready for CREATE INDEX. */
+  sql: string;
+  /** Plain column name when it is one (for prefix comparisons). */
+  column?: string;
+  descending?: boolean;
+  nullsFirst?: boolean;
+  opclass?: string;
+}
+
+/** Planner costs of one statement under one configuration. */
+export interface StatementCost {
+  statementId: string;
+  cost: number;
+  /** Names of the indexes (real or hypothetical) the plan uses. */
+  indexesUsed: string[];
+}
+
+export interface Recommendation {
+  candidate: IndexCandidate;
+  /** CREATE INDEX text (without CONCURRENTLY / IF NOT EXISTS; the migration adds those). */
+  definition: string;
+  /** Index name the migration will create. */
+  name: string;
+  estimatedBytes: number;
+  /** Workload-level benefit: Σ weight × (cost before − cost after). */
+  benefit: number;
+  /** Share of the workload's total weighted cost this index saves. */
+  benefitShare: number;
+  verified: boolean;
+  verification: string;
+  statements: Array<{ statementId: string; costBefore: number; costAfter: number; weight: number }>;
+}
+
+export interface AdviceResult {
+  generatedAt: string;
+  target: string;
+  serverVersion: number;
+  recommendations: Recommendation[];
+  /** Statements that could not be advised, with why. */
+  notAdvisable: Array<{ statementId: string; query: string; reason: string }>;
+  skipped: SkippedStatement[];
+  workloadCostBefore: number;
+  workloadCostAfter: number;
+  statementsAnalyzed: number;
+  whatIfCalls: number;
+  warnings: string[];
+}
