@@ -92,6 +92,8 @@ export interface TableAccess {
   hasLimit: boolean;
   /** Columns of this table the statement reads anywhere; `*` when it reads all. */
   columnsRead: string[];
+  /** For the target of INSERT/UPDATE/DELETE/MERGE: what it writes (UPDATE lists the columns set). */
+  write?: { kind: 'insert' | 'update' | 'delete' | 'merge'; columns: string[] };
 }
 
 export type StatementKind = 'select' | 'insert' | 'update' | 'delete' | 'merge' | 'other';

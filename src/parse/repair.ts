@@ -1,0 +1,33 @@
+// pg_stat_statements replaces constants with `$n` even where the grammar wants a literal
+// (`date $1`, `interval $2 day`, `EXTRACT($3 FROM x)`); the server rejects that text. Printing the
+// AST back with pgsql-deparser turns the typed literals into casts (`CAST($1 AS date)`); the few
+// places where a parameter can never stand are rewritten to a harmless constant.
+import { type AstNode, deparse, stringValues, walk } from './parser.js';
+
+export interface RepairedText {
+  text: string;
+  /** Highest `$n` in the text (PREPARE must declare that many). */
+  paramCount: number;
+  /** `$n` numbers that the text still uses (others were rewritten away). */
+  usedParams: number[];
+}
+
+export function repairForExplain(stmt: AstNode): RepairedText {
+  const copy = structuredClone(stmt);
+  walk(copy, (type, body) => {
+    // EXTRACT(field FROM x): the field must be a keyword; the planner's cost does not depend on it.
+    if (type === 'FuncCall' && stringValues(body.funcname).pop() === 'extract' && body.args?.[0]?.ParamRef) {
+      body.args[0] = { A_Const: { sval: { sval: 'epoch' } } };
+    }
+  });
+  const used = new Set<number>();
+  walk(copy, (type, body) => {
+    if (type === 'ParamRef' && typeof body.number === 'number') used.add(body.number);
+  });
+  const usedParams = [...used].sort((a, b) => a - b);
+  let paramCount = 0;
+  walk(stmt, (type, body) => {
+    if (type === 'ParamRef' && typeof body.number === 'number') paramCount = Math.max(paramCount, body.number);
+  });
+  return { text: deparse(copy), paramCount, usedParams };
+}

@@ -1,0 +1,137 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureParser } from '../../src/parse/parser.js';
+import { parseStatement } from '../../src/parse/parseStatement.js';
+import type { TableAccess } from '../../src/types.js';
+
+const columns: Record<string, string[]> = {
+  orders: ['id', 'customer_id', 'status', 'created_at', 'shipped_at', 'total'],
+  customers: ['id', 'email', 'name', 'country'],
+  order_items: ['order_id', 'product_id', 'quantity', 'price'],
+  products: ['id', 'name', 'attributes', 'tags', 'category_id', 'price'],
+};
+const lookup = (_schema: string | undefined, table: string) => columns[table];
+
+function parse(query: string) {
+  return parseStatement({ id: 'q', query }, lookup);
+}
+function table(tables: TableAccess[], name: string): TableAccess {
+  const t = tables.find((x) => x.table === name);
+  if (!t) throw new Error(`no access to ${name}`);
+  return t;
+}
+
+beforeAll(async () => {
+  await ensureParser();
+});
+
+describe('parseStatement', () => {
+  it('extracts equality, range, IN, null tests, order by with direction and limit', () => {
+    const p = parse(
+      `SELECT o.id FROM orders o WHERE o.customer_id = $1 AND o.created_at >= $2 AND o.status IN ($3, $4)
+       AND o.shipped_at IS NULL ORDER BY o.created_at DESC NULLS LAST LIMIT $5`,
+    );
+    expect(p.error).toBeUndefined();
+    expect(p.kind).toBe('select');
+    const o = table(p.tables, 'orders');
+    expect(o.predicates.map((x) => [x.key.column, x.kind])).toEqual([
+      ['customer_id', 'eq'],
+      ['created_at', 'range'],
+      ['status', 'in'],
+      ['shipped_at', 'isnull'],
+    ]);
+    expect(o.orderBy).toEqual([{ key: { column: 'created_at' }, descending: true, nullsFirst: false }]);
+    expect(o.hasLimit).toBe(true);
+    expect(o.predicates[3]!.text).toBe('shipped_at IS NULL');
+  });
+
+  it('attributes unqualified columns through the catalog and finds join keys', () => {
+    const p = parse(
+      `SELECT email, sum(quantity) FROM customers c JOIN orders o ON o.customer_id = c.id
+       JOIN order_items USING (order_id) WHERE email = $1 GROUP BY email`,
+    );
+    // order_items has no order_id alias in orders: USING(order_id) marks only the tables that have it
+    expect(table(p.tables, 'customers').predicates[0]).toMatchObject({ key: { column: 'email' }, kind: 'eq' });
+    expect(table(p.tables, 'orders').joinColumns).toEqual(['customer_id']);
+    expect(table(p.tables, 'customers').joinColumns).toEqual(['id']);
+    expect(table(p.tables, 'order_items').joinColumns).toEqual(['order_id']);
+    expect(table(p.tables, 'customers').groupBy).toEqual([{ column: 'email' }]);
+    expect(table(p.tables, 'order_items').columnsRead).toContain('quantity');
+  });
+
+  it('flips constant-first comparisons and keeps expressions as expressions', () => {
+    const p = parse(`SELECT * FROM customers WHERE $1 < id AND lower(email) = lower($2)`);
+    const c = table(p.tables, 'customers');
+    expect(c.predicates[0]).toMatchObject({ key: { column: 'id' }, operator: '>', kind: 'range' });
+    expect(c.predicates[1]).toMatchObject({ key: { expression: 'lower(email)', expressionColumns: ['email'] }, kind: 'eq' });
+    expect(c.columnsRead).toContain('*');
+  });
+
+  it('sees correlated subqueries: the outer column is a constant for the inner table', () => {
+    const p = parse(
+      `SELECT c.id FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.total > 100)`,
+    );
+    const o = table(p.tables, 'orders');
+    expect(o.predicates.map((x) => [x.key.column, x.kind, x.constant])).toEqual([
+      ['customer_id', 'eq', undefined],
+      ['total', 'range', '100'],
+    ]);
+  });
+
+  it('resolves CTEs, ORDER BY ordinal and select-list aliases, and ignores CTE names as tables', () => {
+    const p = parse(
+      `WITH recent AS (SELECT customer_id, created_at AS ts FROM orders WHERE created_at > now() - interval '1 day')
+       SELECT r.customer_id FROM recent r JOIN customers c ON c.id = r.customer_id ORDER BY 1`,
+    );
+    expect(p.tables.map((t) => t.table).sort()).toEqual(['customers', 'orders']);
+    expect(table(p.tables, 'orders').predicates[0]).toMatchObject({ key: { column: 'created_at' }, kind: 'range' });
+    const q = parse(`SELECT created_at AS c FROM orders ORDER BY c DESC LIMIT 10`);
+    expect(table(q.tables, 'orders').orderBy[0]).toMatchObject({ key: { column: 'created_at' }, descending: true });
+  });
+
+  it('records writes: UPDATE sets, DELETE USING, INSERT columns', () => {
+    const u = parse(`UPDATE orders SET shipped_at = now(), status = $1 WHERE id = $2`);
+    expect(u.kind).toBe('update');
+    expect(table(u.tables, 'orders').write).toEqual({ kind: 'update', columns: ['shipped_at', 'status'] });
+    expect(table(u.tables, 'orders').predicates[0]).toMatchObject({ key: { column: 'id' }, kind: 'eq' });
+    const d = parse(`DELETE FROM order_items i USING orders o WHERE i.order_id = o.id AND o.status = $1`);
+    expect(table(d.tables, 'order_items').joinColumns).toEqual(['order_id']);
+    expect(table(d.tables, 'orders').predicates[0]).toMatchObject({ key: { column: 'status' } });
+    const i = parse(`INSERT INTO orders (customer_id, status) VALUES ($1, $2)`);
+    expect(table(i.tables, 'orders').write).toEqual({ kind: 'insert', columns: ['customer_id', 'status'] });
+  });
+
+  it('classifies jsonb, array, like, full-text and boolean predicates', () => {
+    const p = parse(
+      `SELECT id FROM products WHERE attributes @> $1::jsonb AND tags && $2 AND name ILIKE '%phone%'
+       AND to_tsvector('english', name) @@ plainto_tsquery('english', $3) AND NOT category_id IS NULL`,
+    );
+    const kinds = table(p.tables, 'products').predicates.map((x) => [x.key.column ?? x.key.expression, x.kind, x.constant]);
+    expect(kinds).toEqual([
+      ['attributes', 'jsonb', undefined],
+      ['tags', 'array', undefined],
+      ['name', 'like', "'%phone%'"],
+      ["to_tsvector('english', name)", 'fts', undefined],
+    ]);
+  });
+
+  it('repairs normalized text that the server would reject', () => {
+    const p = parse(`SELECT * FROM orders WHERE created_at > date $1 + interval $2 day AND EXTRACT($3 FROM created_at) = $4`);
+    expect(p.error).toBeUndefined();
+    expect(p.explainText).toContain('CAST($1 AS date)');
+    expect(p.explainText).toContain('CAST($2 AS interval day)');
+    expect(p.explainText).toContain("EXTRACT(EPOCH FROM created_at)");
+    expect(p.paramCount).toBe(4);
+  });
+
+  it('reports unparseable and utility statements without throwing', () => {
+    expect(parse('SELEC * FROM orders').error).toMatch(/cannot parse: syntax error at or near "SELEC"/);
+    expect(parse('VACUUM orders').error).toMatch(/utility/);
+    expect(parse('SELECT 1; SELECT 2').error).toMatch(/one statement/);
+  });
+
+  it('quotes identifiers in predicate text as the server needs', () => {
+    const p = parseStatement({ id: 'x', query: `SELECT * FROM "Audit Log" a WHERE a."userId" = $1 AND "Kind" = 'x'` }, () => ['userId', 'Kind']);
+    const t = table(p.tables, 'Audit Log');
+    expect(t.predicates.map((x) => x.text)).toEqual(['"userId" = $1', `"Kind" = 'x'`]);
+  });
+});
