@@ -1,0 +1,324 @@
+// Finds a PostgreSQL installation that can run the advisor's throwaway cluster (it needs
+// hypopg and pg_stat_statements), and on Debian installs hypopg with apt-get when we are root.
+//
+// Env:
+//   PG_BIN           a PostgreSQL bin dir (initdb, pg_ctl, postgres) to use instead of scanning
+//                    /usr/lib/postgresql/*/bin
+//   PGIA_NO_INSTALL  "1": never run apt-get, fail with the command to run instead
+//   PGIA_VERBOSE     "1": stream apt-get's output
+
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { accessSync, constants, existsSync, readdirSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+
+export interface PostgresInstall {
+  /** Major version (15, 16, 17...). */
+  version: number;
+  /** Directory holding initdb, pg_ctl and postgres. */
+  binDir: string;
+  /** `<sharedir>/extension/hypopg.control` exists. */
+  hypopg: boolean;
+  /** `<sharedir>/extension/pg_stat_statements.control` exists. */
+  pgStatStatements: boolean;
+}
+
+/** Setup cannot go on; the message says what to run to fix it. */
+export class SetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SetupError';
+  }
+}
+
+const DEBIAN_PG_ROOT = '/usr/lib/postgresql';
+/** Majors tried, newest first, when no installed version has a hypopg package. */
+const APT_MAJORS = [18, 17, 16, 15, 14, 13];
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function hasServerBinaries(binDir: string): boolean {
+  return ['initdb', 'pg_ctl', 'postgres'].every((b) => isExecutable(path.join(binDir, b)));
+}
+
+function versionOf(binDir: string): number | undefined {
+  // Debian layout: /usr/lib/postgresql/NN/bin
+  const m = /\/postgresql\/(\d+)\/bin\/?$/.exec(binDir);
+  if (m) return Number(m[1]);
+  try {
+    const out = execFileSync(path.join(binDir, 'postgres'), ['--version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 10_000,
+    });
+    // "postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)" or "... 9.6.24"
+    const v = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(out);
+    if (!v) return undefined;
+    const major = Number(v[1]);
+    return major < 10 && v[2] !== undefined ? Number(`${major}.${v[2]}`) : major;
+  } catch {
+    return undefined;
+  }
+}
+
+function shareDirsOf(binDir: string, version: number): string[] {
+  const dirs: string[] = [];
+  const pgConfig = path.join(binDir, 'pg_config');
+  if (isExecutable(pgConfig)) {
+    try {
+      const out = execFileSync(pgConfig, ['--sharedir'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 10_000,
+      }).trim();
+      if (out) dirs.push(out);
+    } catch {
+      // fall through to the guesses
+    }
+  }
+  dirs.push(`/usr/share/postgresql/${version}`);
+  // Source / other packaged layouts: <prefix>/share, <prefix>/share/postgresql
+  const prefix = path.dirname(binDir);
+  dirs.push(path.join(prefix, 'share', 'postgresql'), path.join(prefix, 'share'));
+  return dirs;
+}
+
+function hasExtension(shareDirs: string[], name: string): boolean {
+  return shareDirs.some((d) => existsSync(path.join(d, 'extension', `${name}.control`)));
+}
+
+function describeInstall(binDir: string): PostgresInstall | undefined {
+  if (!hasServerBinaries(binDir)) return undefined;
+  const version = versionOf(binDir);
+  if (version === undefined) return undefined;
+  const shareDirs = shareDirsOf(binDir, version);
+  return {
+    version,
+    binDir,
+    hypopg: hasExtension(shareDirs, 'hypopg'),
+    pgStatStatements: hasExtension(shareDirs, 'pg_stat_statements'),
+  };
+}
+
+/**
+ * PostgreSQL server installations on this machine: `$PG_BIN` first when set, then
+ * /usr/lib/postgresql/NN/bin, newest version first. Only dirs with initdb, pg_ctl and postgres count.
+ */
+export function findPostgresInstalls(): PostgresInstall[] {
+  const binDirs: string[] = [];
+  const envBin = process.env.PG_BIN?.trim();
+  if (envBin) binDirs.push(path.resolve(envBin));
+  let debian: string[] = [];
+  try {
+    debian = readdirSync(DEBIAN_PG_ROOT)
+      .filter((d) => /^\d+$/.test(d))
+      .sort((a, b) => Number(b) - Number(a))
+      .map((d) => path.join(DEBIAN_PG_ROOT, d, 'bin'));
+  } catch {
+    // not a Debian layout
+  }
+  binDirs.push(...debian);
+
+  const seen = new Set<string>();
+  const installs: PostgresInstall[] = [];
+  for (const dir of binDirs) {
+    let real: string;
+    try {
+      real = realpathSync(dir);
+    } catch {
+      continue;
+    }
+    if (seen.has(real)) continue;
+    seen.add(real);
+    const install = describeInstall(dir);
+    if (install) installs.push(install);
+  }
+  return installs;
+}
+
+export interface EnsurePostgresOptions {
+  log: (msg: string) => void;
+  /** false: never run apt-get (default: install when root and apt-get exists, unless PGIA_NO_INSTALL=1). */
+  install?: boolean;
+  /** Stream apt-get output through `log` (default: PGIA_VERBOSE=1). */
+  verbose?: boolean;
+}
+
+function usable(installs: PostgresInstall[]): PostgresInstall | undefined {
+  // Highest version with both extensions.
+  return installs.filter((i) => i.hypopg && i.pgStatStatements).sort((a, b) => b.version - a.version)[0];
+}
+
+function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+function onPath(cmd: string): boolean {
+  const dirs = (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(path.delimiter);
+  return dirs.some((d) => d && isExecutable(path.join(d, cmd)));
+}
+
+const APT_ENV = {
+  ...process.env,
+  DEBIAN_FRONTEND: 'noninteractive',
+  LC_ALL: 'C',
+  LANG: 'C',
+};
+
+/** Candidate version of a Debian package, or undefined when apt knows none. */
+async function aptCandidate(pkg: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(
+      'apt-cache',
+      ['policy', pkg],
+      { env: APT_ENV, encoding: 'utf8', timeout: 60_000 },
+      (err, stdout) => {
+        if (err) return resolve(undefined);
+        const m = /^\s*Candidate:\s*(\S+)/m.exec(stdout);
+        resolve(m && m[1] !== '(none)' ? m[1] : undefined);
+      },
+    );
+  });
+}
+
+/** Runs apt-get; its output goes to `log` when verbose, else is kept for the error message. */
+async function aptGet(args: string[], log: (msg: string) => void, verbose: boolean): Promise<void> {
+  const fullArgs = ['-o', 'DPkg::Lock::Timeout=300', '-y', ...args];
+  const child = spawn('apt-get', fullArgs, { env: APT_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  const kept: string[] = [];
+  const onData = (buf: Buffer) => {
+    const text = buf.toString('utf8');
+    if (verbose) {
+      for (const line of text.split('\n')) if (line.trim()) log(`  apt: ${line}`);
+    } else {
+      kept.push(text);
+      if (kept.length > 400) kept.splice(0, kept.length - 400);
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (c) => resolve(c));
+  });
+  if (code !== 0) {
+    const tail = kept.join('').split('\n').slice(-25).join('\n');
+    throw new SetupError(`apt-get ${args.join(' ')} failed (exit ${code})${tail ? `:\n${tail}` : ''}`);
+  }
+}
+
+function manualInstallHelp(what: string, versions: number[]): string {
+  const nn = versions[0] ?? 15;
+  const pkgs = versions.length > 0 ? `postgresql-${nn}-hypopg` : `postgresql-${nn} postgresql-${nn}-hypopg`;
+  return [
+    what,
+    `Install it with:  sudo apt-get update && sudo apt-get install -y ${pkgs}`,
+    `(on Debian/Ubuntu; elsewhere install hypopg for your PostgreSQL, e.g. from https://github.com/HypoPG/hypopg),`,
+    `or point PG_BIN at the bin dir of a PostgreSQL that has hypopg and pg_stat_statements,`,
+    `or use the image in docker/ (docker build -t pgia-postgres-hypopg:16 docker/; see docker/README.md),`,
+    `or set PGIA_DATABASE_URL to a server that has both.`,
+  ].join('\n');
+}
+
+/**
+ * Returns the newest PostgreSQL install that has hypopg and pg_stat_statements. When none has
+ * hypopg and we are root on a machine with apt-get, installs it (`postgresql-NN-hypopg` for an
+ * installed NN, or `postgresql-NN postgresql-NN-hypopg` for the newest NN apt offers).
+ * Throws SetupError with the command to run otherwise.
+ */
+export async function ensurePostgres(opts: EnsurePostgresOptions): Promise<PostgresInstall> {
+  const { log } = opts;
+  const verbose = opts.verbose ?? process.env.PGIA_VERBOSE === '1';
+  const envBin = process.env.PG_BIN?.trim();
+  let installs = findPostgresInstalls();
+  if (envBin) {
+    // PG_BIN names the one install to use.
+    installs = installs.filter((i) => i.binDir === path.resolve(envBin));
+    if (installs.length === 0) {
+      throw new SetupError(`PG_BIN=${envBin} has no initdb, pg_ctl and postgres executables (or they do not run).`);
+    }
+  }
+  const found = usable(installs);
+  if (found) return found;
+
+  const versions = installs.map((i) => i.version);
+  const missing =
+    installs.length === 0
+      ? 'No PostgreSQL server binaries found (looked in $PG_BIN and /usr/lib/postgresql/*/bin).'
+      : `hypopg is not installed for PostgreSQL ${versions.join(', ')} (found ${installs
+          .map((i) => i.binDir)
+          .join(', ')}).`;
+
+  const mayInstall =
+    opts.install !== false && process.env.PGIA_NO_INSTALL !== '1' && isRoot() && onPath('apt-get') && onPath('apt-cache');
+  if (!mayInstall) throw new SetupError(manualInstallHelp(missing, versions));
+  // PG_BIN names a non-Debian install: apt cannot add hypopg to it.
+  if (envBin && !path.resolve(envBin).startsWith(`${DEBIAN_PG_ROOT}/`)) {
+    throw new SetupError(manualInstallHelp(`${missing} PG_BIN=${envBin} is not a Debian package install.`, versions));
+  }
+
+  const debianVersions = installs
+    .filter((i) => i.binDir.startsWith(`${DEBIAN_PG_ROOT}/`))
+    .map((i) => i.version);
+
+  const pickCandidate = async (): Promise<{ version: number; withServer: boolean } | undefined> => {
+    for (const v of debianVersions) {
+      if (await aptCandidate(`postgresql-${v}-hypopg`)) return { version: v, withServer: false };
+    }
+    if (envBin) return undefined;
+    for (const v of APT_MAJORS) {
+      if (debianVersions.includes(v)) continue;
+      if ((await aptCandidate(`postgresql-${v}-hypopg`)) && (await aptCandidate(`postgresql-${v}`))) {
+        return { version: v, withServer: true };
+      }
+    }
+    return undefined;
+  };
+
+  let updated = false;
+  let choice = await pickCandidate();
+  if (!choice) {
+    log('hypopg is missing; refreshing the apt package lists (apt-get update)…');
+    await aptGet(['update'], log, verbose);
+    updated = true;
+    choice = await pickCandidate();
+  }
+  if (!choice) {
+    const tried = [...new Set([...debianVersions, ...(envBin ? [] : APT_MAJORS)])].join(', ');
+    throw new SetupError(
+      manualInstallHelp(`${missing} apt-get offers no postgresql-NN-hypopg package for NN in ${tried}.`, versions),
+    );
+  }
+
+  const pkgs = choice.withServer
+    ? [`postgresql-${choice.version}`, `postgresql-${choice.version}-hypopg`]
+    : [`postgresql-${choice.version}-hypopg`];
+  log(`hypopg is missing; installing ${pkgs.join(' ')} with apt-get (root)…`);
+  const t0 = Date.now();
+  try {
+    await aptGet(['install', '--no-install-recommends', ...pkgs], log, verbose);
+  } catch (err) {
+    if (updated) throw err;
+    // Stale package lists (a 404 for an old version): refresh once and retry.
+    log('apt-get install failed; refreshing the package lists and retrying…');
+    await aptGet(['update'], log, verbose);
+    await aptGet(['install', '--no-install-recommends', ...pkgs], log, verbose);
+  }
+  log(`installed ${pkgs.join(' ')} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+
+  installs = findPostgresInstalls();
+  if (envBin) installs = installs.filter((i) => i.binDir === path.resolve(envBin));
+  const after = usable(installs);
+  if (!after) {
+    throw new SetupError(
+      manualInstallHelp(`Installed ${pkgs.join(' ')} but still found no PostgreSQL with hypopg and pg_stat_statements.`, versions),
+    );
+  }
+  return after;
+}
