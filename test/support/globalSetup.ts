@@ -1,0 +1,52 @@
+// Starts ONE throwaway PostgreSQL cluster (with hypopg and pg_stat_statements) for the whole test
+// run and hands its URL to tests as inject('pgUrl'); test files make their own databases on it
+// (see createTestDatabase in ./db.ts). With PGIA_DATABASE_URL set, uses that server instead.
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { startThrowawayCluster, type ThrowawayCluster } from '../../src/db/cluster.js';
+import { SetupError } from '../../src/db/setup.js';
+import type {} from './db.js'; // the ProvidedContext augmentation (pgUrl)
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  const external = process.env.PGIA_DATABASE_URL;
+  if (external) {
+    const client = new pg.Client({ connectionString: external });
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ v: string }>('SHOW server_version');
+      console.log(`[pg] tests use PGIA_DATABASE_URL ${redact(external)} (PostgreSQL ${rows[0]?.v})`);
+    } catch (err) {
+      throw new Error(`PGIA_DATABASE_URL ${redact(external)} does not answer: ${(err as Error).message}`);
+    } finally {
+      await client.end().catch(() => {});
+    }
+    project.provide('pgUrl', external);
+    return undefined;
+  }
+
+  let cluster: ThrowawayCluster;
+  try {
+    cluster = await startThrowawayCluster({ database: 'advisor_test', log: (m) => console.log(`[pg] ${m}`) });
+  } catch (err) {
+    if (err instanceof SetupError) {
+      // Tests that need the database must not pass silently: stop the whole run here.
+      throw new Error(`Cannot start the test PostgreSQL server:\n${err.message}`);
+    }
+    throw err;
+  }
+  console.log(`[pg] tests use a throwaway PostgreSQL ${cluster.version} on ${cluster.host}:${cluster.port}`);
+  project.provide('pgUrl', cluster.url);
+  return async () => {
+    await cluster.stop();
+  };
+}
