@@ -28,7 +28,9 @@ describe('shared test server', () => {
     await db.client.query('select 4242 as pgia_marker_column');
     const { rows } = await db.client.query<{ query: string; calls: string }>(
       `select query, calls from pg_stat_statements
-        where query like '%pgia_marker_column%' and query not like '%pg_stat_statements%'`,
+        where query like '%pgia_marker_column%' and query not like '%pg_stat_statements%'
+          -- the view is server-wide: other databases (other test files, earlier runs) show up too
+          and dbid = (select oid from pg_database where datname = current_database())`,
     );
     expect(rows).toHaveLength(1);
     expect(rows[0]?.query).toMatch(/select \$1 as pgia_marker_column/i);

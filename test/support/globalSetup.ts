@@ -23,7 +23,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     const client = new pg.Client({ connectionString: external });
     try {
       await client.connect();
-      const { rows } = await client.query<{ v: string }>('SHOW server_version');
+      const { rows } = await client.query<{ v: string }>("select current_setting('server_version') as v");
       console.log(`[pg] tests use PGIA_DATABASE_URL ${redact(external)} (PostgreSQL ${rows[0]?.v})`);
     } catch (err) {
       throw new Error(`PGIA_DATABASE_URL ${redact(external)} does not answer: ${(err as Error).message}`);
