@@ -156,6 +156,8 @@ export interface CatalogIndex {
 
 export interface Catalog {
   serverVersion: number;
+  /** Schemas an unqualified name is looked up in, in order (current_schemas(false)). */
+  searchPath: string[];
   tables: CatalogTable[];
   /** Installed extensions (name → version). */
   extensions: Record<string, string>;
@@ -214,15 +216,22 @@ export interface Recommendation {
 
 export interface AdviceResult {
   generatedAt: string;
+  /** Connection URL with the password redacted. */
   target: string;
   serverVersion: number;
+  workloadOrigin: string;
+  /** What weighs a statement: its calls, or its total execution time. */
+  weight: 'calls' | 'total_time';
   recommendations: Recommendation[];
+  /** Every analysed statement with its cost before and after the recommended set. */
+  statements: Array<{ statementId: string; query: string; calls: number; totalExecMs: number; costBefore: number | null; costAfter: number | null }>;
   /** Statements that could not be advised, with why. */
   notAdvisable: Array<{ statementId: string; query: string; reason: string }>;
   skipped: SkippedStatement[];
   workloadCostBefore: number;
   workloadCostAfter: number;
   statementsAnalyzed: number;
+  candidatesConsidered: number;
   whatIfCalls: number;
   warnings: string[];
 }

@@ -14,21 +14,28 @@ export function ensureParser(): Promise<void> {
 // libpg-query's AST is a tree of `{ NodeType: {...fields} }` objects; we walk it generically.
 export type AstNode = Record<string, any>;
 
-export interface ParsedSql {
-  stmts: AstNode[];
-}
-
-export type ParseOutcome = { ok: true; stmts: AstNode[] } | { ok: false; error: string };
+export type ParseOutcome =
+  | { ok: true; stmts: AstNode[]; /** [start, end) of each statement in `sql`, in characters. */ spans: Array<[number, number]> }
+  | { ok: false; error: string };
 
 export function parseSql(sql: string): ParseOutcome {
   try {
-    const result = parseSync(sql) as unknown as { stmts?: Array<{ stmt: AstNode }> };
-    return { ok: true, stmts: (result.stmts ?? []).map((s) => s.stmt) };
+    const result = parseSync(sql) as unknown as { stmts?: Array<{ stmt: AstNode; stmt_location?: number; stmt_len?: number }> };
+    const stmts = result.stmts ?? [];
+    return { ok: true, stmts: stmts.map((s) => s.stmt), spans: stmts.map((s) => charSpan(sql, s.stmt_location ?? 0, s.stmt_len ?? 0)) };
   } catch (err) {
     const e = err as Error & { sqlDetails?: { cursorPosition?: number } };
     const pos = e.sqlDetails?.cursorPosition;
     return { ok: false, error: pos !== undefined && pos >= 0 ? `${e.message} (at character ${pos + 1})` : e.message };
   }
+}
+
+/** libpg-query reports UTF-8 byte offsets (length 0 = to the end); JavaScript strings count UTF-16 units. */
+function charSpan(sql: string, byteStart: number, byteLen: number): [number, number] {
+  const buf = Buffer.from(sql, 'utf8');
+  const start = buf.subarray(0, byteStart).toString('utf8').length;
+  const end = byteLen > 0 ? buf.subarray(0, byteStart + byteLen).toString('utf8').length : sql.length;
+  return [start, end];
 }
 
 /** Prints a statement or an expression node back as SQL. */

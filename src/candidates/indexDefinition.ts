@@ -1,0 +1,117 @@
+// Shared vocabulary for candidate indexes: a stable key, a readable name and the DDL text.
+import { createHash } from 'node:crypto';
+import { quoteIdent, quoteQualified } from '../db/quote.js';
+import type { CatalogIndex, IndexCandidate, IndexColumn } from '../types.js';
+
+export function columnSql(c: IndexColumn): string {
+  let s = c.sql;
+  if (c.opclass) s += ` ${c.opclass}`;
+  if (c.descending) s += ' DESC';
+  // Only spell NULLS out where it differs from the direction's default (ASC → LAST, DESC → FIRST).
+  if (c.nullsFirst !== undefined && c.nullsFirst !== Boolean(c.descending)) s += c.nullsFirst ? ' NULLS FIRST' : ' NULLS LAST';
+  return s;
+}
+
+export function candidateKey(c: Pick<IndexCandidate, 'schema' | 'table' | 'method' | 'columns' | 'include' | 'where'>): string {
+  return [
+    `${c.schema}.${c.table}`,
+    c.method,
+    c.columns.map(columnSql).join(','),
+    c.include.length ? `include(${c.include.join(',')})` : '',
+    c.where ? `where ${c.where}` : '',
+  ].join('|');
+}
+
+/** `orders_customer_id_created_at_idx`; long names are cut to PostgreSQL's 63 bytes with a hash to stay unique. */
+export function indexName(c: Pick<IndexCandidate, 'table' | 'columns' | 'method' | 'where' | 'include'> & { key?: string }): string {
+  const parts = c.columns.map((col) => col.column ?? col.sql.replace(/[^A-Za-z0-9]+/g, '_'));
+  const suffix = c.method === 'btree' ? 'idx' : `${c.method}_idx`;
+  const base = [c.table, ...parts, ...(c.where ? ['partial'] : []), ...(c.include.length ? ['incl'] : []), suffix]
+    .join('_')
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .replace(/_+/g, '_')
+    .replace(/^_|_$/g, '');
+  if (Buffer.byteLength(base) <= 63) return base;
+  const hash = createHash('sha1').update(c.key ?? base).digest('hex').slice(0, 8);
+  return `${base.slice(0, 63 - 9)}_${hash}`;
+}
+
+/** CREATE INDEX text without a name (for hypopg) or with one (for the migration). */
+export function createIndexSql(c: IndexCandidate, opts: { name?: string; concurrently?: boolean; ifNotExists?: boolean } = {}): string {
+  const words = ['CREATE INDEX'];
+  if (opts.concurrently) words.push('CONCURRENTLY');
+  if (opts.ifNotExists) words.push('IF NOT EXISTS');
+  if (opts.name) words.push(quoteIdent(opts.name));
+  words.push('ON', quoteQualified(c.schema, c.table));
+  if (c.method !== 'btree') words.push('USING', c.method);
+  let sql = `${words.join(' ')} (${c.columns.map(columnSql).join(', ')})`;
+  if (c.include.length) sql += ` INCLUDE (${c.include.map(quoteIdent).join(', ')})`;
+  if (c.where) sql += ` WHERE ${c.where}`;
+  return sql;
+}
+
+/**
+ * True when an existing index already serves everything the candidate would: same method, the
+ * candidate's keys are a leading prefix of the index's keys (same directions), its INCLUDE columns
+ * are in the index, and the index is not partial unless it has the very same predicate.
+ */
+export function existingIndexCovers(existing: CatalogIndex, c: IndexCandidate): boolean {
+  if (!existing.valid || existing.method !== c.method) return false;
+  // A full index also serves a partial candidate's statements: a second, smaller index beside a
+  // usable one is rarely worth its upkeep. A partial index serves only its own predicate.
+  if (existing.predicate && existing.predicate !== c.where) return false;
+  if (c.columns.length > existing.keys.length) return false;
+  const existingDirs = parseKeyDirections(existing.definition);
+  for (let i = 0; i < c.columns.length; i++) {
+    const want = c.columns[i]!;
+    const have = existing.keys[i]!;
+    if (want.column !== undefined ? have.column !== want.column : normalizeExpr(have.expression) !== normalizeExpr(want.sql)) return false;
+    const dir = existingDirs[i];
+    if (c.method === 'btree' && dir && (dir.descending !== Boolean(want.descending) || dir.nullsFirst !== (want.nullsFirst ?? Boolean(want.descending)))) {
+      // A backward scan serves the fully reversed order; only single-column candidates may use that freely.
+      if (c.columns.length > 1) return false;
+    }
+  }
+  const covered = new Set([...existing.keys.map((k) => k.column), ...existing.include]);
+  return c.include.every((col) => covered.has(col));
+}
+
+function normalizeExpr(s: string | undefined): string {
+  return (s ?? '').replace(/^\((.*)\)$/, '$1').replace(/\s+/g, '').toLowerCase();
+}
+
+/** Reads DESC / NULLS FIRST per key from pg_get_indexdef's `(...)` list. */
+export function parseKeyDirections(definition: string): Array<{ descending: boolean; nullsFirst: boolean }> {
+  const open = definition.indexOf('(');
+  if (open < 0) return [];
+  let depth = 0;
+  let current = '';
+  const parts: string[] = [];
+  let inQuote = false;
+  for (let i = open + 1; i < definition.length; i++) {
+    const ch = definition[i]!;
+    if (ch === '"') inQuote = !inQuote;
+    if (!inQuote) {
+      if (ch === '(') depth++;
+      if (ch === ')') {
+        if (depth === 0) {
+          parts.push(current);
+          break;
+        }
+        depth--;
+      }
+      if (ch === ',' && depth === 0) {
+        parts.push(current);
+        current = '';
+        continue;
+      }
+    }
+    current += ch;
+  }
+  return parts.map((p) => {
+    const descending = /\bDESC\b(?=[^"]*$)/.test(p);
+    const nullsFirst = /\bNULLS FIRST\b/.test(p) ? true : /\bNULLS LAST\b/.test(p) ? false : descending;
+    return { descending, nullsFirst };
+  });
+}

@@ -1,0 +1,82 @@
+// The command line: a thin layer that turns flags into options for the pipeline and writes the
+// reports. Errors are printed as one clear line (no stack) and exit with status 1.
+import { Command, Option } from 'commander';
+import { advise } from '../advise.js';
+import { redactUrl } from '../db/connect.js';
+import { writeAdviceReports } from '../report/writeReports.js';
+import { parseBytes, parseDuration, parseFraction, parseInteger } from './parseOptions.js';
+import { terminalProgress } from './progress.js';
+
+const program = new Command();
+program
+  .name('pg-index-advisor')
+  .description('PostgreSQL index advisor: proposes indexes for a workload and proves them with hypothetical indexes (hypopg).')
+  .showHelpAfterError();
+
+program
+  .command('advise')
+  .description('advise indexes for the workload in pg_stat_statements (or a workload file)')
+  .requiredOption('--db <url>', 'connection URL of the target database (a read replica works too)', process.env.DATABASE_URL)
+  .option('--workload <file>', 'advise from a .sql or .json workload file instead of pg_stat_statements')
+  .option('--out <dir>', 'where to write advice.md, advice.json and the migrations', 'reports')
+  .option('--json', 'also print advice.json to stdout')
+  .option('--min-calls <n>', 'ignore statements called fewer times', parseInteger)
+  .option('--min-total-ms <ms>', 'ignore statements with less total execution time', parseDuration)
+  .option('--top <n>', 'only the N statements with the most total time', parseInteger)
+  .option('--budget <size>', 'total size of new indexes, e.g. 500MB or 2GB', parseBytes)
+  .option('--max-indexes <n>', 'at most this many new indexes', parseInteger)
+  .option('--max-per-table <n>', 'at most this many new indexes per table', parseInteger)
+  .option('--min-improvement <fraction>', "a statement's cost must fall by at least this much to count (0.3 or 30%)", parseFraction, 0.3)
+  .option('--min-benefit-share <fraction>', "an index must save at least this share of the workload's cost", parseFraction, 0.001)
+  .addOption(new Option('--weight <what>', 'what weighs a statement').choices(['calls', 'total_time']).default('calls'))
+  .option('--max-columns <n>', 'widest multicolumn index to consider', parseInteger, 3)
+  .option('--concurrency <n>', 'connections used for what-if planning', parseInteger, 2)
+  .option('--statement-timeout <duration>', 'statement_timeout of every analysis statement', parseDuration, 30_000)
+  .option('--create-extension', 'run CREATE EXTENSION hypopg in the target if it is missing (the only change the advisor makes)')
+  .action(async (o) => {
+    const progress = terminalProgress();
+    const result = await advise({
+      url: o.db,
+      workloadFile: o.workload,
+      minCalls: o.minCalls,
+      minTotalMs: o.minTotalMs,
+      top: o.top,
+      budgetBytes: o.budget,
+      maxIndexes: o.maxIndexes,
+      maxPerTable: o.maxPerTable,
+      minImprovement: o.minImprovement,
+      minBenefitShare: o.minBenefitShare,
+      weight: o.weight,
+      maxColumns: o.maxColumns,
+      concurrency: Math.max(1, o.concurrency),
+      statementTimeoutMs: o.statementTimeout,
+      createExtension: Boolean(o.createExtension),
+      progress,
+    });
+    const files = await writeAdviceReports(result, o.out);
+    if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    const log = o.json ? console.error : console.log;
+    log(`${result.recommendations.length} index(es) recommended for ${result.statementsAnalyzed} statements (${result.whatIfCalls} what-if calls).`);
+    for (const w of result.warnings) console.error(`warning: ${w}`);
+    if (result.notAdvisable.length) console.error(`${result.notAdvisable.length} statement(s) could not be advised: see ${files.markdown}`);
+    log(`Report: ${files.markdown}\nJSON: ${files.json}\nMigration: ${files.up} (down: ${files.down})`);
+  });
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    const e = err as Error;
+    // Connection strings can appear in driver messages: never print a password.
+    console.error(`error: ${redactSecrets(e.message)}`);
+    if (process.env.PGIA_DEBUG) console.error(e.stack);
+    return 1;
+  }
+}
+
+function redactSecrets(message: string): string {
+  return message.replace(/postgres(?:ql)?:\/\/\S+/g, (url) => redactUrl(url));
+}
+
+export { program };

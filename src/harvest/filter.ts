@@ -1,0 +1,29 @@
+// Which harvested statements are worth advising: real queries on user tables. Utility statements,
+// catalog-only queries and the advisor's own SQL are set aside with the reason.
+import { ADVISOR_MARKER } from '../db/connect.js';
+import { nodeType, parseSql, walk } from '../parse/parser.js';
+
+const QUERY_TYPES = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
+const CATALOG_SCHEMAS = new Set(['pg_catalog', 'information_schema']);
+const OWN_FUNCTIONS = /\bhypopg_\w+\s*\(/i;
+
+/** Returns why the statement should be skipped, or undefined to keep it. Parse errors are kept: the parse stage reports them. */
+export function skipReason(query: string): string | undefined {
+  if (query.includes(ADVISOR_MARKER) || OWN_FUNCTIONS.test(query)) return "the advisor's own statement";
+  if (query.trim() === '<insufficient privilege>') return 'text hidden: the role lacks pg_read_all_stats';
+  const parsed = parseSql(query);
+  if (!parsed.ok) return undefined;
+  const stmt = parsed.stmts[0];
+  const type = nodeType(stmt)?.[0];
+  if (!type || !QUERY_TYPES.has(type)) return `utility statement (${type ?? 'empty'})`;
+  let userTables = 0;
+  let catalogTables = 0;
+  walk(stmt, (t, body) => {
+    if (t !== 'RangeVar') return;
+    if (CATALOG_SCHEMAS.has(body.schemaname) || (!body.schemaname && /^pg_/.test(body.relname))) catalogTables++;
+    else userTables++;
+  });
+  if (userTables === 0 && catalogTables > 0) return 'reads only system catalogs';
+  if (userTables === 0) return 'reads no table';
+  return undefined;
+}

@@ -1,0 +1,55 @@
+import type { AdviceResult } from '../types.js';
+import { formatBytes, formatCost, formatPercent, mdCell, oneLine } from './format.js';
+
+export function adviceMarkdown(result: AdviceResult): string {
+  const out: string[] = [];
+  const saved = result.workloadCostBefore > 0 ? 1 - result.workloadCostAfter / result.workloadCostBefore : 0;
+  out.push('# Index advice', '');
+  out.push(`- Target: \`${result.target}\` (PostgreSQL ${result.serverVersion})`);
+  out.push(`- Workload: ${result.workloadOrigin}; ${result.statementsAnalyzed} statements analysed, weighted by ${result.weight === 'calls' ? 'calls' : 'total execution time'}`);
+  out.push(`- Generated: ${result.generatedAt}`);
+  out.push(`- ${result.candidatesConsidered} candidate indexes, ${result.whatIfCalls} planner (what-if) calls`);
+  out.push(
+    `- Estimated workload cost: ${formatCost(result.workloadCostBefore)} → ${formatCost(result.workloadCostAfter)} (${formatPercent(saved)} less) with ${result.recommendations.length} new indexes`,
+  );
+  out.push('');
+  for (const w of result.warnings) out.push(`> **Warning:** ${w}`, '');
+
+  out.push('## Recommended indexes', '');
+  if (result.recommendations.length === 0) out.push('None: no candidate index lowers the workload\'s planner cost enough to be worth its upkeep.', '');
+  result.recommendations.forEach((r, i) => {
+    out.push(`### ${i + 1}. \`${mdCell(r.definition)}\``, '');
+    out.push(`- Type: ${r.candidate.method}${r.candidate.columns.length > 1 ? ', multicolumn' : ''}${r.candidate.where ? ', partial' : ''}${r.candidate.include.length ? ', covering' : ''}`);
+    out.push(`- Why: ${r.candidate.reasons.join('; ')}`);
+    out.push(`- Benefit: ${formatPercent(r.benefitShare)} of the workload's estimated cost; size ≈ ${formatBytes(r.estimatedBytes)}`);
+    out.push(`- Verified: ${r.verified ? 'yes' : 'no'} — ${r.verification}`);
+    out.push('', '| statement | calls | cost before | cost after |', '|---|---:|---:|---:|');
+    const calls = new Map(result.statements.map((s) => [s.statementId, s]));
+    for (const s of r.statements) {
+      const st = calls.get(s.statementId);
+      out.push(`| \`${mdCell(oneLine(st?.query ?? s.statementId, 120))}\` | ${st?.calls ?? ''} | ${formatCost(s.costBefore)} | ${formatCost(s.costAfter)} |`);
+    }
+    out.push('');
+  });
+
+  out.push('## Statements', '', '| statement | calls | cost now | cost with advice |', '|---|---:|---:|---:|');
+  for (const s of result.statements) {
+    out.push(`| \`${mdCell(oneLine(s.query, 120))}\` | ${s.calls} | ${formatCost(s.costBefore)} | ${formatCost(s.costAfter)} |`);
+  }
+  out.push('');
+
+  if (result.notAdvisable.length) {
+    out.push('## Statements that could not be advised', '', '| statement | reason |', '|---|---|');
+    for (const n of result.notAdvisable) out.push(`| \`${mdCell(oneLine(n.query, 100))}\` | ${mdCell(n.reason)} |`);
+    out.push('');
+  }
+  if (result.skipped.length) {
+    const reasons = new Map<string, number>();
+    for (const s of result.skipped) reasons.set(s.reason, (reasons.get(s.reason) ?? 0) + 1);
+    out.push('## Statements left out', '');
+    for (const [reason, n] of reasons) out.push(`- ${n} × ${reason}`);
+    out.push('');
+  }
+  out.push('Apply with `psql -v ON_ERROR_STOP=1 -f migration.up.sql`; undo with `migration.down.sql`.', '');
+  return out.join('\n');
+}

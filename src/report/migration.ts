@@ -1,0 +1,42 @@
+// Migrations safe to run on a live system: CONCURRENTLY builds (no write lock on the table), a
+// lock_timeout so a busy table makes the step fail fast instead of queueing everyone behind it,
+// IF NOT EXISTS so a rerun skips what is already built, and the matching down step.
+import { quoteQualified } from '../db/quote.js';
+import type { AdviceResult } from '../types.js';
+import { createIndexSql } from '../candidates/indexDefinition.js';
+
+const HEADER = (result: AdviceResult, direction: string) => `-- pg-index-advisor ${direction} migration, generated ${result.generatedAt}
+-- Target: ${result.target} (PostgreSQL ${result.serverVersion})
+-- Run it with psql, outside a transaction block: CONCURRENTLY cannot run inside one
+-- (psql -v ON_ERROR_STOP=1 -f <this file>; most migration tools need "no transaction" for it).
+`;
+
+export function migrationUp(result: AdviceResult): string {
+  if (result.recommendations.length === 0) return `${HEADER(result, 'up')}-- No index to create.\n`;
+  const lines = [
+    HEADER(result, 'up'),
+    `-- If a build fails (lock timeout, deadlock, unique violation) it leaves an INVALID index behind,`,
+    `-- which IF NOT EXISTS would then skip: drop it first with the down step's statement, then rerun.`,
+    `-- Check afterwards: SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid;`,
+    `SET lock_timeout = '5s';`,
+    `-- Building a large index takes long: do not let a role's statement_timeout cancel it.`,
+    `SET statement_timeout = 0;`,
+    '',
+  ];
+  result.recommendations.forEach((r, i) => {
+    lines.push(`-- ${i + 1}. ${r.candidate.reasons.join('; ')}`);
+    lines.push(`--    saves ${(r.benefitShare * 100).toFixed(1)} % of the workload's estimated cost; ~${Math.round(r.estimatedBytes / 1048576)} MB`);
+    lines.push(`${createIndexSql(r.candidate, { name: r.name, concurrently: true, ifNotExists: true })};`);
+    lines.push('');
+  });
+  return lines.join('\n');
+}
+
+export function migrationDown(result: AdviceResult): string {
+  const lines = [HEADER(result, 'down'), `SET lock_timeout = '5s';`, ''];
+  for (const r of [...result.recommendations].reverse()) {
+    lines.push(`DROP INDEX CONCURRENTLY IF EXISTS ${quoteQualified(r.candidate.schema, r.name)};`);
+  }
+  if (result.recommendations.length === 0) lines.push('-- No index to drop.');
+  return `${lines.join('\n')}\n`;
+}

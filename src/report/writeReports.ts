@@ -1,0 +1,30 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AdviceResult } from '../types.js';
+import { adviceMarkdown } from './markdown.js';
+import { migrationDown, migrationUp } from './migration.js';
+
+/** Version of the advice.json shape; bump on incompatible changes. */
+export const ADVICE_JSON_VERSION = 1;
+
+export interface WrittenReports {
+  markdown: string;
+  json: string;
+  up: string;
+  down: string;
+}
+
+export async function writeAdviceReports(result: AdviceResult, dir: string): Promise<WrittenReports> {
+  await mkdir(dir, { recursive: true });
+  const files: WrittenReports = {
+    markdown: join(dir, 'advice.md'),
+    json: join(dir, 'advice.json'),
+    up: join(dir, 'migration.up.sql'),
+    down: join(dir, 'migration.down.sql'),
+  };
+  await writeFile(files.markdown, adviceMarkdown(result));
+  await writeFile(files.json, `${JSON.stringify({ version: ADVICE_JSON_VERSION, ...result }, null, 2)}\n`);
+  await writeFile(files.up, migrationUp(result));
+  await writeFile(files.down, migrationDown(result));
+  return files;
+}

@@ -1,0 +1,206 @@
+// Chooses a set of indexes for the whole workload. Greedy with re-costing (AutoAdmin / DB2Advis
+// family): each round adds the candidate with the best net benefit given what is already chosen,
+// so an index that a chosen one makes useless is not picked; a last pass drops any chosen index
+// the later ones made redundant.
+import type { IndexCandidate, ParsedStatement, WorkloadStatement } from '../types.js';
+import { type WhatIfEvaluator, tableOf } from '../verify/evaluator.js';
+
+export interface SelectOptions {
+  /** What a statement's share of the workload is measured by. */
+  weight?: 'calls' | 'total_time';
+  budgetBytes?: number;
+  maxIndexes?: number;
+  maxPerTable?: number;
+  /**
+   * A statement counts as helped only when its cost falls by at least this fraction. Planner noise
+   * is ~1%, but a small estimated gain (a bitmap scan over a quarter of the table) is also where the
+   * cost model is least trustworthy (an index on a 4-value column was estimated to save 20% by
+   * trading a sequential scan for a bitmap scan that reads every page anyway). 30% keeps those out.
+   */
+  minImprovement?: number;
+  /** An index must save at least this share of the workload's cost. */
+  minBenefitShare?: number;
+  /** Estimated cost of maintaining the index under the workload's writes, in benefit units. */
+  writeCost?: (c: IndexCandidate) => number;
+  onRound?: (round: number, chosen: number) => void;
+}
+
+export interface StatementGain {
+  statementId: string;
+  costBefore: number;
+  costAfter: number;
+  weight: number;
+}
+
+export interface ChosenIndex {
+  candidate: IndexCandidate;
+  bytes: number;
+  /** Net benefit when it was added (gain − write cost), in benefit units. */
+  benefit: number;
+  writeCost: number;
+  statements: StatementGain[];
+}
+
+export interface Selection {
+  chosen: ChosenIndex[];
+  baseline: Map<string, number>;
+  final: Map<string, number>;
+  /** Σ gain if every statement cost nothing: the denominator of shares. */
+  totalWeightedCost: number;
+  weightedCostAfter: number;
+  failed: Array<{ statementId: string; reason: string }>;
+  /** Candidates the planner used in no plan even with every candidate available. */
+  unused: IndexCandidate[];
+  gain: (stmtId: string, before: number, after: number) => number;
+}
+
+export async function selectIndexes(
+  workload: WorkloadStatement[],
+  parsed: ParsedStatement[],
+  candidates: IndexCandidate[],
+  evaluator: WhatIfEvaluator,
+  opts: SelectOptions = {},
+): Promise<Selection> {
+  const minImprovement = opts.minImprovement ?? 0.3;
+  const minShare = opts.minBenefitShare ?? 0.001;
+  const writeCost = opts.writeCost ?? (() => 0);
+  const info = new Map(workload.map((w) => [w.id, w]));
+
+  // 1. Baseline: no hypothetical index. Statements the server cannot plan are set aside here.
+  const failed: Selection['failed'] = [];
+  const baseline = new Map<string, number>();
+  const base = await evaluator.costs(parsed, []);
+  for (const s of parsed) {
+    const r = base.get(s.id);
+    if (r?.ok) baseline.set(s.id, r.cost);
+    else failed.push({ statementId: s.id, reason: r && !r.ok ? r.error : 'not costed' });
+  }
+  const stmts = parsed.filter((s) => baseline.has(s.id));
+
+  const useTime = opts.weight === 'total_time' && workload.some((w) => w.totalExecMs > 0);
+  const gain = (id: string, before: number, after: number): number => {
+    const w = info.get(id);
+    const b0 = baseline.get(id) ?? 0;
+    if (!w || b0 <= 0 || after >= before) return 0;
+    // Small relative changes are planner noise, not an index's doing.
+    if ((before - after) / before < minImprovement) return 0;
+    return useTime ? (w.totalExecMs * (before - after)) / b0 : w.calls * (before - after);
+  };
+  const totalWeightedCost = stmts.reduce((n, s) => n + gain(s.id, baseline.get(s.id)!, 0), 0);
+
+  // 2. Screening: with every candidate of its tables available, which does the planner pick?
+  const byStatement = new Map<string, IndexCandidate[]>();
+  for (const s of stmts) byStatement.set(s.id, evaluator.relevant(s, candidates));
+  const used = new Set<string>();
+  await screen(stmts, byStatement, evaluator, used);
+  const pool = candidates.filter((c) => used.has(c.key));
+  const unused = candidates.filter((c) => !used.has(c.key));
+  await evaluator.estimateSizes(pool);
+
+  // 3. Greedy rounds.
+  const current = new Map(baseline);
+  const chosen: ChosenIndex[] = [];
+  let bytesUsed = 0;
+  const stmtsOnTable = (t: string) => stmts.filter((s) => evaluator.reads(s.id, t));
+
+  const evaluate = async (c: IndexCandidate, config: IndexCandidate[]) => {
+    const affected = stmtsOnTable(tableOf(c));
+    const costs = await evaluator.costs(affected, [...config, c]);
+    const gains: StatementGain[] = [];
+    let total = 0;
+    for (const s of affected) {
+      const r = costs.get(s.id);
+      if (!r?.ok) continue;
+      const before = current.get(s.id)!;
+      const g = gain(s.id, before, r.cost);
+      if (g > 0) {
+        total += g;
+        gains.push({ statementId: s.id, costBefore: before, costAfter: r.cost, weight: useTime ? info.get(s.id)!.totalExecMs : info.get(s.id)!.calls });
+      }
+    }
+    return { total, gains };
+  };
+
+  for (let round = 1; ; round++) {
+    opts.onRound?.(round, chosen.length);
+    if (opts.maxIndexes !== undefined && chosen.length >= opts.maxIndexes) break;
+    const config = chosen.map((x) => x.candidate);
+    let best: { c: IndexCandidate; net: number; score: number; gains: StatementGain[]; wc: number } | undefined;
+    const open = pool.filter((c) => {
+      if (config.some((x) => x.key === c.key) || evaluator.rejected.has(c.key)) return false;
+      const bytes = evaluator.sizes.get(c.key) ?? 0;
+      if (opts.budgetBytes !== undefined && bytesUsed + bytes > opts.budgetBytes) return false;
+      if (opts.maxPerTable !== undefined && config.filter((x) => tableOf(x) === tableOf(c)).length >= opts.maxPerTable) return false;
+      return true;
+    });
+    const results = await Promise.all(open.map(async (c) => ({ c, ...(await evaluate(c, config)) })));
+    for (const { c, total, gains } of results) {
+      const wc = writeCost(c);
+      const net = total - wc;
+      if (net <= 0 || (totalWeightedCost > 0 && net / totalWeightedCost < minShare)) continue;
+      // Under a budget, benefit per byte; otherwise the biggest benefit first.
+      const score = opts.budgetBytes !== undefined ? net / Math.max(evaluator.sizes.get(c.key) ?? 1, 8192) : net;
+      if (!best || score > best.score) best = { c, net, score, gains, wc };
+    }
+    if (!best) break;
+    chosen.push({ candidate: best.c, bytes: evaluator.sizes.get(best.c.key) ?? 0, benefit: best.net, writeCost: best.wc, statements: best.gains });
+    bytesUsed += evaluator.sizes.get(best.c.key) ?? 0;
+    for (const g of best.gains) current.set(g.statementId, g.costAfter);
+  }
+
+  // 4. Drop what later choices made redundant: without it, the workload must lose more than the threshold.
+  for (let i = chosen.length - 1; i >= 0 && chosen.length > 1; i--) {
+    const victim = chosen[i]!;
+    const others = chosen.filter((_, j) => j !== i).map((x) => x.candidate);
+    const affected = stmtsOnTable(tableOf(victim.candidate));
+    const without = await evaluator.costs(affected, others);
+    let loss = 0;
+    for (const s of affected) {
+      const r = without.get(s.id);
+      if (r?.ok) loss += gain(s.id, r.cost, current.get(s.id)!);
+    }
+    if (loss - victim.writeCost <= 0 || (totalWeightedCost > 0 && (loss - victim.writeCost) / totalWeightedCost < minShare)) {
+      chosen.splice(i, 1);
+      for (const s of affected) {
+        const r = without.get(s.id);
+        if (r?.ok) current.set(s.id, r.cost);
+      }
+    }
+  }
+
+  const weightedCostAfter = stmts.reduce((n, s) => n + weightedCost(s.id, current.get(s.id)!), 0);
+  function weightedCost(id: string, cost: number): number {
+    const w = info.get(id);
+    const b0 = baseline.get(id) ?? 0;
+    if (!w || b0 <= 0) return 0;
+    return useTime ? (w.totalExecMs * cost) / b0 : w.calls * cost;
+  }
+  return { chosen, baseline, final: current, totalWeightedCost, weightedCostAfter, failed, unused, gain };
+}
+
+/**
+ * Dexter's trick: create every candidate of a statement's tables at once and let the planner say
+ * which it would use. Statements with the same candidate set share one batch.
+ */
+async function screen(
+  stmts: ParsedStatement[],
+  byStatement: Map<string, IndexCandidate[]>,
+  evaluator: WhatIfEvaluator,
+  used: Set<string>,
+): Promise<void> {
+  const groups = new Map<string, { config: IndexCandidate[]; stmts: ParsedStatement[] }>();
+  for (const s of stmts) {
+    const config = byStatement.get(s.id)!;
+    if (config.length === 0) continue;
+    const key = config.map((c) => c.key).sort().join('\u0000');
+    const g = groups.get(key) ?? { config, stmts: [] };
+    g.stmts.push(s);
+    groups.set(key, g);
+  }
+  await Promise.all(
+    [...groups.values()].map(async (g) => {
+      const costs = await evaluator.costs(g.stmts, g.config);
+      for (const r of costs.values()) if (r.ok) for (const k of r.indexesUsed) used.add(k);
+    }),
+  );
+}

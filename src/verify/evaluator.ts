@@ -1,0 +1,145 @@
+// Costs statements under index configurations, over several connections at once, remembering
+// every answer: a statement's cost only depends on the hypothetical indexes of the tables it reads,
+// so the cache key is (statement, those indexes).
+import pLimit from 'p-limit';
+import type { ConnectOptions } from '../db/connect.js';
+import type { IndexCandidate, ParsedStatement } from '../types.js';
+import { type CostOutcome, WhatIfSession } from './whatIfSession.js';
+
+export interface EvaluatorOptions extends ConnectOptions {
+  concurrency?: number;
+  createExtension?: boolean;
+  /** Called after every batch of EXPLAIN calls with the running total. */
+  onProgress?: (whatIfCalls: number) => void;
+}
+
+/** `schema.table` of a candidate. */
+export const tableOf = (c: Pick<IndexCandidate, 'schema' | 'table'>) => `${c.schema}.${c.table}`;
+
+export class WhatIfEvaluator {
+  private readonly cache = new Map<string, CostOutcome>();
+  private readonly free: WhatIfSession[];
+  private readonly limit;
+  /** hypopg's size estimate per candidate key. */
+  readonly sizes = new Map<string, number>();
+  /** Candidates hypopg could not create (unsupported access method...), with the reason. */
+  readonly rejected = new Map<string, string>();
+  cacheHits = 0;
+
+  private constructor(
+    private readonly sessions: WhatIfSession[],
+    /** Tables (`schema.table`) each statement reads, resolved against the catalog. */
+    private readonly tablesOf: Map<string, Set<string>>,
+    private readonly onProgress?: (calls: number) => void,
+  ) {
+    this.free = [...sessions];
+    this.limit = pLimit(sessions.length);
+  }
+
+  static async open(url: string, tablesOf: Map<string, Set<string>>, opts: EvaluatorOptions = {}): Promise<WhatIfEvaluator> {
+    const n = Math.max(1, opts.concurrency ?? 2);
+    const first = await WhatIfSession.open(url, opts);
+    const rest = await Promise.all(Array.from({ length: n - 1 }, () => WhatIfSession.open(url, { ...opts, createExtension: false })));
+    return new WhatIfEvaluator([first, ...rest], tablesOf, opts.onProgress);
+  }
+
+  get serverVersion(): number {
+    return this.sessions[0]!.serverVersion;
+  }
+
+  get whatIfCalls(): number {
+    return this.sessions.reduce((n, s) => n + s.explainCalls, 0);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.sessions.map((s) => s.close()));
+  }
+
+  /** True when the statement reads the table (`schema.table`). */
+  reads(statementId: string, table: string): boolean {
+    return this.tablesOf.get(statementId)?.has(table) ?? false;
+  }
+
+  /** The part of `config` that can change the statement's plan. */
+  relevant(stmt: ParsedStatement, config: IndexCandidate[]): IndexCandidate[] {
+    const tables = this.tablesOf.get(stmt.id) ?? new Set();
+    return config.filter((c) => tables.has(tableOf(c)) && !this.rejected.has(c.key));
+  }
+
+  private cacheKey(stmt: ParsedStatement, relevant: IndexCandidate[]): string {
+    return `${stmt.id}\u0000${relevant.map((c) => c.key).sort().join('\u0000')}`;
+  }
+
+  /**
+   * Costs each statement with the given hypothetical indexes in place (plans use the indexes'
+   * names as candidate keys in `indexesUsed`). One job runs per connection at a time.
+   */
+  async costs(statements: ParsedStatement[], config: IndexCandidate[]): Promise<Map<string, CostOutcome>> {
+    const out = new Map<string, CostOutcome>();
+    const todo = new Map<string, { relevant: IndexCandidate[]; stmts: ParsedStatement[] }>();
+    for (const s of statements) {
+      const relevant = this.relevant(s, config);
+      const hit = this.cache.get(this.cacheKey(s, relevant));
+      if (hit) {
+        this.cacheHits++;
+        out.set(s.id, hit);
+        continue;
+      }
+      // Statements that need the same indexes share one job (one set-up of hypothetical indexes).
+      const group = relevant.map((c) => c.key).sort().join('\u0000');
+      const job = todo.get(group) ?? { relevant, stmts: [] };
+      job.stmts.push(s);
+      todo.set(group, job);
+    }
+    const jobs: Array<{ relevant: IndexCandidate[]; stmts: ParsedStatement[] }> = [];
+    for (const job of todo.values()) {
+      // Split big jobs so that all connections get work.
+      const chunk = Math.max(1, Math.ceil(job.stmts.length / this.sessions.length));
+      for (let i = 0; i < job.stmts.length; i += chunk) jobs.push({ relevant: job.relevant, stmts: job.stmts.slice(i, i + chunk) });
+    }
+    await Promise.all(
+      jobs.map((job) =>
+        this.limit(() =>
+          this.onSession(async (session) => {
+            const usable = await this.install(session, job.relevant);
+            for (const s of job.stmts) {
+              const r = await session.cost(s);
+              const outcome: CostOutcome = r.ok ? { ...r, indexesUsed: r.indexesUsed.map((n) => session.keyOfIndexName(n) ?? n) } : r;
+              this.cache.set(this.cacheKey(s, this.relevant(s, usable)), outcome);
+              out.set(s.id, outcome);
+            }
+            this.onProgress?.(this.whatIfCalls);
+          }),
+        ),
+      ),
+    );
+    return out;
+  }
+
+  /** hypopg's estimated size of each candidate, creating it once where not known yet. */
+  async estimateSizes(candidates: IndexCandidate[]): Promise<void> {
+    const missing = candidates.filter((c) => !this.sizes.has(c.key) && !this.rejected.has(c.key));
+    const batches: IndexCandidate[][] = [];
+    for (let i = 0; i < missing.length; i += 200) batches.push(missing.slice(i, i + 200));
+    await Promise.all(batches.map((batch) => this.limit(() => this.onSession((session) => this.install(session, batch)))));
+  }
+
+  private async onSession<T>(work: (session: WhatIfSession) => Promise<T>): Promise<T> {
+    const session = this.free.pop()!;
+    try {
+      return await work(session);
+    } finally {
+      this.free.push(session);
+    }
+  }
+
+  /** Makes `config` the session's hypothetical indexes; records sizes and what hypopg rejects. */
+  private async install(session: WhatIfSession, config: IndexCandidate[]): Promise<IndexCandidate[]> {
+    const created = await session.useIndexes(config);
+    for (const [key, res] of created) {
+      if (res instanceof Error) this.rejected.set(key, res.message);
+      else this.sizes.set(key, res.bytes);
+    }
+    return config.filter((c) => !this.rejected.has(c.key));
+  }
+}

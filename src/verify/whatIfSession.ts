@@ -1,0 +1,192 @@
+// One analysis connection with its own set of hypothetical indexes (hypopg's are per backend).
+// Statements are costed with their generic plan, the plan PostgreSQL uses when it does not know
+// the parameter values, so `$n` text from pg_stat_statements can be costed as it is.
+import type pg from 'pg';
+import { ADVISOR_MARKER, connect, type ConnectOptions } from '../db/connect.js';
+import type { IndexCandidate, ParsedStatement } from '../types.js';
+import { createIndexSql } from '../candidates/indexDefinition.js';
+
+export class VerifyError extends Error {
+  override name = 'VerifyError';
+}
+
+export type CostOutcome = { ok: true; cost: number; indexesUsed: string[] } | { ok: false; error: string };
+
+export interface HypotheticalIndex {
+  oid: number;
+  name: string;
+  bytes: number;
+}
+
+/** hypopg slows down past a few thousand indexes created in one backend: reset well before that. */
+const CREATIONS_BEFORE_RESET = 1000;
+
+export class WhatIfSession {
+  /** EXPLAIN calls made (the literature's "what-if calls"). */
+  explainCalls = 0;
+  private readonly active = new Map<string, HypotheticalIndex>();
+  private created = 0;
+  private prepared = 0;
+  private genericPlanOption = true;
+  /** Parameters that needed a declared type, per statement, learned from "could not determine data type". */
+  private readonly paramTypes = new Map<string, string[]>();
+
+  private constructor(
+    private readonly client: pg.Client,
+    readonly serverVersion: number,
+  ) {}
+
+  static async open(url: string, opts: ConnectOptions & { createExtension?: boolean } = {}): Promise<WhatIfSession> {
+    if (opts.createExtension) {
+      // The one change to the target the user may ask for: outside the read-only session.
+      const admin = await connect(url, { ...opts, readOnly: false });
+      try {
+        await admin.query('CREATE EXTENSION IF NOT EXISTS hypopg');
+      } finally {
+        await admin.end();
+      }
+    }
+    const client = await connect(url, opts);
+    try {
+      const r = await client.query<{ v: string; hypopg: string | null; available: string | null }>(`${ADVISOR_MARKER}
+        SELECT current_setting('server_version_num') AS v,
+               (SELECT extversion FROM pg_extension WHERE extname = 'hypopg') AS hypopg,
+               (SELECT default_version FROM pg_available_extensions WHERE name = 'hypopg') AS available`);
+      const row = r.rows[0]!;
+      if (!row.hypopg) {
+        throw new VerifyError(
+          row.available
+            ? `hypopg is available on the server but not created in this database: run CREATE EXTENSION hypopg; (it writes nothing but its functions), or pass --create-extension.`
+            : `hypopg is not installed on the server. On Debian/Ubuntu: apt-get install postgresql-<major>-hypopg (e.g. postgresql-15-hypopg), then CREATE EXTENSION hypopg; in the database.`,
+        );
+      }
+      await client.query(`SET plan_cache_mode = force_generic_plan`);
+      return new WhatIfSession(client, Math.floor(Number(row.v) / 10000));
+    } catch (err) {
+      await client.end().catch(() => {});
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.query('SELECT hypopg_reset()').catch(() => {});
+    await this.client.end().catch(() => {});
+  }
+
+  /** Hypothetical indexes now in effect, by candidate key. */
+  get activeKeys(): string[] {
+    return [...this.active.keys()];
+  }
+
+  /** Makes exactly `candidates` the hypothetical indexes of this session (creating and dropping the difference). */
+  async useIndexes(candidates: IndexCandidate[]): Promise<Map<string, HypotheticalIndex | Error>> {
+    const wanted = new Map(candidates.map((c) => [c.key, c]));
+    const result = new Map<string, HypotheticalIndex | Error>();
+    if (this.created + candidates.length > CREATIONS_BEFORE_RESET) {
+      await this.client.query(`${ADVISOR_MARKER} SELECT hypopg_reset()`);
+      this.active.clear();
+      this.created = 0;
+    }
+    for (const [key, idx] of this.active) {
+      if (!wanted.has(key)) {
+        await this.client.query(`${ADVISOR_MARKER} SELECT hypopg_drop_index($1)`, [idx.oid]);
+        this.active.delete(key);
+      }
+    }
+    for (const [key, c] of wanted) {
+      const have = this.active.get(key);
+      if (have) {
+        result.set(key, have);
+        continue;
+      }
+      try {
+        const r = await this.client.query<{ oid: number; name: string; bytes: string }>(
+          `${ADVISOR_MARKER} SELECT indexrelid::int AS oid, indexname AS name, hypopg_relation_size(indexrelid)::text AS bytes FROM hypopg_create_index($1)`,
+          [createIndexSql(c)],
+        );
+        this.created++;
+        const row = r.rows[0]!;
+        const idx = { oid: row.oid, name: row.name, bytes: Number(row.bytes) };
+        this.active.set(key, idx);
+        result.set(key, idx);
+      } catch (err) {
+        result.set(key, new Error(firstLine((err as Error).message)));
+      }
+    }
+    return result;
+  }
+
+  /** Name of the hypothetical index (as plans show it) → candidate key. */
+  keyOfIndexName(name: string): string | undefined {
+    for (const [key, idx] of this.active) if (idx.name === name) return key;
+    return undefined;
+  }
+
+  /** Planner total cost of the statement with the current hypothetical indexes. */
+  async cost(stmt: ParsedStatement): Promise<CostOutcome> {
+    if (!stmt.explainText) return { ok: false, error: stmt.error ?? 'no explainable text' };
+    for (let attempt = 0; attempt <= stmt.paramCount; attempt++) {
+      try {
+        const plan = await this.explain(stmt);
+        return { ok: true, cost: plan['Total Cost'] as number, indexesUsed: indexNames(plan) };
+      } catch (err) {
+        const msg = firstLine((err as Error).message);
+        const untyped = /could not determine data type of parameter \$(\d+)/.exec(msg);
+        if (!untyped) return { ok: false, error: msg };
+        // jsonb_build_object($1, ...) and the like give a parameter no type: text is what the
+        // normalized constant was in the first place.
+        const types = this.paramTypes.get(stmt.id) ?? Array.from({ length: stmt.paramCount }, () => 'unknown');
+        types[Number(untyped[1]) - 1] = 'text';
+        this.paramTypes.set(stmt.id, types);
+      }
+    }
+    return { ok: false, error: 'could not determine the parameter types' };
+  }
+
+  private async explain(stmt: ParsedStatement): Promise<Record<string, unknown>> {
+    this.explainCalls++;
+    const text = stmt.explainText!;
+    if (stmt.paramCount === 0) {
+      const r = await this.client.query(`EXPLAIN (FORMAT JSON) ${text}`);
+      return r.rows[0]['QUERY PLAN'][0].Plan;
+    }
+    if (this.serverVersion >= 16 && this.genericPlanOption && !this.paramTypes.has(stmt.id)) {
+      // One round trip; must go by the simple query protocol (no bind message).
+      try {
+        const r = await this.client.query(`EXPLAIN (FORMAT JSON, GENERIC_PLAN) ${text}`);
+        return r.rows[0]['QUERY PLAN'][0].Plan;
+      } catch (err) {
+        if (/could not determine data type/.test((err as Error).message)) throw err;
+        if (/GENERIC_PLAN/i.test((err as Error).message)) this.genericPlanOption = false;
+        else throw err;
+      }
+    }
+    // PREPARE + EXPLAIN EXECUTE under force_generic_plan works on every version; a statement is
+    // prepared afresh each time because a cached plan would not see hypothetical index changes.
+    const name = `pgia_${++this.prepared}`;
+    const types = this.paramTypes.get(stmt.id) ?? Array.from({ length: stmt.paramCount }, () => 'unknown');
+    const nulls = Array.from({ length: stmt.paramCount }, () => 'NULL').join(', ');
+    await this.client.query(`PREPARE ${name}(${types.join(', ')}) AS ${text}`);
+    try {
+      const r = await this.client.query(`EXPLAIN (FORMAT JSON) EXECUTE ${name}(${nulls})`);
+      return r.rows[0]['QUERY PLAN'][0].Plan;
+    } finally {
+      await this.client.query(`DEALLOCATE ${name}`).catch(() => {});
+    }
+  }
+}
+
+/** Every index a plan reads (Index Scan, Index Only Scan, Bitmap Index Scan), by name. */
+export function indexNames(plan: Record<string, unknown>): string[] {
+  const out = new Set<string>();
+  const visit = (node: Record<string, unknown>) => {
+    if (typeof node['Index Name'] === 'string') out.add(node['Index Name']);
+    for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
+  };
+  visit(plan);
+  return [...out];
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0] ?? s;
+}
