@@ -19,8 +19,10 @@ export function skipReason(query: string): string | undefined {
   let userTables = 0;
   let catalogTables = 0;
   walk(stmt, (t, body) => {
-    if (t !== 'RangeVar') return;
-    if (CATALOG_SCHEMAS.has(body.schemaname) || (!body.schemaname && /^pg_/.test(body.relname))) catalogTables++;
+    // INSERT/UPDATE/DELETE/MERGE hold their target as a bare RangeVar body in `relation`.
+    const rv = t === 'RangeVar' ? body : body.relation?.relname ? body.relation : undefined;
+    if (!rv) return;
+    if (CATALOG_SCHEMAS.has(rv.schemaname) || (!rv.schemaname && /^pg_/.test(rv.relname))) catalogTables++;
     else userTables++;
   });
   if (userTables === 0 && catalogTables > 0) return 'reads only system catalogs';

@@ -1,0 +1,63 @@
+// `npm run demo`: a throwaway PostgreSQL, the bundled shop workload loaded and replayed so that
+// pg_stat_statements fills up, the advisor run against it, the report written, the server stopped.
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { advise } from '../advise.js';
+import { terminalProgress } from '../cli/progress.js';
+import { startThrowawayCluster, type ThrowawayCluster } from '../db/cluster.js';
+import { SetupError } from '../db/setup.js';
+import { adviceMarkdown } from '../report/markdown.js';
+import { writeAdviceReports } from '../report/writeReports.js';
+import { loadWorkload, replayWorkload } from './replay.js';
+
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+export async function runDemo(opts: { workload?: string; out?: string } = {}): Promise<number> {
+  const workloadDir = resolve(root, opts.workload ?? 'workloads/shop');
+  const outDir = resolve(root, opts.out ?? 'reports/demo');
+  const log = (m: string) => console.error(`[demo] ${m}`);
+  let cluster: ThrowawayCluster | undefined;
+  try {
+    log('starting a throwaway PostgreSQL (initdb in a temp dir, pg_stat_statements preloaded, hypopg)…');
+    cluster = await startThrowawayCluster({ database: 'advisor_demo', log });
+    log(`PostgreSQL ${cluster.version} on ${cluster.host}:${cluster.port}`);
+
+    const client = new pg.Client({ connectionString: cluster.url });
+    await client.connect();
+    try {
+      let t = Date.now();
+      log(`loading ${relative(root, workloadDir)} (schema and deterministic data)…`);
+      await loadWorkload(client, workloadDir);
+      log(`loaded in ${((Date.now() - t) / 1000).toFixed(1)} s; replaying the query mix…`);
+      await client.query('SELECT pg_stat_statements_reset()');
+      t = Date.now();
+      const replay = await replayWorkload(client, workloadDir, { concurrency: 2 });
+      log(`replayed ${replay.executed} calls in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+      for (const f of replay.failed) log(`statement ${f.name} failed during replay: ${f.error}`);
+    } finally {
+      await client.end();
+    }
+
+    log('advising…');
+    const result = await advise({ url: cluster.url, progress: terminalProgress() });
+    const files = await writeAdviceReports(result, outDir);
+    console.log(adviceMarkdown(result));
+    log(`report written to ${relative(process.cwd(), files.markdown)} (also ${relative(process.cwd(), files.json)}, ${relative(process.cwd(), files.up)})`);
+    return 0;
+  } catch (err) {
+    if (err instanceof SetupError) {
+      console.error(`The demo needs PostgreSQL with hypopg on this machine:\n${err.message}`);
+      return 2;
+    }
+    console.error(`demo failed: ${(err as Error).message}`);
+    return 1;
+  } finally {
+    await cluster?.stop();
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const workload = process.argv[2];
+  process.exitCode = await runDemo(workload ? { workload, out: join('reports', 'demo') } : {});
+}

@@ -1,0 +1,26 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { skipReason } from '../../src/harvest/filter.js';
+import { ensureParser } from '../../src/parse/parser.js';
+
+beforeAll(() => ensureParser());
+
+describe('skipReason', () => {
+  it('keeps queries and writes on user tables', () => {
+    expect(skipReason('SELECT * FROM orders WHERE id = $1')).toBeUndefined();
+    expect(skipReason('INSERT INTO events (kind) VALUES ($1)')).toBeUndefined();
+    expect(skipReason('UPDATE orders SET status = $1 WHERE id = $2')).toBeUndefined();
+    expect(skipReason('DELETE FROM order_items WHERE order_id = $1')).toBeUndefined();
+    // unparseable text is kept: the parse stage reports it with the parser's message
+    expect(skipReason('SELEC 1')).toBeUndefined();
+  });
+
+  it('skips utility, catalog-only, table-less and own statements with the reason', () => {
+    expect(skipReason('BEGIN')).toMatch(/utility statement \(TransactionStmt\)/);
+    expect(skipReason('SELECT * FROM pg_class WHERE relname = $1')).toBe('reads only system catalogs');
+    expect(skipReason('SELECT * FROM information_schema.tables')).toBe('reads only system catalogs');
+    expect(skipReason('SELECT pg_stat_statements_reset()')).toBe('reads no table');
+    expect(skipReason('/* pg-index-advisor */ SELECT * FROM orders')).toBe("the advisor's own statement");
+    expect(skipReason('SELECT * FROM hypopg_create_index($1)')).toBe("the advisor's own statement");
+    expect(skipReason('<insufficient privilege>')).toMatch(/pg_read_all_stats/);
+  });
+});
