@@ -143,7 +143,13 @@ export function readQueries(dir: string): WorkloadQuery[] {
   return readWorkload(dir).statements;
 }
 
-/** Runs `<dir>/schema.sql` then `<dir>/data.sql` (each as one multi-statement query). */
+/**
+ * Runs `<dir>/schema.sql` then `<dir>/data.sql` (each as one multi-statement query, so each runs
+ * in one transaction and data.sql's `setseed` governs all its `random()` calls), then
+ * `VACUUM ANALYZE` outside any transaction: the visibility map is set and the statistics are
+ * final when this resolves, instead of whenever autovacuum/autoanalyze get to the new tables
+ * (which would change index-only-scan costs and re-sample the statistics under a running test).
+ */
 export async function loadWorkload(client: pg.Client, dir: string): Promise<void> {
   for (const name of ['schema.sql', 'data.sql']) {
     const sql = readFileSync(join(dir, name), 'utf8');
@@ -153,6 +159,7 @@ export async function loadWorkload(client: pg.Client, dir: string): Promise<void
       throw new Error(`loading ${join(dir, name)} failed: ${errorMessage(err)}`, { cause: err });
     }
   }
+  await client.query('VACUUM ANALYZE');
 }
 
 /** Values for one execution of `q`. */
