@@ -1,0 +1,109 @@
+// What the audit reads from the primary's catalogs, as plain data, so that the analysis
+// (./analyze.ts) is pure and can be unit-tested without a server.
+
+/** One key or INCLUDE position of an index. */
+export interface IndexPosition {
+  /** Table column number, 0 for an expression. */
+  attnum: number;
+  /** Column name (quoted as needed) or expression text, as pg_get_indexdef(oid, k, false) prints it. */
+  text: string;
+  /** Name of the table column, for plain columns. */
+  column?: string;
+  /** Key positions only: operator class oid, collation oid (0 = none), indoption bits (1 = DESC, 2 = NULLS FIRST). */
+  opclass?: number;
+  collation?: number;
+  option?: number;
+}
+
+export interface ConstraintRef {
+  /** p = primary key, u = unique, x = exclusion, f = a foreign key that references this index. */
+  type: 'p' | 'u' | 'x' | 'f';
+  name: string;
+  /** Qualified name of the constraint's table (for f: the referencing table). */
+  table: string;
+}
+
+export interface AuditIndex {
+  oid: number;
+  tableOid: number;
+  schema: string;
+  table: string;
+  name: string;
+  /** 'i' index, 'I' partitioned index (no storage of its own; its partitions' indexes hold the data). */
+  relkind: 'i' | 'I';
+  /** Attached to a partitioned index: cannot be dropped on its own. */
+  isPartition: boolean;
+  /** Name of the partitioned index it is attached to, when isPartition. */
+  parentIndex?: string;
+  method: string;
+  keys: IndexPosition[];
+  include: IndexPosition[];
+  /** WHERE of a partial index (pg_get_expr), or null. */
+  predicate: string | null;
+  unique: boolean;
+  nullsNotDistinct: boolean;
+  primary: boolean;
+  exclusion: boolean;
+  replicaIdentity: boolean;
+  valid: boolean;
+  /** indisready && indislive: false while a concurrent build/drop is half done. */
+  ready: boolean;
+  /** A CREATE INDEX / REINDEX is building it right now (pg_stat_progress_create_index). */
+  building: boolean;
+  constraints: ConstraintRef[];
+  /** pg_get_indexdef() */
+  definition: string;
+  /** Size in bytes (for 'I': the sum over its partitions' indexes). */
+  bytes: number;
+  relpages: number;
+  /** Index reltuples; < 0 when never vacuumed/analyzed. */
+  reltuples: number;
+  /** fillfactor from reloptions, or the b-tree default 90. */
+  fillfactor: number;
+}
+
+export interface AuditForeignKey {
+  name: string;
+  schema: string;
+  table: string;
+  tableOid: number;
+  /** 'r' or 'p' (partitioned table). */
+  tableKind: string;
+  /** Referencing columns (attnums and names), in constraint order. */
+  attnums: number[];
+  columns: string[];
+  refSchema: string;
+  refTable: string;
+  tableBytes: number;
+  tableRows: number;
+}
+
+/** Scan counts one host reports for one index. */
+export interface IndexScanStats {
+  schema: string;
+  name: string;
+  idxScan: number;
+  /** PG 16+: pg_stat_user_indexes.last_idx_scan (ISO), else null. */
+  lastIdxScan: string | null;
+}
+
+/** Per-position column statistics for the bloat estimate (null when pg_stats shows no row). */
+export interface ColumnStats {
+  nullFrac: number;
+  avgWidth: number;
+  isName: boolean;
+}
+
+export interface PgstatindexRow {
+  indexSize: number;
+  internalPages: number;
+  leafPages: number;
+  emptyPages: number;
+  deletedPages: number;
+  avgLeafDensity: number;
+  leafFragmentation: number;
+}
+
+export function qualified(schema: string, name: string): string {
+  return `${schema}.${name}`;
+}
