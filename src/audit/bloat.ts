@@ -65,7 +65,7 @@ export function estimateBtreeBloat(input: EstimateInput): BloatFigure | undefine
       reltuples: Math.round(reltuples),
       estimatedPages: estPages,
       fillfactor,
-      avgTupleBytes: Math.round(tupleWidth + ITEM_ID),
+      avgTupleWidth: Math.round(tupleWidth + ITEM_ID),
     },
   };
 }

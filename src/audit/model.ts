@@ -46,8 +46,10 @@ export interface AuditIndex {
   exclusion: boolean;
   replicaIdentity: boolean;
   valid: boolean;
-  /** indisready && indislive: false while a concurrent build/drop is half done. */
+  /** indisready: false when a concurrent build failed (or is) before its build phase, or a concurrent drop got far. */
   ready: boolean;
+  /** indislive: false once a DROP INDEX CONCURRENTLY / REINDEX CONCURRENTLY has marked it dead. */
+  live: boolean;
   /** A CREATE INDEX / REINDEX is building it right now (pg_stat_progress_create_index). */
   building: boolean;
   constraints: ConstraintRef[];

@@ -1,0 +1,536 @@
+// The audit's judgement, as pure functions of what ./read.ts fetched: which existing indexes are
+// invalid, duplicate, unused, redundant or bloated, and which foreign keys lack an index.
+//
+// Order matters, because every drop must leave the schema still serving what the dropped index
+// served:
+//   1. invalid     - dead weight: dropped (and rebuilt) whatever else is found
+//   2. duplicate   - of identical indexes one stays (the one that backs a constraint, is unique, or is older)
+//   3. unused      - judged on the scans of the whole duplicate group, so the survivor of a duplicate
+//                    group is never dropped for being unused while its twin was used
+//   4. redundant   - a b-tree that is a leading prefix of another b-tree that stays (after 1-3)
+//   5. bloated     - only indexes that stay
+//   6. missing-fk-index
+// Indexes that back a primary key, unique or exclusion constraint, that a foreign key references,
+// that are the replica identity, or that enforce uniqueness, are never dropped: they go to `kept`.
+import { quoteIdent, quoteQualified } from '../db/quote.js';
+import { formatBytes } from '../report/format.js';
+import type { BloatFigure } from './bloat.js';
+import { dropIndexSql, fkIndexName, fkIndexSql, rebuildSql, reindexSql, restoreIndexSql, sqlComment } from './ddl.js';
+import type { AuditForeignKey, AuditIndex, IndexPosition } from './model.js';
+import type { AuditFinding, AuditResult } from './types.js';
+
+export interface AuditThresholds {
+  /** Statistics younger than this (on any host) → no unused findings. */
+  minStatsAgeDays: number;
+  /** An index with at most this many scans (summed over hosts) is unused. */
+  maxScans: number;
+  /** Bloated: share of the index a rebuild gives back above this (0..1)... */
+  bloatRatio: number;
+  /** ...and at least this many bytes given back. */
+  bloatMinBytes: number;
+}
+
+export const DEFAULT_THRESHOLDS: AuditThresholds = {
+  minStatsAgeDays: 7,
+  maxScans: 0,
+  bloatRatio: 0.3,
+  bloatMinBytes: 10 * 1024 * 1024,
+};
+
+export interface ScanSummary {
+  /** Redacted host URLs, in the order of perHost. */
+  hosts: string[];
+  /** Per `schema.index` key (see scanKey): the scans on each host, null where the host did not report the index. */
+  byIndex: Map<string, { perHost: Array<number | null>; lastIdxScan: string | null }>;
+  /** Youngest statistics window over the hosts that answered, in seconds (null: unknown). */
+  statsAgeSeconds: number | null;
+  /** Start of that window (ISO) and the host it belongs to. */
+  statsSince?: string | null;
+  statsHost?: string;
+  /** Set when unused findings must be withheld whatever the age (a host did not answer); says why. */
+  withheld?: string;
+}
+
+export interface AnalyzeInput {
+  indexes: AuditIndex[];
+  foreignKeys: AuditForeignKey[];
+  /** Names of all relations per schema (to name new indexes without clashes). */
+  relationNames: Record<string, string[]>;
+  scans: ScanSummary;
+  /** Bloat figures by index oid. */
+  bloat: Map<number, BloatFigure>;
+  thresholds: AuditThresholds;
+}
+
+export type AnalyzeOutput = Pick<AuditResult, 'findings' | 'kept' | 'warnings'>;
+
+export function scanKey(schema: string, name: string): string {
+  return `${schema}\u0000${name}`;
+}
+
+// References in summaries, evidence and `kept` are spelled as SQL would (quoted where needed), so
+// that a name with a dot, a space or a quote in it stays unambiguous.
+const q = (ix: { schema: string; name: string }) => quoteQualified(ix.schema, ix.name);
+const tq = (ix: { schema: string; table: string }) => quoteQualified(ix.schema, ix.table);
+
+/** "42 minutes", "5 hours", "12 days". */
+export function formatAge(seconds: number): string {
+  const s = Math.max(0, seconds);
+  if (s < 120 * 60) {
+    const m = Math.floor(s / 60);
+    return `${m} minute${m === 1 ? '' : 's'}`;
+  }
+  if (s < 48 * 3600) return `${Math.floor(s / 3600)} hours`;
+  const d = s / 86400;
+  return `${d >= 10 ? Math.floor(d) : Math.floor(d * 10) / 10} days`;
+}
+
+function positionSig(p: IndexPosition): string {
+  return p.attnum === 0 ? `e:${p.text}` : `c:${p.attnum}`;
+}
+
+/** A key position: column/expression, operator class, collation, direction and NULLS order. */
+function keySig(p: IndexPosition): string {
+  return `${positionSig(p)}|${p.opclass ?? 0}|${p.collation ?? 0}|${p.option ?? 0}`;
+}
+
+/** Everything that makes two indexes interchangeable, uniqueness aside. */
+export function structureSig(ix: AuditIndex): string {
+  return [
+    ix.tableOid,
+    ix.method,
+    ix.keys.map(keySig).join(','),
+    ix.include.map(positionSig).sort().join(','),
+    ix.predicate ?? '',
+  ].join('\u0001');
+}
+
+/** Can the index be compared with others and serve queries? (built, valid, not half-dropped) */
+function usable(ix: AuditIndex): boolean {
+  return ix.valid && ix.ready && ix.live && !ix.building;
+}
+
+/** Why an index must never be dropped (constraint, replica identity), or undefined. */
+export function constraintProtection(ix: AuditIndex): string | undefined {
+  const reasons: string[] = [];
+  for (const c of ix.constraints) {
+    if (c.type === 'p') reasons.push(`backs primary key constraint "${c.name}"`);
+    else if (c.type === 'u') reasons.push(`backs unique constraint "${c.name}"`);
+    else if (c.type === 'x') reasons.push(`backs exclusion constraint "${c.name}"`);
+    else if (c.type === 'f') reasons.push(`foreign key "${c.name}" on ${c.table} references it`);
+  }
+  if (ix.primary && !ix.constraints.some((c) => c.type === 'p')) reasons.push('is the primary key');
+  if (ix.exclusion && !ix.constraints.some((c) => c.type === 'x')) reasons.push('backs an exclusion constraint');
+  if (ix.replicaIdentity) reasons.push('is the replica identity of the table (logical replication identifies rows by it)');
+  return reasons.length ? reasons.join('; ') : undefined;
+}
+
+/** Constraint protection, or the uniqueness a unique index enforces even when no query scans it. */
+function dropProtection(ix: AuditIndex): string | undefined {
+  return (
+    constraintProtection(ix) ??
+    (ix.unique ? 'enforces uniqueness (a unique index: inserts and updates check it, whatever the scan count says)' : undefined)
+  );
+}
+
+function leadingColumnsMatch(ix: AuditIndex, attnums: number[]): boolean {
+  if (ix.keys.length < attnums.length) return false;
+  const lead = ix.keys.slice(0, attnums.length).map((k) => k.attnum);
+  if (lead.some((a) => a === 0)) return false;
+  const want = new Set(attnums);
+  return new Set(lead).size === want.size && lead.every((a) => want.has(a));
+}
+
+/** Indexes that let the referencing side of a foreign key be searched by its columns. */
+export function fkSupporters(fk: AuditForeignKey, indexes: AuditIndex[], dropped: ReadonlySet<number> = new Set()): AuditIndex[] {
+  return indexes.filter(
+    (ix) =>
+      ix.tableOid === fk.tableOid &&
+      usable(ix) &&
+      !dropped.has(ix.oid) &&
+      ix.predicate === null &&
+      (ix.method === 'btree' || (ix.method === 'hash' && fk.attnums.length === 1)) &&
+      leadingColumnsMatch(ix, fk.attnums),
+  );
+}
+
+/** Does `big` serve every query `small` serves? (b-tree, same predicate, small's keys a leading prefix of big's) */
+export function covers(small: AuditIndex, big: AuditIndex): boolean {
+  if (small.oid === big.oid || small.tableOid !== big.tableOid) return false;
+  if (small.method !== 'btree' || big.method !== 'btree') return false;
+  if ((small.predicate ?? '') !== (big.predicate ?? '')) return false;
+  if (small.keys.length > big.keys.length) return false;
+  for (let i = 0; i < small.keys.length; i++) if (keySig(small.keys[i]!) !== keySig(big.keys[i]!)) return false;
+  const bigCols = new Set([...big.keys, ...big.include].map(positionSig));
+  return small.include.every((p) => bigCols.has(positionSig(p)));
+}
+
+function sameShape(a: AuditIndex, b: AuditIndex): boolean {
+  return structureSig(a) === structureSig(b);
+}
+
+/** Keeper order within a duplicate group: constraint-backed, unique (NULLS NOT DISTINCT first), attached to a partitioned index, older. */
+function keeperRank(ix: AuditIndex): number[] {
+  return [
+    ix.primary ? 0 : 1,
+    constraintProtection(ix) ? 0 : 1,
+    ix.unique ? 0 : 1,
+    ix.nullsNotDistinct ? 0 : 1,
+    ix.isPartition ? 0 : 1,
+    ix.oid,
+  ];
+}
+
+function compareRank(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
+}
+
+/** Would dropping `dup` lose a uniqueness rule that `keeper` does not enforce? */
+function losesUniqueness(dup: AuditIndex, keeper: AuditIndex): boolean {
+  if (!dup.unique) return false;
+  if (!keeper.unique) return true;
+  return dup.nullsNotDistinct && !keeper.nullsNotDistinct;
+}
+
+export function analyze(input: AnalyzeInput): AnalyzeOutput {
+  const { indexes, thresholds: t, scans } = input;
+  const findings: AuditFinding[] = [];
+  const kept: AnalyzeOutput['kept'] = [];
+  const warnings: string[] = [];
+  const dropped = new Set<number>();
+  const keep = (ix: AuditIndex, reason: string) => {
+    if (!kept.some((k) => k.index === q(ix) && k.reason === reason)) kept.push({ index: q(ix), reason });
+  };
+
+  // 1. Invalid
+  for (const ix of indexes) {
+    if (ix.valid) continue;
+    if (ix.building) {
+      warnings.push(`${q(ix)} is invalid but a CREATE INDEX / REINDEX is building it right now (pg_stat_progress_create_index): not reported.`);
+      continue;
+    }
+    const evidence: AuditFinding['evidence'] = {
+      indisvalid: false,
+      indisready: ix.ready,
+      indislive: ix.live,
+      unique: ix.unique,
+      definition: ix.definition,
+      bytes: ix.bytes,
+    };
+    if (ix.relkind === 'I') {
+      findings.push({
+        kind: 'invalid',
+        schema: ix.schema,
+        table: ix.table,
+        index: ix.name,
+        action: 'keep',
+        summary:
+          `Partitioned index ${q(ix)} is invalid: some partition has no index attached to it (built with CREATE INDEX ... ON ONLY?). ` +
+          'Create the missing partition indexes (CONCURRENTLY) and ALTER INDEX ... ATTACH PARTITION them; it turns valid when every partition has one.',
+        evidence,
+        bytes: ix.bytes,
+        upSql: [],
+        downSql: [],
+      });
+      continue;
+    }
+    const twin = indexes.find((o) => o.oid !== ix.oid && usable(o) && sameShape(o, ix) && !losesUniqueness(ix, o));
+    dropped.add(ix.oid);
+    if (twin || !ix.live) {
+      if (twin) evidence.validTwin = q(twin);
+      findings.push({
+        kind: 'invalid',
+        schema: ix.schema,
+        table: ix.table,
+        index: ix.name,
+        action: 'drop',
+        summary: twin
+          ? `Index ${q(ix)} is invalid (a failed CREATE INDEX CONCURRENTLY or REINDEX CONCURRENTLY leftover) and the valid ${q(twin)} already has the same definition: drop it.`
+          : `Index ${q(ix)} is invalid and marked dead (a failed DROP INDEX CONCURRENTLY or the old copy of a failed REINDEX CONCURRENTLY): drop it.`,
+        evidence,
+        bytes: ix.bytes,
+        reclaimableBytes: ix.bytes,
+        upSql: dropIndexSql(ix),
+        downSql: [sqlComment(`An invalid index cannot be restored, and nothing used it: nothing to undo for ${q(ix)}.`)],
+      });
+      continue;
+    }
+    findings.push({
+      kind: 'invalid',
+      schema: ix.schema,
+      table: ix.table,
+      index: ix.name,
+      action: 'drop-and-recreate',
+      summary:
+        `Index ${q(ix)} is invalid (a failed CREATE INDEX CONCURRENTLY): queries do not use it${ix.ready ? ' but writes still maintain it' : ''}. Drop it and build it again` +
+        (ix.unique ? '; it is UNIQUE, so the build fails again while the table holds duplicate keys: remove them first.' : '.') +
+        ' (If it was being dropped by a failed DROP INDEX CONCURRENTLY, run only the DROP.)',
+      evidence,
+      bytes: ix.bytes,
+      upSql: [...dropIndexSql(ix), rebuildSql(ix.definition, { partitioned: false, ifNotExists: false })],
+      downSql: [
+        sqlComment(`The invalid ${q(ix)} cannot be restored; undoing the rebuild means dropping the rebuilt index.`),
+        ...dropIndexSql(ix),
+      ],
+    });
+  }
+
+  // 2. Duplicates
+  const groups = new Map<string, AuditIndex[]>();
+  for (const ix of indexes) {
+    if (!usable(ix) || dropped.has(ix.oid)) continue;
+    const sig = structureSig(ix);
+    const g = groups.get(sig);
+    if (g) g.push(ix);
+    else groups.set(sig, [ix]);
+  }
+  /** Survivor oid → the duplicates dropped in its favour (their scans count as its own). */
+  const dupsOf = new Map<number, AuditIndex[]>();
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    const sorted = [...group].sort((a, b) => compareRank(keeperRank(a), keeperRank(b)));
+    const keeper = sorted[0]!;
+    for (const dup of sorted.slice(1)) {
+      if (dup.isPartition) continue; // dropped with its parent, which is compared at its own level
+      const evidence: AuditFinding['evidence'] = {
+        duplicateOf: q(keeper),
+        definition: dup.definition,
+        keptDefinition: keeper.definition,
+        bytes: dup.bytes,
+      };
+      const protection = constraintProtection(dup);
+      if (protection) {
+        keep(dup, `duplicate of ${q(keeper)}, but it ${protection}`);
+        findings.push({
+          kind: 'duplicate',
+          schema: dup.schema,
+          table: dup.table,
+          index: dup.name,
+          action: 'keep',
+          summary: `Index ${q(dup)} duplicates ${q(keeper)} but ${protection}: it is kept. If the constraint is not needed twice, drop the constraint (ALTER TABLE ... DROP CONSTRAINT) instead.`,
+          evidence,
+          bytes: dup.bytes,
+          upSql: [],
+          downSql: [],
+        });
+        continue;
+      }
+      if (losesUniqueness(dup, keeper)) {
+        keep(dup, `same columns as ${q(keeper)}, but it enforces a uniqueness rule that one does not (NULLS NOT DISTINCT)`);
+        continue;
+      }
+      dropped.add(dup.oid);
+      dupsOf.set(keeper.oid, [...(dupsOf.get(keeper.oid) ?? []), dup]);
+      findings.push({
+        kind: 'duplicate',
+        schema: dup.schema,
+        table: dup.table,
+        index: dup.name,
+        action: 'drop',
+        summary: `Index ${q(dup)} is an exact duplicate of ${q(keeper)} (same columns, operator classes, collations, order, predicate and method): drop it (gives back ${formatBytes(dup.bytes)}).`,
+        evidence,
+        bytes: dup.bytes,
+        reclaimableBytes: dup.bytes,
+        upSql: dropIndexSql(dup),
+        downSql: restoreIndexSql(dup),
+      });
+    }
+  }
+
+  // 3. Unused
+  const minAge = t.minStatsAgeDays * 86400;
+  const ageKnown = scans.statsAgeSeconds !== null;
+  const oldEnough = ageKnown && scans.statsAgeSeconds! >= minAge;
+  const scanOf = (ix: AuditIndex) => scans.byIndex.get(scanKey(ix.schema, ix.name));
+  let zeroButYoung = 0;
+  const missingOnHosts: string[] = [];
+  for (const ix of indexes) {
+    if (!usable(ix) || dropped.has(ix.oid) || ix.isPartition) continue;
+    const members = [ix, ...(dupsOf.get(ix.oid) ?? [])];
+    const perHost = scans.hosts.map((_, h) => {
+      let sum: number | null = 0;
+      for (const m of members) {
+        const v = scanOf(m)?.perHost[h];
+        sum = v === null || v === undefined || sum === null ? null : sum + v;
+      }
+      return sum;
+    });
+    if (perHost.some((v) => v === null)) {
+      missingOnHosts.push(q(ix));
+      continue;
+    }
+    const total = (perHost as number[]).reduce((a, b) => a + b, 0);
+    if (total > t.maxScans) continue;
+    if (scans.withheld) continue;
+    if (!oldEnough) {
+      if (!dropProtection(ix)) zeroButYoung++;
+      continue;
+    }
+    const protection = dropProtection(ix);
+    const scanText = `${total} scan${total === 1 ? '' : 's'} in ${formatAge(scans.statsAgeSeconds!)}`;
+    if (protection) {
+      keep(ix, `${scanText}, but it ${protection}`);
+      continue;
+    }
+    const fkNeeds = input.foreignKeys.filter((fk) => {
+      const s = fkSupporters(fk, indexes, dropped);
+      return s.length > 0 && s.every((o) => o.oid === ix.oid);
+    });
+    if (fkNeeds.length) {
+      keep(
+        ix,
+        `${scanText}, but it is the only index for foreign key ${fkNeeds.map((f) => `"${f.name}"`).join(', ')}: without it every DELETE/UPDATE of a referenced key scans ${tq(ix)}`,
+      );
+      continue;
+    }
+    dropped.add(ix.oid);
+    const last = members.map((m) => scanOf(m)?.lastIdxScan).find((v) => v) ?? null;
+    const evidence: AuditFinding['evidence'] = {
+      scans: total,
+      maxScans: t.maxScans,
+      statsAge: formatAge(scans.statsAgeSeconds!),
+      statsAgeSeconds: Math.round(scans.statsAgeSeconds!),
+      statsSince: scans.statsSince ?? null,
+      hosts: scans.hosts.length,
+      lastIdxScan: last,
+      bytes: ix.bytes,
+      definition: ix.definition,
+    };
+    if (scans.hosts.length > 1) evidence.scansByHost = scans.hosts.map((h, i) => `${h}: ${perHost[i]}`).join('; ');
+    if (members.length > 1) evidence.includesScansOfDuplicates = members.slice(1).map(q).join(', ');
+    findings.push({
+      kind: 'unused',
+      schema: ix.schema,
+      table: ix.table,
+      index: ix.name,
+      action: 'drop',
+      summary:
+        `Index ${q(ix)} was scanned ${total} time${total === 1 ? '' : 's'} in ${formatAge(scans.statsAgeSeconds!)}` +
+        `${scans.hosts.length > 1 ? ` on ${scans.hosts.length} hosts` : ''}: drop it (gives back ${formatBytes(ix.bytes)}; writes no longer maintain it).`,
+      evidence,
+      bytes: ix.bytes,
+      reclaimableBytes: ix.bytes,
+      upSql: dropIndexSql(ix),
+      downSql: restoreIndexSql(ix),
+    });
+  }
+  if (scans.withheld) warnings.push(scans.withheld);
+  else if (!ageKnown) warnings.push('The age of the statistics is unknown: unused indexes are not reported.');
+  else if (!oldEnough) {
+    warnings.push(
+      `statistics too young: ${formatAge(scans.statsAgeSeconds!)}` +
+        `${scans.statsSince ? ` (since ${scans.statsSince}${scans.statsHost ? ` on ${scans.statsHost}` : ''})` : ''}` +
+        `; unused indexes are reported only after ${t.minStatsAgeDays} days (--min-stats-age). ` +
+        `${zeroButYoung} droppable index${zeroButYoung === 1 ? ' has' : 'es have'} at most ${t.maxScans} scans so far.`,
+    );
+  }
+  if (missingOnHosts.length) {
+    warnings.push(
+      `Not every host reports scans for ${missingOnHosts.join(', ')} (index missing on a replica, or a different schema): not judged as unused.`,
+    );
+  }
+
+  // 4. Redundant
+  const btrees = indexes
+    .filter((ix) => ix.method === 'btree' && usable(ix))
+    .sort((a, b) => a.keys.length - b.keys.length || a.oid - b.oid);
+  for (const x of btrees) {
+    if (dropped.has(x.oid) || x.isPartition) continue;
+    const coverers = btrees.filter((y) => !dropped.has(y.oid) && covers(x, y) && !sameShape(x, y));
+    if (!coverers.length) continue;
+    const y = coverers.sort(
+      (a, b) => b.keys.length - a.keys.length || b.include.length - a.include.length || a.oid - b.oid,
+    )[0]!;
+    const protection = dropProtection(x);
+    if (protection) {
+      keep(x, `its keys are a leading prefix of ${q(y)}, but it ${protection}`);
+      continue;
+    }
+    dropped.add(x.oid);
+    const sx = scanOf(x);
+    const sy = scanOf(y);
+    const sum = (s: typeof sx) => (s && s.perHost.every((v) => v !== null) ? (s.perHost as number[]).reduce((a, b) => a + b, 0) : null);
+    findings.push({
+      kind: 'redundant',
+      schema: x.schema,
+      table: x.table,
+      index: x.name,
+      action: 'drop',
+      summary: `Index ${q(x)} is redundant: its keys are a leading prefix of ${q(y)} (same predicate, order, operator classes), which serves the same lookups; drop it (gives back ${formatBytes(x.bytes)}).`,
+      evidence: {
+        redundantWith: q(y),
+        definition: x.definition,
+        coveringDefinition: y.definition,
+        scans: sum(sx),
+        coveringScans: sum(sy),
+        bytes: x.bytes,
+        coveringBytes: y.bytes,
+      },
+      bytes: x.bytes,
+      reclaimableBytes: x.bytes,
+      upSql: dropIndexSql(x),
+      downSql: restoreIndexSql(x),
+    });
+  }
+
+  // 5. Bloated
+  for (const ix of indexes) {
+    if (dropped.has(ix.oid) || !usable(ix) || ix.relkind !== 'i') continue;
+    const b = input.bloat.get(ix.oid);
+    if (!b || !(b.ratio > t.bloatRatio) || !(b.reclaimableBytes > t.bloatMinBytes)) continue;
+    findings.push({
+      kind: 'bloated',
+      schema: ix.schema,
+      table: ix.table,
+      index: ix.name,
+      action: 'reindex',
+      summary:
+        `Index ${q(ix)} is ~${Math.round(b.ratio * 100)} % bloated (${b.source === 'pgstatindex' ? 'measured by pgstatindex()' : 'estimated from statistics'}): ` +
+        `REINDEX INDEX CONCURRENTLY gives back ~${formatBytes(b.reclaimableBytes)} of ${formatBytes(ix.bytes)} (it needs room for a second copy while it runs).`,
+      evidence: {
+        bloatRatio: Math.round(b.ratio * 1000) / 1000,
+        reclaimableBytes: Math.round(b.reclaimableBytes),
+        bytes: ix.bytes,
+        ...b.evidence,
+      },
+      bytes: ix.bytes,
+      reclaimableBytes: Math.round(b.reclaimableBytes),
+      upSql: [reindexSql(ix)],
+      downSql: [sqlComment(`REINDEX of ${q(ix)} changes no definition: nothing to undo.`)],
+    });
+  }
+
+  // 6. Foreign keys without an index on the referencing side
+  const taken = new Map<string, Set<string>>();
+  for (const [schema, names] of Object.entries(input.relationNames)) taken.set(schema, new Set(names));
+  for (const fk of input.foreignKeys) {
+    if (fkSupporters(fk, indexes).length) continue;
+    const names = taken.get(fk.schema) ?? new Set<string>();
+    taken.set(fk.schema, names);
+    const name = fkIndexName(fk, names);
+    names.add(name);
+    const sql = fkIndexSql(fk, name);
+    findings.push({
+      kind: 'missing-fk-index',
+      schema: fk.schema,
+      table: fk.table,
+      action: 'create',
+      summary:
+        `Foreign key ${quoteIdent(fk.name)} on ${tq(fk)} (${fk.columns.map(quoteIdent).join(', ')}) → ${quoteQualified(fk.refSchema, fk.refTable)} has no index whose leading columns are its columns: ` +
+        `every DELETE or key UPDATE on ${quoteQualified(fk.refSchema, fk.refTable)} (and joins on the key) scans ${tq(fk)}. Create ${quoteIdent(name)}.`,
+      evidence: {
+        foreignKey: fk.name,
+        columns: fk.columns.join(', '),
+        references: quoteQualified(fk.refSchema, fk.refTable),
+        tableRows: Math.round(fk.tableRows),
+        tableBytes: fk.tableBytes,
+        newIndex: name,
+      },
+      upSql: sql.up,
+      downSql: sql.down,
+    });
+  }
+
+  return { findings, kept, warnings };
+}
