@@ -1,0 +1,119 @@
+// Markdown for `pg-index-advisor audit` and the audit section of the nightly report.
+import type { AuditFinding, AuditFindingKind, AuditResult } from '../audit/types.js';
+import { quoteQualified } from '../db/quote.js';
+import { formatBytes, mdCell, oneLine } from './format.js';
+
+/** Identifiers may hold line breaks: they would break a paragraph or a table row. */
+const flat = (s: string) => s.replace(/[\r\n]+/g, ' ');
+const cell = (s: string) => mdCell(flat(s));
+
+const KIND_TITLES: Record<AuditFindingKind, string> = {
+  invalid: 'Invalid indexes',
+  duplicate: 'Duplicate indexes',
+  unused: 'Unused indexes',
+  redundant: 'Redundant indexes',
+  bloated: 'Bloated indexes',
+  'missing-fk-index': 'Foreign keys without an index',
+};
+const KIND_ORDER: AuditFindingKind[] = ['invalid', 'duplicate', 'unused', 'redundant', 'bloated', 'missing-fk-index'];
+
+function formatAge(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) return 'unknown';
+  if (seconds < 7200) return `${Math.floor(seconds / 60)} minutes`;
+  if (seconds < 48 * 3600) return `${Math.floor(seconds / 3600)} hours`;
+  return `${(seconds / 86400).toFixed(1)} days`;
+}
+
+/** A code fence longer than any run of backticks in the text. */
+function fence(text: string): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  return '`'.repeat(Math.max(3, longest + 1));
+}
+
+function evidenceValue(key: string, v: string | number | boolean | null): string {
+  if (v === null) return '–';
+  if (typeof v === 'number' && /bytes$/i.test(key)) return `${formatBytes(v)} (${v})`;
+  if (typeof v === 'string' && /definition$/i.test(key)) return `\`${cell(oneLine(v, 200))}\``;
+  return cell(String(v));
+}
+
+function findingBlock(f: AuditFinding, n: number, level: number): string[] {
+  const h = '#'.repeat(level);
+  const what = f.index ? quoteQualified(f.schema, f.index) : quoteQualified(f.schema, f.table);
+  const out = [`${h} ${n}. \`${cell(what)}\` — ${f.action}`, '', flat(f.summary), ''];
+  const facts: string[] = [];
+  if (f.bytes !== undefined) facts.push(`size ${formatBytes(f.bytes)}`);
+  if (f.reclaimableBytes !== undefined) facts.push(`gives back ${formatBytes(f.reclaimableBytes)}`);
+  if (facts.length) out.push(`- ${facts.join(', ')}`, '');
+  const entries = Object.entries(f.evidence);
+  if (entries.length) {
+    out.push('| evidence | value |', '|---|---|');
+    for (const [k, v] of entries) out.push(`| ${cell(k)} | ${evidenceValue(k, v)} |`);
+    out.push('');
+  }
+  if (f.upSql.length) {
+    const up = f.upSql.join('\n');
+    const fu = fence(up);
+    out.push('Up:', '', `${fu}sql`, up, fu, '');
+  }
+  if (f.downSql.length) {
+    const down = f.downSql.join('\n');
+    const fd = fence(down);
+    out.push('Down:', '', `${fd}sql`, down, fd, '');
+  }
+  return out;
+}
+
+/**
+ * The audit as a Markdown section whose title has `level` hashes (the nightly report embeds it at
+ * level 2; the stand-alone report is auditMarkdown()).
+ */
+export function auditMarkdownSection(r: AuditResult, level = 2, title = 'Existing indexes (audit)'): string {
+  const h = (k: number) => '#'.repeat(level + k);
+  const out: string[] = [`${h(0)} ${title}`, ''];
+  out.push(`- Target${r.targets.length > 1 ? 's' : ''}: ${r.targets.map((t, i) => `\`${mdCell(t)}\`${i === 0 ? ' (primary)' : ''}`).join(', ')}`);
+  out.push(`- PostgreSQL ${r.serverVersion}; generated ${r.generatedAt}`);
+  const hostAges = (r.hosts ?? []).filter((x) => x.ok);
+  const since = hostAges.map((x) => `${mdCell(x.target)}: since ${x.statsSince ?? '?'} (${x.statsSinceSource === 'stats_reset' ? 'stats_reset' : 'server start'})`);
+  out.push(`- Statistics age: ${formatAge(r.statsAgeSeconds)}${since.length ? ` — ${since.join('; ')}` : ''}`);
+  if (r.settings) {
+    const s = r.settings;
+    out.push(
+      `- Thresholds: unused = at most ${s.maxScans} scans over at least ${s.minStatsAgeDays} days; bloated = over ${Math.round(s.bloatRatio * 100)} % and ${formatBytes(s.bloatMinBytes)} to give back (bloat from ${s.bloatSource})`,
+    );
+  }
+  const reclaim = r.findings.reduce((a, f) => a + (f.reclaimableBytes ?? 0), 0);
+  out.push(`- ${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}; the migration gives back about ${formatBytes(reclaim)}`, '');
+  for (const w of r.warnings) out.push(`> **Warning:** ${flat(w)}`, '');
+
+  out.push('| finding | count | gives back |', '|---|---:|---:|');
+  for (const kind of KIND_ORDER) {
+    const fs = r.findings.filter((f) => f.kind === kind);
+    out.push(`| ${KIND_TITLES[kind]} | ${fs.length} | ${formatBytes(fs.reduce((a, f) => a + (f.reclaimableBytes ?? 0), 0))} |`);
+  }
+  out.push('');
+
+  for (const kind of KIND_ORDER) {
+    const fs = r.findings.filter((f) => f.kind === kind);
+    if (!fs.length) continue;
+    out.push(`${h(1)} ${KIND_TITLES[kind]}`, '');
+    fs.forEach((f, i) => out.push(...findingBlock(f, i + 1, level + 2)));
+  }
+
+  if (r.kept.length) {
+    out.push(`${h(1)} Kept`, '', 'Indexes a finding would have dropped, and why they stay:', '', '| index | reason |', '|---|---|');
+    for (const k of r.kept) out.push(`| \`${cell(k.index)}\` | ${cell(k.reason)} |`);
+    out.push('');
+  }
+  if (r.findings.some((f) => f.upSql.length)) {
+    out.push(
+      'Apply with `psql -v ON_ERROR_STOP=1 -f audit.up.sql` (outside a transaction block: CONCURRENTLY cannot run inside one); `audit.down.sql` undoes it.',
+      '',
+    );
+  }
+  return out.join('\n');
+}
+
+export function auditMarkdown(r: AuditResult): string {
+  return auditMarkdownSection(r, 1, 'Index audit');
+}
