@@ -201,9 +201,10 @@ export async function replayWorkload(
   let executed = 0;
   let done = 0;
   let nextIndex = 0;
+  let aborted = false;
 
   const worker = async (c: pg.Client): Promise<void> => {
-    for (;;) {
+    while (!aborted) {
       const item = schedule[nextIndex++];
       if (item === undefined) return;
       try {
@@ -219,7 +220,10 @@ export async function replayWorkload(
         }
         executed++;
       } catch (err) {
-        if (isConnectionError(err)) throw err;
+        if (isConnectionError(err)) {
+          aborted = true; // the other connections stop too
+          throw err;
+        }
         if (!failures.has(item.q.name)) failures.set(item.q.name, errorMessage(err));
       }
       done++;
