@@ -358,6 +358,15 @@ describe('unused indexes from real scans, on one and several hosts', () => {
     expect(both.hosts?.map((h) => h.role)).toEqual(['primary', 'replica']);
   });
 
+  it('counts the statistics window from stats_reset once the statistics were reset', async () => {
+    await idle.client.query('SELECT pg_stat_reset()');
+    const r = await audit({ urls: [idle.url] });
+    expect(r.hosts?.[0]?.statsSinceSource).toBe('stats_reset');
+    expect(r.statsAgeSeconds!).toBeLessThan(120);
+    expect(r.warnings.join('\n')).not.toMatch(/never reset/);
+    expect(r.warnings.join('\n')).toMatch(/statistics too young: [01] minutes?/);
+  });
+
   it('a failing replica is a warning: unused findings are withheld, the rest goes on', async () => {
     await idle.client.query('CREATE INDEX u_a_again ON u_t (a)');
     try {
