@@ -425,6 +425,12 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
         `${zeroButYoung} droppable index${zeroButYoung === 1 ? ' has' : 'es have'} at most ${t.maxScans} scans so far.`,
     );
   }
+  if (findings.some((f) => f.kind === 'unused')) {
+    warnings.push(
+      `Unused is judged over the statistics window (${formatAge(scans.statsAgeSeconds ?? 0)}): an index created within it had less time to be used, ` +
+        'and the catalogs do not record when an index was built. Check recently added indexes before dropping them.',
+    );
+  }
   if (missingOnHosts.length) {
     warnings.push(
       `Not every host reports scans for ${missingOnHosts.join(', ')} (index missing on a replica, or a different schema): not judged as unused.`,

@@ -4,7 +4,7 @@
 // pgstattuple's pgstatindex() (needs pg_stat_scan_tables, which pg_monitor includes).
 import type pg from 'pg';
 import { ADVISOR_MARKER } from '../db/connect.js';
-import { quoteIdent } from '../db/quote.js';
+import { quoteIdent, quoteQualified } from '../db/quote.js';
 import type { AuditForeignKey, AuditIndex, ColumnStats, ConstraintRef, IndexPosition, IndexScanStats, PgstatindexRow } from './model.js';
 
 /** `n` is pg_namespace of the relation, `t` its pg_class row: user schemas (or the listed ones), no extension-owned tables. */
@@ -135,14 +135,7 @@ export async function readIndexes(client: pg.Client, serverVersion: number, sche
                  ELSE pg_relation_size(i.indexrelid) END)::float8 AS bytes,
            ic.relpages::float8 AS relpages, ic.reltuples::float8 AS reltuples,
            coalesce((SELECT substring(o FROM '^fillfactor=([0-9]+)$')::int FROM unnest(ic.reloptions) o
-                      WHERE o LIKE 'fillfactor=%' LIMIT 1), 90) AS fillfactor,
-           (SELECT coalesce(json_agg(json_build_object('type', con.contype, 'name', con.conname,
-                                                       'table', cn.nspname || '.' || ct.relname)), '[]'::json)
-              FROM pg_constraint con JOIN pg_class ct ON ct.oid = con.conrelid
-              JOIN pg_namespace cn ON cn.oid = ct.relnamespace
-             WHERE con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x', 'f')) AS constraints,
-           EXISTS (SELECT 1 FROM pg_stat_progress_create_index pr
-                    WHERE pr.index_relid = i.indexrelid OR (pr.relid = i.indrelid AND pr.index_relid = 0)) AS building
+                      WHERE o LIKE 'fillfactor=%' LIMIT 1), 90) AS fillfactor
       FROM pg_index i
       JOIN pg_class ic ON ic.oid = i.indexrelid
       JOIN pg_am am ON am.oid = ic.relam
@@ -152,6 +145,26 @@ export async function readIndexes(client: pg.Client, serverVersion: number, sche
      ORDER BY n.nspname, t.relname, ic.relname`,
     schemas ? [schemas] : [],
   );
+  // Read once and joined here: pg_constraint has no index on conindid, and the progress view is a
+  // function over all backends; per-index subqueries would scan them once per index.
+  const cons = await client.query(
+    `${ADVISOR_MARKER} SELECT con.conindid::int8 AS index_oid, con.contype::text AS type, con.conname::text AS name,
+            cn.nspname::text AS schema, ct.relname::text AS table_name
+       FROM pg_constraint con JOIN pg_class ct ON ct.oid = con.conrelid JOIN pg_namespace cn ON cn.oid = ct.relnamespace
+      WHERE con.conindid <> 0 AND con.contype IN ('p', 'u', 'x', 'f')`,
+  );
+  const constraintsOf = new Map<number, ConstraintRef[]>();
+  for (const c of cons.rows) {
+    const list = constraintsOf.get(Number(c.index_oid)) ?? [];
+    list.push({ type: c.type, name: c.name, table: quoteQualified(c.schema, c.table_name) });
+    constraintsOf.set(Number(c.index_oid), list);
+  }
+  const progress = await client.query(
+    `${ADVISOR_MARKER} SELECT relid::int8 AS relid, index_relid::int8 AS index_relid FROM pg_stat_progress_create_index`,
+  );
+  const building = (oid: number, tableOid: number) =>
+    progress.rows.some((p) => Number(p.index_relid) === oid || (Number(p.index_relid) === 0 && Number(p.relid) === tableOid));
+
   return r.rows.map((row) => {
     const indkey = splitVector(row.indkey);
     const indclass = splitVector(row.indclass);
@@ -199,8 +212,8 @@ export async function readIndexes(client: pg.Client, serverVersion: number, sche
       valid: row.is_valid,
       ready: row.is_ready,
       live: row.is_live,
-      building: row.building,
-      constraints: (row.constraints as ConstraintRef[]) ?? [],
+      building: building(Number(row.oid), Number(row.table_oid)),
+      constraints: constraintsOf.get(Number(row.oid)) ?? [],
       definition: row.definition,
       bytes: row.bytes,
       relpages: row.relpages,
