@@ -235,6 +235,23 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
       });
       continue;
     }
+    const protection = constraintProtection(ix);
+    if (protection) {
+      keep(ix, `invalid, but it ${protection}`);
+      findings.push({
+        kind: 'invalid',
+        schema: ix.schema,
+        table: ix.table,
+        index: ix.name,
+        action: 'keep',
+        summary: `Index ${q(ix)} is invalid but it ${protection}: rebuild it with REINDEX INDEX CONCURRENTLY ${q(ix)} (after fixing what made the build fail).`,
+        evidence,
+        bytes: ix.bytes,
+        upSql: [],
+        downSql: [],
+      });
+      continue;
+    }
     const twin = indexes.find((o) => o.oid !== ix.oid && usable(o) && sameShape(o, ix) && !losesUniqueness(ix, o));
     dropped.add(ix.oid);
     if (twin || !ix.live) {

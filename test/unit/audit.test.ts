@@ -201,9 +201,17 @@ describe('analysis', () => {
     const dead = index('dead', [col(4, 'c')], { valid: false, ready: false, live: false });
     const building = index('building', [col(5, 'd')], { valid: false, building: true });
     const parted = index('parted', [col(2, 'a')], { valid: false, relkind: 'I', tableOid: 2 });
-    const all = [bad, ccnew, good, dead, building, parted];
+    const ri = index('ri_invalid', [col(6, 'e')], { valid: false, replicaIdentity: true });
+    const all = [bad, ccnew, good, dead, building, parted, ri];
     const out = run(all, { scans: { ...scansFor(all), statsAgeSeconds: 0 } });
-    expect(kinds(out)).toEqual(['invalid:bad:drop-and-recreate', 'invalid:dead:drop', 'invalid:good_ccnew:drop', 'invalid:parted:keep']);
+    expect(kinds(out)).toEqual([
+      'invalid:bad:drop-and-recreate',
+      'invalid:dead:drop',
+      'invalid:good_ccnew:drop',
+      'invalid:parted:keep',
+      'invalid:ri_invalid:keep',
+    ]);
+    expect(out.kept).toEqual([{ index: 'public.ri_invalid', reason: expect.stringMatching(/replica identity/) }]);
     expect(out.findings.find((f) => f.index === 'bad')!.upSql).toEqual([
       'DROP INDEX CONCURRENTLY IF EXISTS public.bad;',
       'CREATE UNIQUE INDEX CONCURRENTLY bad ON public.t USING btree (a);',
