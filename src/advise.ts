@@ -9,8 +9,11 @@ import { readWorkloadFile } from './harvest/workloadFile.js';
 import { ensureParser } from './parse/parser.js';
 import { parseStatement } from './parse/parseStatement.js';
 import { type SelectOptions, selectIndexes } from './select/greedy.js';
-import type { AdviceResult, Catalog, ParsedStatement, Recommendation, Workload } from './types.js';
+import { tableWrites, writeCostOf } from './select/writeCost.js';
+import type { AdviceResult, Catalog, ParsedStatement, Recommendation, Workload, WorkloadStatement } from './types.js';
 import { WhatIfEvaluator } from './verify/evaluator.js';
+
+const DEFAULT_LIMIT = 10;
 
 export interface Progress {
   stage(name: string): void;
@@ -48,7 +51,10 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
 
   progress.stage(`parsing ${workload.statements.length} statements`);
   const lookup = (schema: string | undefined, table: string) => findTable(catalog, schema, table)?.columns.map((c) => c.name);
-  const parsed = workload.statements.map((s) => parseStatement(s, lookup));
+  // `LIMIT $n`: pg_stat_statements' rows per call is what the LIMIT lets through; without it, a
+  // page of 10 rows (the generic plan's own guess, 10% of the rows, misprices ORDER BY ... LIMIT).
+  const limitOf = (s: WorkloadStatement) => (s.source === 'pg_stat_statements' && s.calls > 0 ? s.rows / s.calls : DEFAULT_LIMIT);
+  const parsed = workload.statements.map((s) => parseStatement(s, lookup, { limit: limitOf(s) }));
   const notAdvisable: AdviceResult['notAdvisable'] = [];
   const queryOf = new Map(workload.statements.map((s) => [s.id, s.query]));
   for (const p of parsed) if (p.error) notAdvisable.push({ statementId: p.id, query: queryOf.get(p.id) ?? '', reason: p.error });
@@ -76,8 +82,10 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
   });
   let selection;
   try {
+    const writes = tableWrites(workload.statements, advisable, catalog);
     selection = await selectIndexes(workload.statements, advisable, candidates, evaluator, {
       ...opts,
+      writeCost: (c) => writeCostOf(c, writes),
       onRound: (round, chosen) => progress.tick(`selection round ${round}, ${chosen} chosen`),
     });
   } finally {
@@ -94,6 +102,7 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
       definition: createIndexSql(ch.candidate, { name }),
       estimatedBytes: ch.bytes,
       benefit: ch.benefit,
+      writeCost: ch.writeCost,
       benefitShare: selection.totalWeightedCost > 0 ? ch.benefit / selection.totalWeightedCost : 0,
       verified: true,
       verification: `hypopg hypothetical index; planner cost of each statement's generic plan (PostgreSQL ${evaluator.serverVersion})`,

@@ -105,6 +105,8 @@ export interface ParsedStatement {
   explainText?: string;
   /** Number of `$n` parameters in explainText. */
   paramCount: number;
+  /** Types to declare in PREPARE (`unknown` lets the server infer one from the context). */
+  paramTypes?: string[];
   tables: TableAccess[];
   /** Why the statement cannot be advised (parse error, unrepairable text...). */
   error?: string;
@@ -133,7 +135,17 @@ export interface CatalogColumn {
   type: string;
   notNull: boolean;
   /** pg_stats, when the table has been analyzed. */
-  stats?: { nullFrac: number; nDistinct: number; correlation?: number; mostCommonFreqs?: number[] };
+  stats?: {
+    nullFrac: number;
+    nDistinct: number;
+    avgWidth: number;
+    correlation?: number;
+    /** Most common values as text, with their frequencies (same order). */
+    mostCommonVals?: string[];
+    mostCommonFreqs?: number[];
+    /** Histogram bounds as text (values between the MCVs, in order). */
+    histogramBounds?: string[];
+  };
 }
 
 export interface CatalogIndex {
@@ -145,6 +157,8 @@ export interface CatalogIndex {
   /** Key columns (or `expression` entries) in order. */
   keys: KeyPart[];
   include: string[];
+  /** Operator class of each key column, or null where it is the type's default. */
+  opclasses: Array<string | null>;
   /** WHERE clause of a partial index, as pg_get_expr prints it. */
   predicate?: string;
   unique: boolean;
@@ -205,8 +219,10 @@ export interface Recommendation {
   /** Index name the migration will create. */
   name: string;
   estimatedBytes: number;
-  /** Workload-level benefit: Σ weight × (cost before − cost after). */
+  /** Workload-level benefit: Σ weight × (cost before − cost after), less the write cost. */
   benefit: number;
+  /** Estimated cost of keeping the index up to date under the workload's writes (same units). */
+  writeCost: number;
   /** Share of the workload's total weighted cost this index saves. */
   benefitShare: number;
   verified: boolean;

@@ -67,6 +67,7 @@ export function existingIndexCovers(existing: CatalogIndex, c: IndexCandidate): 
     const want = c.columns[i]!;
     const have = existing.keys[i]!;
     if (want.column !== undefined ? have.column !== want.column : normalizeExpr(have.expression) !== normalizeExpr(want.sql)) return false;
+    if ((existing.opclasses[i] ?? undefined) !== want.opclass) return false;
     const dir = existingDirs[i];
     if (c.method === 'btree' && dir && (dir.descending !== Boolean(want.descending) || dir.nullsFirst !== (want.nullsFirst ?? Boolean(want.descending)))) {
       // A backward scan serves the fully reversed order; only single-column candidates may use that freely.

@@ -27,8 +27,12 @@ export async function readCatalog(client: pg.Client): Promise<Catalog> {
   const columns = await client.query(`${ADVISOR_MARKER}
     SELECT a.attrelid::int AS oid, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null,
            st.null_frac::float8 AS null_frac, st.n_distinct::float8 AS n_distinct, st.correlation::float8 AS correlation,
-           st.most_common_freqs::float8[] AS mcf
+           st.avg_width::int AS avg_width, st.most_common_freqs::float8[] AS mcf,
+           -- anyarray → text[] only for scalar columns: an array column's values are arrays themselves.
+           CASE WHEN ty.typcategory <> 'A' THEN st.most_common_vals::text::text[] END AS mcv,
+           CASE WHEN ty.typcategory <> 'A' THEN st.histogram_bounds::text::text[] END AS hist
       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      JOIN pg_type ty ON ty.oid = a.atttypid
       LEFT JOIN pg_stats st ON st.schemaname = n.nspname AND st.tablename = c.relname AND st.attname = a.attname
            AND NOT st.inherited
      WHERE ${USER_TABLES} AND a.attnum > 0 AND NOT a.attisdropped
@@ -42,7 +46,9 @@ export async function readCatalog(client: pg.Client): Promise<Catalog> {
            (SELECT array_agg(pg_get_indexdef(i.indexrelid, k, true) ORDER BY k) FROM generate_series(1, i.indnatts) k) AS keys,
            (SELECT array_agg(coalesce(a.attname, '') ORDER BY k.ord)
               FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
-              LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum > 0) AS attnames
+              LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum > 0) AS attnames,
+           (SELECT array_agg(CASE WHEN op.opcdefault THEN NULL ELSE op.opcname END ORDER BY k.ord)
+              FROM unnest(i.indclass::oid[]) WITH ORDINALITY k(opc, ord) JOIN pg_opclass op ON op.oid = k.opc) AS opclasses
       FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace
       JOIN pg_am am ON am.oid = ic.relam
       JOIN pg_class c ON c.oid = i.indrelid
@@ -72,9 +78,13 @@ export async function readCatalog(client: pg.Client): Promise<Catalog> {
     if (!t) continue;
     const col: CatalogColumn = { name: r.name, type: r.type, notNull: r.not_null };
     if (r.null_frac !== null) {
-      col.stats = { nullFrac: r.null_frac, nDistinct: r.n_distinct };
+      col.stats = { nullFrac: r.null_frac, nDistinct: r.n_distinct, avgWidth: r.avg_width ?? 0 };
       if (r.correlation !== null) col.stats.correlation = r.correlation;
-      if (r.mcf) col.stats.mostCommonFreqs = r.mcf;
+      if (r.mcf && r.mcv) {
+        col.stats.mostCommonFreqs = r.mcf;
+        col.stats.mostCommonVals = r.mcv;
+      }
+      if (r.hist) col.stats.histogramBounds = r.hist;
     }
     t.columns.push(col);
   }
@@ -97,6 +107,7 @@ export async function readCatalog(client: pg.Client): Promise<Catalog> {
       method: r.method,
       keys,
       include,
+      opclasses: (r.opclasses ?? []).slice(0, r.nkeys),
       unique: r.is_unique,
       primary: r.is_primary,
       valid: r.valid,

@@ -12,9 +12,21 @@ export interface RepairedText {
   usedParams: number[];
 }
 
-export function repairForExplain(stmt: AstNode): RepairedText {
+export interface RepairOptions {
+  /**
+   * Value for a `LIMIT $n` parameter. A generic plan assumes a parameterised LIMIT keeps 10% of the
+   * rows, which misprices `ORDER BY ... LIMIT` badly; pg_stat_statements' rows per call tells the
+   * real figure.
+   */
+  limit?: number;
+}
+
+export function repairForExplain(stmt: AstNode, opts: RepairOptions = {}): RepairedText {
   const copy = structuredClone(stmt);
   walk(copy, (type, body) => {
+    if (type === 'SelectStmt' && opts.limit !== undefined && body.limitCount?.ParamRef) {
+      body.limitCount = { A_Const: { ival: { ival: Math.max(1, Math.round(opts.limit)) } } };
+    }
     // EXTRACT(field FROM x): the field must be a keyword; the planner's cost does not depend on it.
     if (type === 'FuncCall' && stringValues(body.funcname).pop() === 'extract' && body.args?.[0]?.ParamRef) {
       body.args[0] = { A_Const: { sval: { sval: 'epoch' } } };

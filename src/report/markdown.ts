@@ -21,7 +21,7 @@ export function adviceMarkdown(result: AdviceResult): string {
     out.push(`### ${i + 1}. \`${mdCell(r.definition)}\``, '');
     out.push(`- Type: ${r.candidate.method}${r.candidate.columns.length > 1 ? ', multicolumn' : ''}${r.candidate.where ? ', partial' : ''}${r.candidate.include.length ? ', covering' : ''}`);
     out.push(`- Why: ${r.candidate.reasons.join('; ')}`);
-    out.push(`- Benefit: ${formatPercent(r.benefitShare)} of the workload's estimated cost; size ≈ ${formatBytes(r.estimatedBytes)}`);
+    out.push(`- Benefit: ${formatPercent(r.benefitShare)} of the workload's estimated cost (net of an estimated write cost of ${formatCost(r.writeCost)}); size ≈ ${formatBytes(r.estimatedBytes)}`);
     out.push(`- Verified: ${r.verified ? 'yes' : 'no'} — ${r.verification}`);
     out.push('', '| statement | calls | cost before | cost after |', '|---|---:|---:|---:|');
     const calls = new Map(result.statements.map((s) => [s.statementId, s]));

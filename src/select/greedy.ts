@@ -5,6 +5,12 @@
 import type { IndexCandidate, ParsedStatement, WorkloadStatement } from '../types.js';
 import { type WhatIfEvaluator, tableOf } from '../verify/evaluator.js';
 
+const SCREENING_PASSES = 3;
+/** A candidate within this share of the best one's benefit... */
+const NEAR_BEST = 0.95;
+/** ...and at most this fraction of its size is preferred: same effect, less to store and maintain. */
+const MUCH_SMALLER = 0.7;
+
 export interface SelectOptions {
   /** What a statement's share of the workload is measured by. */
   weight?: 'calls' | 'total_time';
@@ -20,7 +26,7 @@ export interface SelectOptions {
   minImprovement?: number;
   /** An index must save at least this share of the workload's cost. */
   minBenefitShare?: number;
-  /** Estimated cost of maintaining the index under the workload's writes, in benefit units. */
+  /** Estimated cost of maintaining the index under the workload's writes, in calls × planner cost units. */
   writeCost?: (c: IndexCandidate) => number;
   onRound?: (round: number, chosen: number) => void;
 }
@@ -63,7 +69,6 @@ export async function selectIndexes(
 ): Promise<Selection> {
   const minImprovement = opts.minImprovement ?? 0.3;
   const minShare = opts.minBenefitShare ?? 0.001;
-  const writeCost = opts.writeCost ?? (() => 0);
   const info = new Map(workload.map((w) => [w.id, w]));
 
   // 1. Baseline: no hypothetical index. Statements the server cannot plan are set aside here.
@@ -87,12 +92,24 @@ export async function selectIndexes(
     return useTime ? (w.totalExecMs * (before - after)) / b0 : w.calls * (before - after);
   };
   const totalWeightedCost = stmts.reduce((n, s) => n + gain(s.id, baseline.get(s.id)!, 0), 0);
+  // Write costs are in calls × cost units; weighted by time, convert at the workload's own rate.
+  const unitsPerCost = useTime
+    ? totalWeightedCost / Math.max(1e-9, stmts.reduce((n, s) => n + (info.get(s.id)?.calls ?? 0) * baseline.get(s.id)!, 0))
+    : 1;
+  const writeCost = (c: IndexCandidate) => (opts.writeCost ? opts.writeCost(c) * unitsPerCost : 0);
 
   // 2. Screening: with every candidate of its tables available, which does the planner pick?
   const byStatement = new Map<string, IndexCandidate[]>();
   for (const s of stmts) byStatement.set(s.id, evaluator.relevant(s, candidates));
   const used = new Set<string>();
-  await screen(stmts, byStatement, evaluator, used);
+  // The planner names only its favourite per statement; screening again without the favourites
+  // finds the runners-up (a partial or smaller index nearly as good), which step 3 may prefer.
+  for (let pass = 0; pass < SCREENING_PASSES; pass++) {
+    const before = used.size;
+    const remaining = new Map([...byStatement].map(([id, cs]) => [id, cs.filter((c) => !used.has(c.key))]));
+    await screen(stmts, remaining, evaluator, used);
+    if (used.size === before) break;
+  }
   const pool = candidates.filter((c) => used.has(c.key));
   const unused = candidates.filter((c) => !used.has(c.key));
   await evaluator.estimateSizes(pool);
@@ -101,6 +118,7 @@ export async function selectIndexes(
   const current = new Map(baseline);
   const chosen: ChosenIndex[] = [];
   let bytesUsed = 0;
+  const sizeOf = (c: IndexCandidate) => evaluator.sizes.get(c.key) ?? 0;
   const stmtsOnTable = (t: string) => stmts.filter((s) => evaluator.reads(s.id, t));
 
   const evaluate = async (c: IndexCandidate, config: IndexCandidate[]) => {
@@ -134,15 +152,22 @@ export async function selectIndexes(
       return true;
     });
     const results = await Promise.all(open.map(async (c) => ({ c, ...(await evaluate(c, config)) })));
+    const scored: NonNullable<typeof best>[] = [];
     for (const { c, total, gains } of results) {
       const wc = writeCost(c);
       const net = total - wc;
       if (net <= 0 || (totalWeightedCost > 0 && net / totalWeightedCost < minShare)) continue;
       // Under a budget, benefit per byte; otherwise the biggest benefit first.
-      const score = opts.budgetBytes !== undefined ? net / Math.max(evaluator.sizes.get(c.key) ?? 1, 8192) : net;
-      if (!best || score > best.score) best = { c, net, score, gains, wc };
+      const score = opts.budgetBytes !== undefined ? net / Math.max(sizeOf(c), 8192) : net;
+      scored.push({ c, net, score, gains, wc });
+      if (!best || score > best.score) best = scored[scored.length - 1];
     }
     if (!best) break;
+    const top = best;
+    const smaller = scored
+      .filter((x) => x.net >= NEAR_BEST * top.net && sizeOf(x.c) <= MUCH_SMALLER * sizeOf(top.c))
+      .sort((a, b) => sizeOf(a.c) - sizeOf(b.c))[0];
+    if (smaller) best = smaller;
     chosen.push({ candidate: best.c, bytes: evaluator.sizes.get(best.c.key) ?? 0, benefit: best.net, writeCost: best.wc, statements: best.gains });
     bytesUsed += evaluator.sizes.get(best.c.key) ?? 0;
     for (const g of best.gains) current.set(g.statementId, g.costAfter);

@@ -5,12 +5,13 @@ import type pg from 'pg';
 import { ADVISOR_MARKER, connect, type ConnectOptions } from '../db/connect.js';
 import type { IndexCandidate, ParsedStatement } from '../types.js';
 import { createIndexSql } from '../candidates/indexDefinition.js';
+import { type CostOutcome, PlanCoster, firstLine } from './planCoster.js';
 
 export class VerifyError extends Error {
   override name = 'VerifyError';
 }
 
-export type CostOutcome = { ok: true; cost: number; indexesUsed: string[] } | { ok: false; error: string };
+export type { CostOutcome } from './planCoster.js';
 
 export interface HypotheticalIndex {
   oid: number;
@@ -22,19 +23,16 @@ export interface HypotheticalIndex {
 const CREATIONS_BEFORE_RESET = 1000;
 
 export class WhatIfSession {
-  /** EXPLAIN calls made (the literature's "what-if calls"). */
-  explainCalls = 0;
   private readonly active = new Map<string, HypotheticalIndex>();
   private created = 0;
-  private prepared = 0;
-  private genericPlanOption = true;
-  /** Parameters that needed a declared type, per statement, learned from "could not determine data type". */
-  private readonly paramTypes = new Map<string, string[]>();
+  private readonly coster: PlanCoster;
 
   private constructor(
     private readonly client: pg.Client,
     readonly serverVersion: number,
-  ) {}
+  ) {
+    this.coster = new PlanCoster(client, serverVersion);
+  }
 
   static async open(url: string, opts: ConnectOptions & { createExtension?: boolean } = {}): Promise<WhatIfSession> {
     if (opts.createExtension) {
@@ -60,7 +58,6 @@ export class WhatIfSession {
             : `hypopg is not installed on the server. On Debian/Ubuntu: apt-get install postgresql-<major>-hypopg (e.g. postgresql-15-hypopg), then CREATE EXTENSION hypopg; in the database.`,
         );
       }
-      await client.query(`SET plan_cache_mode = force_generic_plan`);
       return new WhatIfSession(client, Math.floor(Number(row.v) / 10000));
     } catch (err) {
       await client.end().catch(() => {});
@@ -122,71 +119,12 @@ export class WhatIfSession {
     return undefined;
   }
 
-  /** Planner total cost of the statement with the current hypothetical indexes. */
-  async cost(stmt: ParsedStatement): Promise<CostOutcome> {
-    if (!stmt.explainText) return { ok: false, error: stmt.error ?? 'no explainable text' };
-    for (let attempt = 0; attempt <= stmt.paramCount; attempt++) {
-      try {
-        const plan = await this.explain(stmt);
-        return { ok: true, cost: plan['Total Cost'] as number, indexesUsed: indexNames(plan) };
-      } catch (err) {
-        const msg = firstLine((err as Error).message);
-        const untyped = /could not determine data type of parameter \$(\d+)/.exec(msg);
-        if (!untyped) return { ok: false, error: msg };
-        // jsonb_build_object($1, ...) and the like give a parameter no type: text is what the
-        // normalized constant was in the first place.
-        const types = this.paramTypes.get(stmt.id) ?? Array.from({ length: stmt.paramCount }, () => 'unknown');
-        types[Number(untyped[1]) - 1] = 'text';
-        this.paramTypes.set(stmt.id, types);
-      }
-    }
-    return { ok: false, error: 'could not determine the parameter types' };
+  /** Planner cost of the statement with the current hypothetical indexes (see PlanCoster). */
+  cost(stmt: ParsedStatement, values?: string[]): Promise<CostOutcome> {
+    return this.coster.cost(stmt, values);
   }
 
-  private async explain(stmt: ParsedStatement): Promise<Record<string, unknown>> {
-    this.explainCalls++;
-    const text = stmt.explainText!;
-    if (stmt.paramCount === 0) {
-      const r = await this.client.query(`EXPLAIN (FORMAT JSON) ${text}`);
-      return r.rows[0]['QUERY PLAN'][0].Plan;
-    }
-    if (this.serverVersion >= 16 && this.genericPlanOption && !this.paramTypes.has(stmt.id)) {
-      // One round trip; must go by the simple query protocol (no bind message).
-      try {
-        const r = await this.client.query(`EXPLAIN (FORMAT JSON, GENERIC_PLAN) ${text}`);
-        return r.rows[0]['QUERY PLAN'][0].Plan;
-      } catch (err) {
-        if (/could not determine data type/.test((err as Error).message)) throw err;
-        if (/GENERIC_PLAN/i.test((err as Error).message)) this.genericPlanOption = false;
-        else throw err;
-      }
-    }
-    // PREPARE + EXPLAIN EXECUTE under force_generic_plan works on every version; a statement is
-    // prepared afresh each time because a cached plan would not see hypothetical index changes.
-    const name = `pgia_${++this.prepared}`;
-    const types = this.paramTypes.get(stmt.id) ?? Array.from({ length: stmt.paramCount }, () => 'unknown');
-    const nulls = Array.from({ length: stmt.paramCount }, () => 'NULL').join(', ');
-    await this.client.query(`PREPARE ${name}(${types.join(', ')}) AS ${text}`);
-    try {
-      const r = await this.client.query(`EXPLAIN (FORMAT JSON) EXECUTE ${name}(${nulls})`);
-      return r.rows[0]['QUERY PLAN'][0].Plan;
-    } finally {
-      await this.client.query(`DEALLOCATE ${name}`).catch(() => {});
-    }
+  get explainCalls(): number {
+    return this.coster.explainCalls;
   }
-}
-
-/** Every index a plan reads (Index Scan, Index Only Scan, Bitmap Index Scan), by name. */
-export function indexNames(plan: Record<string, unknown>): string[] {
-  const out = new Set<string>();
-  const visit = (node: Record<string, unknown>) => {
-    if (typeof node['Index Name'] === 'string') out.add(node['Index Name']);
-    for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
-  };
-  visit(plan);
-  return [...out];
-}
-
-function firstLine(s: string): string {
-  return s.split('\n')[0] ?? s;
 }
