@@ -1,7 +1,7 @@
 // The advice pipeline: harvest → parse → candidates → verify/select → result. The CLI and the demo
 // call this; each stage is its own module and can be run on its own.
 import { generateCandidates } from './candidates/generate.js';
-import { createIndexSql, indexName } from './candidates/indexDefinition.js';
+import { createIndexSql, indexName, uniqueName } from './candidates/indexDefinition.js';
 import { findTable, readCatalog } from './catalog/readCatalog.js';
 import { connect, redactUrl } from './db/connect.js';
 import { type HarvestOptions, harvestPgStatStatements } from './harvest/pgStatStatements.js';
@@ -10,7 +10,8 @@ import { ensureParser } from './parse/parser.js';
 import { parseStatement } from './parse/parseStatement.js';
 import { type SelectOptions, selectIndexes } from './select/greedy.js';
 import { tableWrites, writeCostOf } from './select/writeCost.js';
-import type { AdviceResult, Catalog, ParsedStatement, Recommendation, Workload, WorkloadStatement } from './types.js';
+import { adviseRealOnly, needsRealIndex } from './select/realOnly.js';
+import type { AdviceResult, Catalog, IndexCandidate, ParsedStatement, Recommendation, Workload, WorkloadStatement } from './types.js';
 import { WhatIfEvaluator } from './verify/evaluator.js';
 
 const DEFAULT_LIMIT = 10;
@@ -25,6 +26,8 @@ export const silentProgress: Progress = { stage() {}, tick() {}, done() {} };
 
 export interface AdviseOptions extends HarvestOptions, Omit<SelectOptions, 'onRound' | 'writeCost'> {
   url: string;
+  /** A scratch database where GIN/GiST candidates may be built in rolled-back transactions. */
+  verifyRealUrl?: string;
   /** Advise from this file instead of pg_stat_statements (the database is still used for the catalog and costs). */
   workloadFile?: string;
   concurrency?: number;
@@ -54,15 +57,18 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
   // `LIMIT $n`: pg_stat_statements' rows per call is what the LIMIT lets through; without it, a
   // page of 10 rows (the generic plan's own guess, 10% of the rows, misprices ORDER BY ... LIMIT).
   const limitOf = (s: WorkloadStatement) => (s.source === 'pg_stat_statements' && s.calls > 0 ? s.rows / s.calls : DEFAULT_LIMIT);
-  const parsed = workload.statements.map((s) => parseStatement(s, lookup, { limit: limitOf(s) }));
+  const tsConfig = catalog.textSearchConfig ? { textSearchConfig: catalog.textSearchConfig } : {};
+  const parsed = workload.statements.map((s) => parseStatement(s, lookup, { limit: limitOf(s), ...tsConfig }));
   const notAdvisable: AdviceResult['notAdvisable'] = [];
   const queryOf = new Map(workload.statements.map((s) => [s.id, s.query]));
   for (const p of parsed) if (p.error) notAdvisable.push({ statementId: p.id, query: queryOf.get(p.id) ?? '', reason: p.error });
   const advisable = parsed.filter((p) => !p.error);
 
-  const { candidates, unknownTables } = generateCandidates(advisable, catalog, { maxColumns: opts.maxColumns ?? 3 });
-  const warnings = [...workload.warnings];
+  const { candidates, unknownTables, notes } = generateCandidates(advisable, catalog, { maxColumns: opts.maxColumns ?? 3 });
+  const warnings = [...workload.warnings, ...notes];
   if (unknownTables.length) warnings.push(`Tables not found in the catalog (views, temporary tables, other schemas?): ${unknownTables.join(', ')}`);
+  const hypothetical = candidates.filter((c) => !needsRealIndex(c));
+  const realOnly = candidates.filter(needsRealIndex);
 
   progress.stage(`verifying ${candidates.length} candidates with hypopg`);
   const tablesOf = new Map<string, Set<string>>();
@@ -81,12 +87,23 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     onProgress: (calls) => progress.tick(`${calls} what-if calls`),
   });
   let selection;
+  let special;
+  const writes = tableWrites(workload.statements, advisable, catalog);
+  const writeCost = (c: IndexCandidate) => writeCostOf(c, writes);
   try {
-    const writes = tableWrites(workload.statements, advisable, catalog);
-    selection = await selectIndexes(workload.statements, advisable, candidates, evaluator, {
+    selection = await selectIndexes(workload.statements, advisable, hypothetical, evaluator, {
       ...opts,
-      writeCost: (c) => writeCostOf(c, writes),
+      writeCost,
       onRound: (round, chosen) => progress.tick(`selection round ${round}, ${chosen} chosen`),
+    });
+    if (realOnly.length > 0) progress.stage(`${opts.verifyRealUrl ? 'building' : 'estimating'} ${realOnly.length} GIN/GiST candidates`);
+    special = await adviseRealOnly(realOnly, advisable, evaluator, selection, {
+      ...(opts.verifyRealUrl ? { verifyRealUrl: opts.verifyRealUrl } : {}),
+      statementTimeoutMs: opts.statementTimeoutMs ?? 30_000,
+      minImprovement: opts.minImprovement ?? 0.3,
+      minBenefitShare: opts.minBenefitShare ?? 0.001,
+      writeCost,
+      tableRows: (key) => catalog.tables.find((t) => `${t.schema}.${t.name}` === key)?.rows ?? 0,
     });
   } finally {
     await evaluator.close();
@@ -94,8 +111,26 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
   for (const f of selection.failed) notAdvisable.push({ statementId: f.statementId, query: queryOf.get(f.statementId) ?? '', reason: `cannot be planned: ${f.reason}` });
   progress.done();
 
-  const recommendations: Recommendation[] = selection.chosen.map((ch) => {
-    const name = indexName(ch.candidate);
+  const weightOf = (id: string) => {
+    const w = workload.statements.find((s) => s.id === id);
+    return (opts.weight === 'total_time' ? w?.totalExecMs : w?.calls) ?? 0;
+  };
+  const takenNames = new Map<string, Set<string>>();
+  for (const t of catalog.tables) {
+    const set = takenNames.get(t.schema) ?? new Set();
+    set.add(t.name);
+    for (const ix of t.indexes) set.add(ix.name);
+    takenNames.set(t.schema, set);
+  }
+  const hypopgNote = `hypopg hypothetical index; planner cost of each statement's generic plan (PostgreSQL ${evaluator.serverVersion})`;
+  const recommendations: Recommendation[] = [
+    ...selection.chosen.map((ch) => ({ ...ch, verified: true, verification: hypopgNote })),
+    ...special.chosen,
+  ].map((ch) => {
+    // Index names share the namespace of the schema's tables and indexes.
+    const taken = takenNames.get(ch.candidate.schema) ?? new Set();
+    takenNames.set(ch.candidate.schema, taken);
+    const name = uniqueName(indexName(ch.candidate), taken);
     return {
       candidate: ch.candidate,
       name,
@@ -104,10 +139,14 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
       benefit: ch.benefit,
       writeCost: ch.writeCost,
       benefitShare: selection.totalWeightedCost > 0 ? ch.benefit / selection.totalWeightedCost : 0,
-      verified: true,
-      verification: `hypopg hypothetical index; planner cost of each statement's generic plan (PostgreSQL ${evaluator.serverVersion})`,
-      statements: ch.statements,
+      verified: ch.verified,
+      verification: ch.verification,
+      statements: ch.statements.map((g) => ({ ...g, weight: weightOf(g.statementId) })),
     };
+  });
+  const rejected = [...evaluator.rejected, ...special.failed.map((f) => [f.key, f.error] as const)].map(([key, reason]) => {
+    const c = candidates.find((x) => x.key === key)!;
+    return { definition: createIndexSql(c), reason };
   });
 
   return {
@@ -121,10 +160,11 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     skipped: workload.skipped,
     statements: advisable.map((p) => summarize(p, workload, selection.baseline, selection.final)),
     workloadCostBefore: selection.totalWeightedCost,
-    workloadCostAfter: selection.weightedCostAfter,
+    workloadCostAfter: [...selection.final].reduce((n, [id, cost]) => n + selection.weightedCost(id, cost), 0),
+    rejectedCandidates: rejected,
     statementsAnalyzed: advisable.length,
     candidatesConsidered: candidates.length,
-    whatIfCalls: evaluator.whatIfCalls,
+    whatIfCalls: evaluator.whatIfCalls + special.explainCalls,
     warnings,
   };
 }
@@ -138,5 +178,7 @@ function summarize(p: ParsedStatement, workload: Workload, before: Map<string, n
     totalExecMs: w.totalExecMs,
     costBefore: before.get(p.id) ?? null,
     costAfter: after.get(p.id) ?? null,
+    ...(p.recovered ? { recovered: p.recovered } : {}),
+    ...(p.notes ? { notes: p.notes } : {}),
   };
 }

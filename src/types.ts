@@ -110,6 +110,10 @@ export interface ParsedStatement {
   tables: TableAccess[];
   /** Why the statement cannot be advised (parse error, unrepairable text...). */
   error?: string;
+  /** Constants that normalization had replaced and that were put back, with where they came from. */
+  recovered?: Array<{ param: number; value: string; source: string }>;
+  /** What the advice for this statement could not take into account. */
+  notes?: string[];
 }
 
 /** Catalog facts the candidate and audit stages need, read once per run. */
@@ -172,6 +176,8 @@ export interface Catalog {
   serverVersion: number;
   /** Schemas an unqualified name is looked up in, in order (current_schemas(false)). */
   searchPath: string[];
+  /** default_text_search_config, e.g. `pg_catalog.english`. */
+  textSearchConfig?: string;
   tables: CatalogTable[];
   /** Installed extensions (name → version). */
   extensions: Record<string, string>;
@@ -227,6 +233,7 @@ export interface Recommendation {
   benefitShare: number;
   verified: boolean;
   verification: string;
+  /** costAfter is NaN (null in JSON) where it was not measured (unverified recommendations). */
   statements: Array<{ statementId: string; costBefore: number; costAfter: number; weight: number }>;
 }
 
@@ -240,7 +247,18 @@ export interface AdviceResult {
   weight: 'calls' | 'total_time';
   recommendations: Recommendation[];
   /** Every analysed statement with its cost before and after the recommended set. */
-  statements: Array<{ statementId: string; query: string; calls: number; totalExecMs: number; costBefore: number | null; costAfter: number | null }>;
+  statements: Array<{
+    statementId: string;
+    query: string;
+    calls: number;
+    totalExecMs: number;
+    costBefore: number | null;
+    costAfter: number | null;
+    recovered?: ParsedStatement['recovered'];
+    notes?: string[];
+  }>;
+  /** Candidates the server refused to simulate or build (non-immutable expression...), with why. */
+  rejectedCandidates: Array<{ definition: string; reason: string }>;
   /** Statements that could not be advised, with why. */
   notAdvisable: Array<{ statementId: string; query: string; reason: string }>;
   skipped: SkippedStatement[];

@@ -24,7 +24,7 @@ export function candidateKey(c: Pick<IndexCandidate, 'schema' | 'table' | 'metho
 
 /** `orders_customer_id_created_at_idx`; long names are cut to PostgreSQL's 63 bytes with a hash to stay unique. */
 export function indexName(c: Pick<IndexCandidate, 'table' | 'columns' | 'method' | 'where' | 'include'> & { key?: string }): string {
-  const parts = c.columns.map((col) => col.column ?? col.sql.replace(/[^A-Za-z0-9]+/g, '_'));
+  const parts = c.columns.map((col) => (col.column ?? col.sql.replace(/[^A-Za-z0-9]+/g, '_')) + (col.opclass ? `_${col.opclass}` : ''));
   const suffix = c.method === 'btree' ? 'idx' : `${c.method}_idx`;
   const base = [c.table, ...parts, ...(c.where ? ['partial'] : []), ...(c.include.length ? ['incl'] : []), suffix]
     .join('_')
@@ -115,4 +115,15 @@ export function parseKeyDirections(definition: string): Array<{ descending: bool
     const nullsFirst = /\bNULLS FIRST\b/.test(p) ? true : /\bNULLS LAST\b/.test(p) ? false : descending;
     return { descending, nullsFirst };
   });
+}
+
+/** Makes `name` unique among `taken` (the schema's relation names and names already given out). */
+export function uniqueName(name: string, taken: Set<string>): string {
+  let candidate = name;
+  for (let n = 2; taken.has(candidate); n++) {
+    const suffix = `_${n}`;
+    candidate = `${name.slice(0, 63 - suffix.length)}${suffix}`;
+  }
+  taken.add(candidate);
+  return candidate;
 }

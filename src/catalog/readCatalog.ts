@@ -8,8 +8,9 @@ const USER_TABLES = `c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_cata
   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'`;
 
 export async function readCatalog(client: pg.Client): Promise<Catalog> {
-  const version = await client.query<{ v: string; path: string[] }>(
-    `${ADVISOR_MARKER} SELECT current_setting('server_version_num') AS v, current_schemas(false)::text[] AS path`,
+  const version = await client.query<{ v: string; path: string[]; ts: string }>(
+    `${ADVISOR_MARKER} SELECT current_setting('server_version_num') AS v, current_schemas(false)::text[] AS path,
+            current_setting('default_text_search_config') AS ts`,
   );
   const serverVersion = Math.floor(Number(version.rows[0]!.v) / 10000);
   const searchPath = version.rows[0]!.path;
@@ -120,6 +121,7 @@ export async function readCatalog(client: pg.Client): Promise<Catalog> {
   return {
     serverVersion,
     searchPath,
+    textSearchConfig: version.rows[0]!.ts,
     tables: [...byOid.values()],
     extensions: Object.fromEntries(extensions.rows.map((e) => [e.extname, e.extversion])),
   };

@@ -32,6 +32,7 @@ program
   .option('--max-columns <n>', 'widest multicolumn index to consider', parseInteger, 3)
   .option('--concurrency <n>', 'connections used for what-if planning', parseInteger, 2)
   .option('--statement-timeout <duration>', 'statement_timeout of every analysis statement', parseDuration, 30_000)
+  .option('--verify-real <url>', 'a scratch database (a copy, never production) where GIN/GiST candidates are built in rolled-back transactions to measure them')
   .option('--create-extension', 'run CREATE EXTENSION hypopg in the target if it is missing (the only change the advisor makes)')
   .action(async (o) => {
     const progress = terminalProgress();
@@ -51,6 +52,7 @@ program
       concurrency: Math.max(1, o.concurrency),
       statementTimeoutMs: o.statementTimeout,
       createExtension: Boolean(o.createExtension),
+      verifyRealUrl: o.verifyReal,
       progress,
     });
     const files = await writeAdviceReports(result, o.out);

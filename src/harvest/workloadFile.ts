@@ -35,7 +35,9 @@ export function fromSql(text: string): WorkloadStatement[] {
  */
 function splitStatements(text: string): string[] {
   const parsed = parseSql(text);
-  const pieces = parsed.ok ? parsed.spans.map(([a, b]) => text.slice(a, b)) : text.split(/;\s*(?:\n|$)/);
+  // A statement's span starts after its leading comments: take the text from the end of the
+  // previous one, so that `-- calls: N` above a statement stays with it.
+  const pieces = parsed.ok ? parsed.spans.map(([, end], i) => text.slice(i === 0 ? 0 : parsed.spans[i - 1]![1], end)) : text.split(/;\s*(?:\n|$)/);
   return pieces.filter((s) => s.replace(/^\s*--.*$/gm, '').trim() !== '');
 }
 

@@ -1,6 +1,6 @@
 import type { ParsedStatement, WorkloadStatement } from '../types.js';
 import { type ColumnLookup, StatementAnalyzer } from './analyze.js';
-import { parseSql } from './parser.js';
+import { type AstNode, parseSql, stringValues, walk } from './parser.js';
 import { repairForExplain } from './repair.js';
 
 /**
@@ -10,7 +10,7 @@ import { repairForExplain } from './repair.js';
 export function parseStatement(
   stmt: Pick<WorkloadStatement, 'id' | 'query'>,
   lookup?: ColumnLookup,
-  opts: { limit?: number } = {},
+  opts: { limit?: number; textSearchConfig?: string } = {},
 ): ParsedStatement {
   const parsed = parseSql(stmt.query);
   if (!parsed.ok) return { id: stmt.id, kind: 'other', paramCount: 0, tables: [], error: `cannot parse: ${parsed.error}` };
@@ -18,6 +18,7 @@ export function parseStatement(
     return { id: stmt.id, kind: 'other', paramCount: 0, tables: [], error: `expected one statement, found ${parsed.stmts.length}` };
   }
   const ast = parsed.stmts[0]!;
+  const { recovered, notes } = recoverTextSearchConfig(ast, opts.textSearchConfig);
   try {
     const { kind, tables } = new StatementAnalyzer(lookup).analyze(ast);
     if (kind === 'other') return { id: stmt.id, kind, paramCount: 0, tables, error: 'not a query (utility statement)' };
@@ -25,9 +26,35 @@ export function parseStatement(
     const used = new Set(repaired.usedParams);
     // A parameter the text no longer uses gets no type from context: declare it text.
     const paramTypes = Array.from({ length: repaired.paramCount }, (_, i) => (used.has(i + 1) ? 'unknown' : 'text'));
-    return { id: stmt.id, kind, explainText: repaired.text, paramCount: repaired.paramCount, paramTypes, tables };
+    const out: ParsedStatement = { id: stmt.id, kind, explainText: repaired.text, paramCount: repaired.paramCount, paramTypes, tables };
+    if (recovered.length) out.recovered = recovered;
+    if (notes.length) out.notes = notes;
+    return out;
   } catch (err) {
     // The analyzer walks arbitrary ASTs; a shape it does not know must cost one statement, not the run.
     return { id: stmt.id, kind: 'other', paramCount: 0, tables: [], error: `cannot analyze: ${(err as Error).message}` };
   }
+}
+
+/**
+ * pg_stat_statements turns `to_tsvector('english', body)` into `to_tsvector($2, body)`, which no
+ * longer matches an index on the expression. The configuration is put back from the server's
+ * default_text_search_config (what a one-argument call would use), and said so in the report.
+ */
+function recoverTextSearchConfig(ast: AstNode, config: string | undefined) {
+  const recovered: NonNullable<ParsedStatement['recovered']> = [];
+  const notes: string[] = [];
+  walk(ast, (type, body) => {
+    if (type !== 'FuncCall' || stringValues(body.funcname).pop() !== 'to_tsvector') return;
+    const first = body.args?.[0]?.ParamRef;
+    if (!first || body.args.length !== 2) return;
+    if (!config) {
+      notes.push(`to_tsvector($${first.number}, ...): the text search configuration was normalized away; no full-text index can be advised for it`);
+      return;
+    }
+    const value = config.replace(/^pg_catalog\./, '');
+    body.args[0] = { A_Const: { sval: { sval: value } } };
+    recovered.push({ param: first.number, value: `'${value}'`, source: 'default_text_search_config' });
+  });
+  return { recovered, notes };
 }

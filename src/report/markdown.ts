@@ -37,6 +37,20 @@ export function adviceMarkdown(result: AdviceResult): string {
     out.push(`| \`${mdCell(oneLine(s.query, 120))}\` | ${s.calls} | ${formatCost(s.costBefore)} | ${formatCost(s.costAfter)} |`);
   }
   out.push('');
+  const annotated = result.statements.filter((s) => s.recovered?.length || s.notes?.length);
+  if (annotated.length) {
+    out.push('Notes on statements:', '');
+    for (const s of annotated) {
+      for (const r of s.recovered ?? []) out.push(`- \`${mdCell(oneLine(s.query, 80))}\`: $${r.param} taken as ${r.value} (from ${r.source}), which normalization had hidden`);
+      for (const n of s.notes ?? []) out.push(`- \`${mdCell(oneLine(s.query, 80))}\`: ${n}`);
+    }
+    out.push('');
+  }
+  if (result.rejectedCandidates.length) {
+    out.push('## Candidates the server would not build', '', '| candidate | reason |', '|---|---|');
+    for (const r of result.rejectedCandidates) out.push(`| \`${mdCell(r.definition)}\` | ${mdCell(r.reason)} |`);
+    out.push('');
+  }
 
   if (result.notAdvisable.length) {
     out.push('## Statements that could not be advised', '', '| statement | reason |', '|---|---|');

@@ -58,6 +58,8 @@ export interface Selection {
   /** Candidates the planner used in no plan even with every candidate available. */
   unused: IndexCandidate[];
   gain: (stmtId: string, before: number, after: number) => number;
+  /** A statement's weighted cost at the given planner cost (same units as totalWeightedCost). */
+  weightedCost: (stmtId: string, cost: number) => number;
 }
 
 export async function selectIndexes(
@@ -200,7 +202,7 @@ export async function selectIndexes(
     if (!w || b0 <= 0) return 0;
     return useTime ? (w.totalExecMs * cost) / b0 : w.calls * cost;
   }
-  return { chosen, baseline, final: current, totalWeightedCost, weightedCostAfter, failed, unused, gain };
+  return { chosen, baseline, final: current, totalWeightedCost, weightedCostAfter, failed, unused, gain, weightedCost };
 }
 
 /**

@@ -2,6 +2,7 @@
 // hypothetical) that connection sees. Statements with `$n` are costed by their generic plan (the
 // plan PostgreSQL uses without parameter values), or by a custom plan for given values.
 import type pg from 'pg';
+import { ADVISOR_MARKER } from '../db/connect.js';
 
 export type CostOutcome =
   | { ok: true; cost: number; indexesUsed: string[]; scans: ScanEstimate[] }
@@ -27,7 +28,6 @@ export interface CostRequest {
 export class PlanCoster {
   /** EXPLAIN calls made (the literature's "what-if calls"). */
   explainCalls = 0;
-  private prepared = 0;
   private genericPlanOption = true;
   private planCacheMode = '';
   /** Parameter types learned from "could not determine data type of parameter $n", per statement. */
@@ -64,6 +64,11 @@ export class PlanCoster {
     return { ok: false, error: 'could not determine the parameter types' };
   }
 
+  /** A ROLLBACK undoes SETs made in the transaction: forget what this session was set to. */
+  forgetSettings(): void {
+    this.planCacheMode = '';
+  }
+
   private typesOf(stmt: CostRequest): string[] {
     return this.learnedTypes.get(stmt.id) ?? stmt.paramTypes ?? Array.from({ length: stmt.paramCount }, () => 'unknown');
   }
@@ -71,11 +76,11 @@ export class PlanCoster {
   private async explain(stmt: CostRequest, values?: string[]): Promise<Record<string, unknown>> {
     this.explainCalls++;
     const text = stmt.explainText!;
-    if (stmt.paramCount === 0) return planOf(await this.client.query(`EXPLAIN (FORMAT JSON) ${text}`));
+    if (stmt.paramCount === 0) return planOf(await this.client.query(`${ADVISOR_MARKER} EXPLAIN (FORMAT JSON) ${text}`));
     if (!values && this.serverVersion >= 16 && this.genericPlanOption && !this.typesOf(stmt).includes('text')) {
       // One round trip; it must go by the simple query protocol (no bind message).
       try {
-        return planOf(await this.client.query(`EXPLAIN (FORMAT JSON, GENERIC_PLAN) ${text}`));
+        return planOf(await this.client.query(`${ADVISOR_MARKER} EXPLAIN (FORMAT JSON, GENERIC_PLAN) ${text}`));
       } catch (err) {
         if (!/GENERIC_PLAN/i.test((err as Error).message)) throw err;
         this.genericPlanOption = false;
@@ -83,7 +88,9 @@ export class PlanCoster {
     }
     // PREPARE + EXPLAIN EXECUTE works on every version. The statement is prepared afresh each time:
     // a cached plan would not see a change of (hypothetical) indexes.
-    const name = `pgia_${++this.prepared}`;
+    // One fixed name: with track_utility on, pg_stat_statements keeps one entry per distinct
+    // EXPLAIN EXECUTE text, and a new name per call would flood the user's statistics.
+    const name = 'pgia_plan';
     const args = values ?? Array.from({ length: stmt.paramCount }, () => 'NULL');
     const mode = values ? 'force_custom_plan' : 'force_generic_plan';
     if (this.planCacheMode !== mode) {
@@ -92,7 +99,7 @@ export class PlanCoster {
     }
     await this.client.query(`PREPARE ${name}(${this.typesOf(stmt).join(', ')}) AS ${text}`);
     try {
-      return planOf(await this.client.query(`EXPLAIN (FORMAT JSON) EXECUTE ${name}(${args.join(', ')})`));
+      return planOf(await this.client.query(`${ADVISOR_MARKER} EXPLAIN (FORMAT JSON) EXECUTE ${name}(${args.join(', ')})`));
     } finally {
       await this.client.query(`DEALLOCATE ${name}`).catch(() => {});
     }
