@@ -1,3 +1,5 @@
+import type { AuditResult } from './audit/types.js';
+
 // Plain data passed between the pipeline stages. Every stage takes and returns these shapes
 // (no classes, no connections), so a stage can be tested on its own and the JSON report can
 // serialise them as they are.
@@ -268,4 +270,6 @@ export interface AdviceResult {
   candidatesConsidered: number;
   whatIfCalls: number;
   warnings: string[];
+  /** The audit of existing indexes, when the run included it (the nightly report). */
+  audit?: AuditResult;
 }

@@ -3,7 +3,9 @@
 import { Command, Option } from 'commander';
 import { advise } from '../advise.js';
 import { redactUrl } from '../db/connect.js';
-import { writeAdviceReports } from '../report/writeReports.js';
+import { audit, parseStatsAge } from '../audit/audit.js';
+import { reconcileAdviceWithAudit } from '../report/reconcile.js';
+import { writeAdviceReports, writeAuditReports } from '../report/writeReports.js';
 import { parseBytes, parseDuration, parseFraction, parseInteger } from './parseOptions.js';
 import { terminalProgress } from './progress.js';
 
@@ -33,6 +35,7 @@ program
   .option('--concurrency <n>', 'connections used for what-if planning', parseInteger, 2)
   .option('--statement-timeout <duration>', 'statement_timeout of every analysis statement', parseDuration, 30_000)
   .option('--verify-real <url>', 'a scratch database (a copy, never production) where GIN/GiST candidates are built in rolled-back transactions to measure them')
+  .option('--no-audit', 'leave out the audit of existing indexes from the report')
   .option('--create-extension', 'run CREATE EXTENSION hypopg in the target if it is missing (the only change the advisor makes)')
   .action(async (o) => {
     const progress = terminalProgress();
@@ -55,6 +58,15 @@ program
       verifyRealUrl: o.verifyReal,
       progress,
     });
+    if (o.audit) {
+      // The nightly report carries the audit too; its failure must not cost the advice.
+      try {
+        result.audit = await audit({ urls: [o.db], statementTimeoutMs: o.statementTimeout });
+        reconcileAdviceWithAudit(result);
+      } catch (err) {
+        result.warnings.push(`audit of existing indexes failed: ${(err as Error).message}`);
+      }
+    }
     const files = await writeAdviceReports(result, o.out);
     if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     const log = o.json ? console.error : console.log;
@@ -62,6 +74,41 @@ program
     for (const w of result.warnings) console.error(`warning: ${w}`);
     if (result.notAdvisable.length) console.error(`${result.notAdvisable.length} statement(s) could not be advised: see ${files.markdown}`);
     log(`Report: ${files.markdown}\nJSON: ${files.json}\nMigration: ${files.up} (down: ${files.down})`);
+  });
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+program
+  .command('audit')
+  .description('audit existing indexes: unused, duplicate, redundant, invalid, bloated, missing for foreign keys')
+  .option('--db <url>', 'connection URL; repeat it for replicas (the first is the primary); an index is unused only if no host used it', collect)
+  .option('--out <dir>', 'where to write audit.md, audit.json and the migrations', 'reports')
+  .option('--json', 'also print audit.json to stdout')
+  .option('--min-stats-age <age>', 'do not call an index unused before statistics are this old (7, 7d, 12h, 30m; 0 disables)', '7d')
+  .option('--max-scans <n>', 'an index with at most this many scans over all hosts is unused', parseInteger, 0)
+  .option('--bloat-ratio <fraction>', 'reindex when a rebuild would give back more than this share', parseFraction, 0.3)
+  .option('--bloat-min-bytes <size>', '...and more than this much space', parseBytes, 10 * 1024 * 1024)
+  .option('--schema <name>', 'only this schema (repeatable)', collect)
+  .option('--statement-timeout <duration>', 'statement_timeout of every audit statement', parseDuration, 30_000)
+  .option('--no-pgstattuple', "do not use pgstattuple's pgstatindex() even where it is installed (it reads each index in full)")
+  .action(async (o) => {
+    const urls: string[] = o.db ?? (process.env.DATABASE_URL ? [process.env.DATABASE_URL] : []);
+    if (urls.length === 0) throw new Error("required option '--db <url>' not specified");
+    const result = await audit({
+      urls,
+      minStatsAgeDays: parseStatsAge(o.minStatsAge),
+      maxScans: o.maxScans,
+      bloatRatio: o.bloatRatio,
+      bloatMinBytes: o.bloatMinBytes,
+      statementTimeoutMs: o.statementTimeout,
+      usePgstattuple: o.pgstattuple,
+      ...(o.schema ? { schemas: o.schema } : {}),
+    });
+    const files = await writeAuditReports(result, o.out);
+    if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    const log = o.json ? console.error : console.log;
+    for (const w of result.warnings) console.error(`warning: ${w}`);
+    log(`${result.findings.length} finding(s) on existing indexes.\nReport: ${files.markdown}\nJSON: ${files.json}\nMigration: ${files.up} (down: ${files.down})`);
   });
 
 export async function main(argv: string[]): Promise<number> {

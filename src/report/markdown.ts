@@ -1,4 +1,5 @@
-import type { AdviceResult } from '../types.js';
+import type { AdviceResult, Recommendation } from '../types.js';
+import { auditMarkdownSection } from './auditMarkdown.js';
 import { formatBytes, formatCost, formatPercent, mdCell, oneLine } from './format.js';
 
 export function adviceMarkdown(result: AdviceResult): string {
@@ -15,22 +16,16 @@ export function adviceMarkdown(result: AdviceResult): string {
   out.push('');
   for (const w of result.warnings) out.push(`> **Warning:** ${w}`, '');
 
+  const verified = result.recommendations.filter((r) => r.verified);
+  const unverified = result.recommendations.filter((r) => !r.verified);
   out.push('## Recommended indexes', '');
-  if (result.recommendations.length === 0) out.push('None: no candidate index lowers the workload\'s planner cost enough to be worth its upkeep.', '');
-  result.recommendations.forEach((r, i) => {
-    out.push(`### ${i + 1}. \`${mdCell(r.definition)}\``, '');
-    out.push(`- Type: ${r.candidate.method}${r.candidate.columns.length > 1 ? ', multicolumn' : ''}${r.candidate.where ? ', partial' : ''}${r.candidate.include.length ? ', covering' : ''}`);
-    out.push(`- Why: ${r.candidate.reasons.join('; ')}`);
-    out.push(`- Benefit: ${formatPercent(r.benefitShare)} of the workload's estimated cost (net of an estimated write cost of ${formatCost(r.writeCost)}); size ≈ ${formatBytes(r.estimatedBytes)}`);
-    out.push(`- Verified: ${r.verified ? 'yes' : 'no'} — ${r.verification}`);
-    out.push('', '| statement | calls | cost before | cost after |', '|---|---:|---:|---:|');
-    const calls = new Map(result.statements.map((s) => [s.statementId, s]));
-    for (const s of r.statements) {
-      const st = calls.get(s.statementId);
-      out.push(`| \`${mdCell(oneLine(st?.query ?? s.statementId, 120))}\` | ${st?.calls ?? ''} | ${formatCost(s.costBefore)} | ${formatCost(s.costAfter)} |`);
-    }
-    out.push('');
-  });
+  if (verified.length === 0) out.push("None: no candidate index lowers the workload's planner cost enough to be worth its upkeep.", '');
+  verified.forEach((r, i) => recommendation(out, r, i, result));
+  if (unverified.length) {
+    out.push('## Unverified candidates', '');
+    out.push('hypopg cannot simulate these index types, so their benefit was not measured. They are in the migration as comments; ', 'rerun with `--verify-real <scratch database URL>` to measure them, or review them yourself.', '');
+    unverified.forEach((r, i) => recommendation(out, r, i, result));
+  }
 
   out.push('## Statements', '', '| statement | calls | cost now | cost with advice |', '|---|---:|---:|---:|');
   for (const s of result.statements) {
@@ -65,5 +60,25 @@ export function adviceMarkdown(result: AdviceResult): string {
     out.push('');
   }
   out.push('Apply with `psql -v ON_ERROR_STOP=1 -f migration.up.sql`; undo with `migration.down.sql`.', '');
+  if (result.audit) out.push(auditMarkdownSection(result.audit, 2), '');
   return out.join('\n');
+}
+
+function recommendation(out: string[], r: Recommendation, i: number, result: AdviceResult): void {
+  out.push(`### ${i + 1}. \`${mdCell(r.definition)}\``, '');
+  out.push(`- Type: ${r.candidate.method}${r.candidate.columns.length > 1 ? ', multicolumn' : ''}${r.candidate.where ? ', partial' : ''}${r.candidate.include.length ? ', covering' : ''}${r.candidate.columns.some((c) => c.column === undefined) ? ', expression' : ''}`);
+  out.push(`- Why: ${r.candidate.reasons.join('; ')}`);
+  if (r.verified) {
+    out.push(`- Benefit: ${formatPercent(r.benefitShare)} of the workload's estimated cost (net of an estimated write cost of ${formatCost(r.writeCost)}); size ≈ ${formatBytes(r.estimatedBytes)}`);
+  } else {
+    out.push(`- Benefit: not measured; estimated write cost ${formatCost(r.writeCost)}`);
+  }
+  out.push(`- Verified: ${r.verified ? 'yes' : 'no'} — ${r.verification}`);
+  out.push('', '| statement | calls | cost before | cost after |', '|---|---:|---:|---:|');
+  const byId = new Map(result.statements.map((s) => [s.statementId, s]));
+  for (const s of r.statements) {
+    const st = byId.get(s.statementId);
+    out.push(`| \`${mdCell(oneLine(st?.query ?? s.statementId, 120))}\` | ${st?.calls ?? ''} | ${formatCost(s.costBefore)} | ${formatCost(s.costAfter)} |`);
+  }
+  out.push('');
 }

@@ -4,6 +4,12 @@
 import { quoteQualified } from '../db/quote.js';
 import type { AdviceResult } from '../types.js';
 import { createIndexSql } from '../candidates/indexDefinition.js';
+import { formatBytes } from './format.js';
+
+/** Text for a `--` comment: one line, whatever identifiers with line breaks it quotes. */
+function oneLineComment(s: string): string {
+  return s.replace(/[\r\n]+/g, ' ');
+}
 
 const HEADER = (result: AdviceResult, direction: string) => `-- pg-index-advisor ${direction} migration, generated ${result.generatedAt}
 -- Target: ${result.target} (PostgreSQL ${result.serverVersion})
@@ -23,19 +29,31 @@ export function migrationUp(result: AdviceResult): string {
     `SET statement_timeout = 0;`,
     '',
   ];
-  result.recommendations.forEach((r, i) => {
-    lines.push(`-- ${i + 1}. ${r.candidate.reasons.join('; ')}`);
-    lines.push(`--    saves ${(r.benefitShare * 100).toFixed(1)} % of the workload's estimated cost; ~${Math.round(r.estimatedBytes / 1048576)} MB`);
+  const verified = result.recommendations.filter((r) => r.verified);
+  const unverified = result.recommendations.filter((r) => !r.verified);
+  verified.forEach((r, i) => {
+    lines.push(`-- ${i + 1}. ${oneLineComment(r.candidate.reasons.join('; '))}`);
+    lines.push(`--    saves ${(r.benefitShare * 100).toFixed(1)} % of the workload's estimated cost; ~${formatBytes(r.estimatedBytes)}`);
     lines.push(`${createIndexSql(r.candidate, { name: r.name, concurrently: true, ifNotExists: true })};`);
     lines.push('');
   });
+  if (unverified.length) {
+    lines.push('-- Unverified: hypopg cannot simulate these, so their benefit was not measured (see the report).');
+    lines.push('-- Review them, or rerun the advisor with --verify-real <scratch database URL>, before uncommenting.');
+    for (const r of unverified) {
+      lines.push(`-- ${oneLineComment(r.candidate.reasons.join('; '))}`);
+      lines.push(`-- ${createIndexSql(r.candidate, { name: r.name, concurrently: true, ifNotExists: true })};`);
+      lines.push('');
+    }
+  }
   return lines.join('\n');
 }
 
 export function migrationDown(result: AdviceResult): string {
   const lines = [HEADER(result, 'down'), `SET lock_timeout = '5s';`, ''];
   for (const r of [...result.recommendations].reverse()) {
-    lines.push(`DROP INDEX CONCURRENTLY IF EXISTS ${quoteQualified(r.candidate.schema, r.name)};`);
+    const drop = `DROP INDEX CONCURRENTLY IF EXISTS ${quoteQualified(r.candidate.schema, r.name)};`;
+    lines.push(r.verified ? drop : `-- ${drop}`);
   }
   if (result.recommendations.length === 0) lines.push('-- No index to drop.');
   return `${lines.join('\n')}\n`;
