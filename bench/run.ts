@@ -1,0 +1,65 @@
+// `npm run bench [-- tpch|scale] [options]`: runs the benchmarks, prints a summary and updates
+// bench/RESULTS.md (each benchmark replaces its own section).
+//
+//   npm run bench                      both
+//   npm run bench -- tpch              TPC-H quality only   (--budgets 50,150 --repeats 3 --max-columns N
+//                                      --min-improvement 0.003 --no-unbounded --url URL-of-a-loaded-TPC-H)
+//   npm run bench -- scale             scaling only         (--sizes 100,1000,5000 --tables 50 --seed 42
+//                                      --timeout MINUTES per advise() run)
+import { parseArgs } from 'node:util';
+import { runTpch } from './tpch.js';
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      budgets: { type: 'string' },
+      'max-columns': { type: 'string' },
+      'min-improvement': { type: 'string' },
+      'no-unbounded': { type: 'boolean' },
+      repeats: { type: 'string' },
+      url: { type: 'string' },
+      timeout: { type: 'string' },
+      sizes: { type: 'string' },
+      tables: { type: 'string' },
+      seed: { type: 'string' },
+    },
+  });
+  const which = positionals.length ? positionals : ['tpch', 'scale'];
+  for (const w of which) if (!['tpch', 'scale'].includes(w)) throw new Error(`unknown benchmark "${w}" (tpch, scale)`);
+  const summary: string[] = [];
+  if (which.includes('tpch')) {
+    const r = await runTpch({
+      ...(values.budgets ? { budgetsMB: values.budgets.split(',').map(Number) } : {}),
+      ...(values['max-columns'] ? { maxColumns: Number(values['max-columns']) } : {}),
+      ...(values['min-improvement'] ? { minImprovement: Number(values['min-improvement']) } : {}),
+      unbounded: !values['no-unbounded'],
+      ...(values.repeats ? { repeats: Number(values.repeats) } : {}),
+      ...(values.url ? { url: values.url } : {}),
+    });
+    summary.push(...r.lines);
+  }
+  if (which.includes('scale')) {
+    const { runScale } = await import('./scale.js');
+    const r = await runScale({
+      ...(values.sizes ? { sizes: values.sizes.split(',').map(Number) } : {}),
+      ...(values.tables ? { tables: Number(values.tables) } : {}),
+      ...(values.seed ? { seed: Number(values.seed) } : {}),
+      ...(values.timeout ? { timeoutMs: Number(values.timeout) * 60_000 } : {}),
+    });
+    summary.push(...r.lines);
+  }
+  console.log(summary.join('\n'));
+  console.log('bench/RESULTS.md updated.');
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    console.error(`bench failed: ${(err as Error).stack ?? err}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,389 @@
+// TPC-H quality benchmark: the advisor against the published index-selection algorithms, on the
+// literature's measure (../shared/tpch/whatif.py: Σ planner cost of the 19 queries with the index
+// set created as hypopg indexes, relative to no index).
+//
+// A throwaway cluster is started, TPC-H sf0.1 loaded with ../shared/tpch/load.sh, the 19 queries
+// written to a workload file (calls: 1 each), and advise() run at each budget; the chosen
+// CREATE INDEX statements go to a DDL file that whatif.py scores. Only the benchmark reads
+// ../shared; the advisor sees the database and the workload file, nothing else.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { advise } from '../src/advise.js';
+import { startThrowawayCluster, type ThrowawayCluster } from '../src/db/cluster.js';
+import { ensureParser } from '../src/parse/parser.js';
+import type { AdviceResult } from '../src/types.js';
+import { fmtInt, fmtS, log, machine, machineLine, mdRow, run, SHARED, StageRecorder, updateResults } from './common.js';
+
+const TPCH = path.join(SHARED, 'tpch');
+/** The queries the index-selection literature keeps (Q2, Q17 and Q20 are left out). */
+export const TPCH_QUERIES = [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 21, 22];
+
+/** Published figures (../shared/tpch/README.md: PostgreSQL 15.18, hypopg 1.3.1, 2 cores, sf0.1). */
+export const PUBLISHED = [
+  { algorithm: 'Extend', budgetMB: 50, indexes: 7, sizeMB: 46, relativeCost: 59.8, calls: 2129, runtimeS: 1.9, note: '' },
+  { algorithm: 'Extend', budgetMB: 150, indexes: 10, sizeMB: 122, relativeCost: 52.2, calls: 4240, runtimeS: 4.4, note: '' },
+  { algorithm: 'DB2Advis', budgetMB: 50, indexes: 20, sizeMB: 48, relativeCost: 66.4, calls: 38, runtimeS: 0.3, note: ' (framework\'s measure)' },
+  { algorithm: 'DB2Advis', budgetMB: 150, indexes: 27, sizeMB: 149, relativeCost: 58.2, calls: 38, runtimeS: 0.3, note: ' (framework\'s measure)' },
+];
+
+export interface TpchOptions {
+  /** Budgets in MB (10^6 bytes, as whatif.py's size_mb); `Infinity` for no budget. */
+  budgetsMB?: number[];
+  /** Also run without a budget (the ceiling of the advisor's candidates and greedy). */
+  unbounded?: boolean;
+  minImprovement?: number;
+  maxColumns?: number;
+  /**
+   * Fresh loads of the data to run on: ANALYZE samples rows at random, and the planner's costs (so
+   * the relative cost, the plans and even the index sets) move by about a percentage point between
+   * loads. The table gives the median and the range.
+   */
+  repeats?: number;
+  /** Use this already loaded TPC-H database instead of starting clusters (development only). */
+  url?: string;
+}
+
+interface WhatIf {
+  perQuery: Record<string, number>;
+  indexes: number;
+  failed: number;
+  sizeMB: number;
+  relativeCost: number;
+  stderr: string;
+}
+
+interface BudgetRun {
+  label: string;
+  budgetMB: number | null;
+  result: AdviceResult;
+  wallMs: number;
+  whatIf: WhatIf;
+  ddl: string;
+  stages: ReturnType<StageRecorder['timings']>;
+}
+
+/** One load of the data (ANALYZE samples at random, so plans and costs differ a little per load). */
+interface Repeat {
+  loadMs: number;
+  baseline: WhatIf;
+  runs: BudgetRun[];
+}
+
+export interface TpchSummary {
+  markdown: string;
+  lines: string[];
+}
+
+/** whatif.py needs Debian's python3-psycopg2 (it runs /usr/bin/python3); installs it when root. */
+export async function ensurePsycopg(): Promise<void> {
+  const ok = async () => (await run('/usr/bin/python3', ['-c', 'import psycopg2'])).code === 0;
+  if (await ok()) return;
+  const cmd = 'apt-get install -y python3-psycopg2';
+  if (process.getuid?.() !== 0) throw new Error(`whatif.py needs Debian's python3-psycopg2 for /usr/bin/python3: run \`sudo ${cmd}\``);
+  log(`installing python3-psycopg2 for whatif.py (${cmd})…`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  let r = await run('apt-get', ['install', '-y', '-q', 'python3-psycopg2'], { env });
+  if (r.code !== 0) {
+    await run('apt-get', ['update', '-q'], { env });
+    r = await run('apt-get', ['install', '-y', '-q', 'python3-psycopg2'], { env });
+  }
+  if (!(await ok())) throw new Error(`could not install python3-psycopg2 (\`${cmd}\` failed):\n${r.stderr.slice(-2000)}`);
+}
+
+async function whatIf(url: string, ddlFile: string | 'none'): Promise<WhatIf> {
+  const r = await run(path.join(TPCH, 'whatif.py'), [url, ddlFile], { timeoutMs: 300_000 });
+  if (r.code !== 0) throw new Error(`whatif.py failed (exit ${r.code}):\n${r.stderr}${r.stdout}`);
+  const lines = r.stdout.trim().split('\n');
+  const perQuery = JSON.parse(lines[0]!) as Record<string, number>;
+  const m = /indexes=(\d+) failed=(\d+) size_mb=(\d+) relative_cost=([\d.]+)%/.exec(lines[1] ?? '');
+  if (!m) throw new Error(`unexpected whatif.py output:\n${r.stdout}`);
+  return { perQuery, indexes: Number(m[1]), failed: Number(m[2]), sizeMB: Number(m[3]), relativeCost: Number(m[4]), stderr: r.stderr.trim() };
+}
+
+function workloadJson(): string {
+  const statements = TPCH_QUERIES.map((q) => {
+    const name = `q${String(q).padStart(2, '0')}`;
+    const query = readFileSync(path.join(TPCH, 'queries', `${name}.sql`), 'utf8').trim().replace(/;\s*$/, '');
+    return { name, query, calls: 1 };
+  });
+  return JSON.stringify({ statements }, null, 2);
+}
+
+export async function runTpch(opts: TpchOptions = {}): Promise<TpchSummary> {
+  const budgets = opts.budgetsMB ?? [50, 150];
+  const minImprovement = opts.minImprovement ?? 0.003;
+  const repeats = Math.max(1, opts.repeats ?? 3);
+  await ensurePsycopg();
+  await ensureParser(); // the WASM parser loads once per process: keep it out of the first timing
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'pgia-bench-tpch-'));
+  const workloadFile = path.join(tmp, 'tpch-19.json');
+  writeFileSync(workloadFile, workloadJson());
+  const plan: Array<{ label: string; mb: number | null }> = budgets.map((mb) => ({ label: `${mb} MB`, mb }));
+  if (opts.unbounded) plan.push({ label: 'no budget', mb: null });
+  const reps: Repeat[] = [];
+  let versions: { postgres: string; hypopg: string } | undefined;
+  try {
+    for (let rep = 1; rep <= repeats; rep++) {
+      let cluster: ThrowawayCluster | undefined;
+      try {
+        let url = opts.url;
+        let loadMs = 0;
+        if (!url) {
+          log(`TPC-H load ${rep}/${repeats}: starting a throwaway PostgreSQL…`);
+          cluster = await startThrowawayCluster({ database: 'tpch', log });
+          url = cluster.url;
+          const t = performance.now();
+          const load = await run('bash', [path.join(TPCH, 'load.sh'), url], { timeoutMs: 600_000 });
+          if (load.code !== 0) throw new Error(`load.sh failed (exit ${load.code}):\n${load.stderr}`);
+          loadMs = performance.now() - t;
+          log(`TPC-H sf0.1 loaded in ${fmtS(loadMs)}`);
+        }
+        versions ??= await serverVersions(url);
+        const baseline = await whatIf(url, 'none');
+        const runs: BudgetRun[] = [];
+        for (const b of plan) {
+          const rec = new StageRecorder();
+          const t = performance.now();
+          const result = await advise({
+            url,
+            workloadFile,
+            ...(b.mb !== null ? { budgetBytes: b.mb * 1e6 } : {}),
+            minImprovement,
+            minBenefitShare: 0,
+            ...(opts.maxColumns !== undefined ? { maxColumns: opts.maxColumns } : {}),
+            concurrency: 2,
+            progress: rec,
+          });
+          const wallMs = performance.now() - t;
+          const ddl = result.recommendations.map((r) => `${r.definition};`).join('\n');
+          const ddlFile = path.join(tmp, `tpch-${rep}-${b.mb ?? 'unbounded'}.sql`);
+          writeFileSync(ddlFile, `${ddl}\n`);
+          const score = await whatIf(url, ddlFile);
+          if (score.failed > 0) log(`whatif.py could not simulate ${score.failed} index(es):\n${score.stderr}`);
+          runs.push({ label: b.label, budgetMB: b.mb, result, wallMs, whatIf: score, ddl, stages: rec.timings() });
+          log(
+            `TPC-H load ${rep}, ${b.label}: ${score.relativeCost.toFixed(2)} % relative cost, ${score.indexes} indexes, ${score.sizeMB} MB, ` +
+              `${result.whatIfCalls} what-if calls, ${fmtS(wallMs)}`,
+          );
+        }
+        reps.push({ loadMs, baseline, runs });
+      } finally {
+        await cluster?.stop();
+      }
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  const markdown = tpchMarkdown({ reps, plan, versions: versions!, minImprovement, maxColumns: opts.maxColumns ?? 3, reused: Boolean(opts.url) });
+  updateResults('tpch', markdown);
+  const lines = plan.map((b) => {
+    const a = aggregate(reps, b.label);
+    return (
+      `TPC-H ${b.label}: ${a.cost.median.toFixed(1)} % (range ${a.cost.min.toFixed(1)}–${a.cost.max.toFixed(1)} over ${reps.length} load${reps.length === 1 ? "" : "s"}; ` +
+      `${a.indexes.median} indexes, ${a.size.median} MB, ${fmtInt(a.calls.median)} planner calls, ${fmtS(a.wall.median)})${verdict(b.mb, a)}`
+    );
+  });
+  return { markdown, lines };
+}
+
+interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  values: number[];
+}
+
+function spread(values: number[]): Spread {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(v.length / 2);
+  const median = v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+  return { median, min: v[0]!, max: v.at(-1)!, values };
+}
+
+function aggregate(reps: Repeat[], label: string) {
+  const runs = reps.map((r) => r.runs.find((x) => x.label === label)!);
+  const cost = spread(runs.map((r) => r.whatIf.relativeCost));
+  // The run whose relative cost is the median stands for the budget in the details.
+  const representative = runs.reduce((best, r) => (Math.abs(r.whatIf.relativeCost - cost.median) < Math.abs(best.whatIf.relativeCost - cost.median) ? r : best));
+  return {
+    runs,
+    representative,
+    cost,
+    indexes: spread(runs.map((r) => r.whatIf.indexes)),
+    size: spread(runs.map((r) => r.whatIf.sizeMB)),
+    calls: spread(runs.map((r) => r.result.whatIfCalls)),
+    wall: spread(runs.map((r) => r.wallMs)),
+  };
+}
+
+export async function serverVersions(url: string): Promise<{ postgres: string; hypopg: string }> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query<{ v: string; h: string | null }>(
+      `SELECT current_setting('server_version') AS v, (SELECT extversion FROM pg_extension WHERE extname = 'hypopg') AS h`,
+    );
+    return { postgres: `PostgreSQL ${r.rows[0]!.v.split(' ')[0]}`, hypopg: r.rows[0]!.h ?? 'absent' };
+  } finally {
+    await c.end();
+  }
+}
+
+function verdict(budgetMB: number | null, a: ReturnType<typeof aggregate>): string {
+  const ext = PUBLISHED.find((p) => p.algorithm === 'Extend' && p.budgetMB === budgetMB);
+  if (!ext) return '';
+  const wins = a.cost.values.filter((v) => v < ext.relativeCost).length;
+  const cost = a.cost.median < ext.relativeCost;
+  const calls = a.calls.max < ext.calls;
+  return (
+    ` — vs Extend ${ext.relativeCost} % / ${fmtInt(ext.calls)} calls: cost ${cost ? 'lower (met)' : 'NOT lower'} on the median` +
+    ` (lower in ${wins} of ${a.cost.values.length} loads), calls ${calls ? 'fewer (met)' : 'NOT fewer'}`
+  );
+}
+
+function tpchMarkdown(x: {
+  reps: Repeat[];
+  plan: Array<{ label: string; mb: number | null }>;
+  versions: { postgres: string; hypopg: string };
+  minImprovement: number;
+  maxColumns: number;
+  reused: boolean;
+}): string {
+  const m = machine(x.versions);
+  const n = x.reps.length;
+  const pct = (v: number) => `${v.toFixed(1)} %`;
+  const range = (s: Spread, f: (v: number) => string) => (n > 1 && s.min !== s.max ? ` (${f(s.min)}–${f(s.max)})` : '');
+  const out: string[] = [];
+  out.push('## TPC-H (scale factor 0.1, the 19 queries of the literature)', '');
+  out.push(machineLine(m), '');
+  const loads = x.reps.map((r) => r.loadMs).filter((v) => v > 0);
+  out.push(
+    `Workload: Q${TPCH_QUERIES.join(', Q')} (calls: 1 each) as a workload file. ` +
+      (x.reused ? 'One already loaded database, reused. ' : `${n} separate loads with \`../shared/tpch/load.sh\` (${loads.map((v) => fmtS(v)).join(', ')}), each in a new throwaway cluster: `) +
+      `ANALYZE samples rows at random, so the planner's costs differ a little from load to load; figures are the median over the loads with the range in brackets. ` +
+      `\`advise()\` options: \`budgetBytes\` = budget × 10^6, \`minImprovement: ${x.minImprovement}\`, ` +
+      `\`minBenefitShare: 0\`, \`maxColumns: ${x.maxColumns}\`, \`concurrency: 2\`. Relative cost is \`whatif.py\`'s ` +
+      `(Σ planner total cost of the 19 queries with the index set as hypopg indexes ÷ the same with no index); ` +
+      `size is hypopg's estimate as \`whatif.py\` sums it; planner calls are the advisor's \`whatIfCalls\` ` +
+      `(EXPLAINs); runtime is the wall time of \`advise()\`. Extend's and DB2Advis's rows are the published figures of ` +
+      `\`../shared/tpch/README.md\` (PostgreSQL 15.18, 2 cores; Extend limited to indexes of width ≤ 2).`,
+    '',
+  );
+  out.push(mdRow(['algorithm', 'budget', 'indexes', 'size', 'relative cost', 'planner calls', 'runtime']));
+  out.push(mdRow(['---', '---', '---:', '---:', '---:', '---:', '---:']));
+  const base = spread(x.reps.map((r) => r.baseline.relativeCost));
+  out.push(mdRow(['no index', '–', 0, '0 MB', pct(base.median), '–', '–']));
+  const budgetsShown = [...new Set([...x.plan.map((b) => b.mb), ...PUBLISHED.map((p) => p.budgetMB)])];
+  const aggs = new Map(x.plan.map((b) => [b.label, aggregate(x.reps, b.label)]));
+  for (const mb of budgetsShown) {
+    for (const b of x.plan.filter((b) => b.mb === mb)) {
+      const a = aggs.get(b.label)!;
+      out.push(
+        mdRow([
+          '**pg-index-advisor**',
+          b.label,
+          `${a.indexes.median}${range(a.indexes, String)}`,
+          `${a.size.median} MB${range(a.size, String)}`,
+          `**${pct(a.cost.median)}**${range(a.cost, (v) => v.toFixed(1))}`,
+          `${fmtInt(a.calls.median)}${range(a.calls, fmtInt)}`,
+          fmtS(a.wall.median),
+        ]),
+      );
+    }
+    for (const p of PUBLISHED.filter((p) => p.budgetMB === mb)) {
+      out.push(mdRow([`${p.algorithm} (published)`, `${p.budgetMB} MB`, p.indexes, `${p.sizeMB} MB`, `${p.relativeCost} %${p.note}`, fmtInt(p.calls), `${p.runtimeS} s`]));
+    }
+  }
+  out.push('');
+  out.push('Targets (issue 4): a lower relative cost than Extend at both budgets, with fewer planner calls.', '');
+  for (const b of x.plan) {
+    const a = aggs.get(b.label)!;
+    const v = verdict(b.mb, a);
+    if (v) out.push(`- ${b.label}: median ${pct(a.cost.median)} (loads: ${a.cost.values.map((c) => c.toFixed(2)).join(', ')} %), ${fmtInt(a.calls.median)} calls${v}.`);
+  }
+  out.push('');
+
+  // Per-query relative costs (median over the loads), with each query's share of the no-index cost.
+  const firstRun = x.reps[0]!.runs[0]!.result;
+  const baseCost = new Map(firstRun.statements.map((s) => [s.statementId, s.costBefore ?? 0]));
+  const total = [...baseCost.values()].reduce((a, b) => a + b, 0);
+  out.push(`Per-query relative cost (\`whatif.py\`, % of the query's own no-index cost, median over the loads) and each query's share of the no-index total (first load):`, '');
+  out.push(mdRow(['query', 'no-index cost', 'share', ...x.plan.map((b) => b.label)]));
+  out.push(mdRow(['---', '---:', '---:', ...x.plan.map(() => '---:')]));
+  for (const q of TPCH_QUERIES) {
+    const id = `q${String(q).padStart(2, '0')}`;
+    const c = baseCost.get(id) ?? 0;
+    out.push(
+      mdRow([
+        `Q${q}`,
+        fmtInt(c),
+        total > 0 ? `${((100 * c) / total).toFixed(1)} %` : '–',
+        ...x.plan.map((b) => {
+          const vals = aggs.get(b.label)!.runs.map((r) => r.whatIf.perQuery[String(q)]).filter((v): v is number => v !== undefined);
+          if (!vals.length) return '–';
+          const s = spread(vals);
+          return `${pct(s.median)}${range(s, (v) => v.toFixed(0))}`;
+        }),
+      ]),
+    );
+  }
+  out.push(mdRow(['**all**', fmtInt(total), '100 %', ...x.plan.map((b) => `**${pct(aggs.get(b.label)!.cost.median)}**`)]));
+  out.push('');
+
+  for (const b of x.plan) {
+    const a = aggs.get(b.label)!;
+    const r = a.representative;
+    const load = a.runs.indexOf(r) + 1;
+    const sets = new Set(a.runs.map((x) => x.ddl));
+    out.push(
+      `<details><summary>Indexes chosen at ${b.label} (load ${load}, ${pct(r.whatIf.relativeCost)}; ${r.result.candidatesConsidered} candidates considered; ` +
+        `${sets.size === 1 ? 'the same set in every load' : `${sets.size} different sets over ${n} loads`})</summary>`,
+      '',
+    );
+    out.push('```sql');
+    for (const rec of r.result.recommendations) out.push(`${rec.definition}; -- ${(rec.estimatedBytes / 1e6).toFixed(1)} MB, ${(100 * rec.benefitShare).toFixed(1)} % of the cost`);
+    out.push('```', '');
+    if (sets.size > 1) {
+      const here = new Set(r.ddl.split('\n'));
+      for (const [i, other] of a.runs.entries()) {
+        if (other === r) continue;
+        const there = new Set(other.ddl.split('\n'));
+        const plus = [...there].filter((d) => !here.has(d));
+        const minus = [...here].filter((d) => !there.has(d));
+        if (plus.length || minus.length) out.push(`Load ${i + 1} (${pct(other.whatIf.relativeCost)}): ${[...plus.map((d) => `+ \`${d}\``), ...minus.map((d) => `− \`${d}\``)].join(', ')}`, '');
+      }
+    }
+    if (r.result.notAdvisable.length) {
+      out.push('Not advisable:', '');
+      for (const na of r.result.notAdvisable) out.push(`- ${na.statementId}: ${na.reason}`);
+      out.push('');
+    }
+    out.push('Time by stage: ' + summarizeStages(r.stages), '');
+    out.push('</details>', '');
+  }
+  return out.join('\n');
+}
+
+/** `stage 0.12 s (N calls); …` with the greedy rounds folded into one entry. */
+export function summarizeStages(stages: ReturnType<StageRecorder['timings']>): string {
+  const parts: string[] = [];
+  let rounds = { n: 0, ms: 0, calls: 0 };
+  const flush = () => {
+    if (rounds.n) parts.push(`${rounds.n} greedy rounds ${fmtS(rounds.ms)} (${fmtInt(rounds.calls)} calls)`);
+    rounds = { n: 0, ms: 0, calls: 0 };
+  };
+  for (const s of stages) {
+    if (s.name.startsWith('greedy round')) {
+      rounds.n++;
+      rounds.ms += s.ms;
+      rounds.calls += s.calls;
+      continue;
+    }
+    flush();
+    parts.push(`${s.name} ${fmtS(s.ms)}${s.calls ? ` (${fmtInt(s.calls)} calls)` : ''}`);
+  }
+  flush();
+  return parts.join('; ');
+}
