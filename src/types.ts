@@ -123,6 +123,8 @@ export interface CatalogTable {
   schema: string;
   name: string;
   oid: number;
+  /** Leaf partitions, for a partitioned table (indexes are built on each, then attached). */
+  partitions?: Array<{ schema: string; name: string }>;
   /** reltuples (estimate). */
   rows: number;
   /** Size of the heap in bytes. */
@@ -196,6 +198,8 @@ export interface IndexCandidate {
   include: string[];
   /** Partial index predicate (SQL text), if any. */
   where?: string;
+  /** Leaf partitions when the table is partitioned: hypothetical and real indexes go on each. */
+  partitions?: Array<{ schema: string; name: string }>;
   /** Statement ids that led to this candidate. */
   statementIds: string[];
   /** Why it was proposed, in words (which predicate/ordering). */

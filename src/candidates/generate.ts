@@ -46,6 +46,7 @@ export function generateCandidates(statements: ParsedStatement[], catalog: Catal
           columns: p.columns,
           include: p.include,
           ...(p.where ? { where: p.where } : {}),
+          ...(table.partitions ? { partitions: table.partitions } : {}),
         };
         const key = candidateKey(base);
         const covering = table.indexes.find((ix) => existingIndexCovers(ix, { ...base, key, statementIds: [], reasons: [] }));

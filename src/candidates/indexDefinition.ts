@@ -38,12 +38,15 @@ export function indexName(c: Pick<IndexCandidate, 'table' | 'columns' | 'method'
 }
 
 /** CREATE INDEX text without a name (for hypopg) or with one (for the migration). */
-export function createIndexSql(c: IndexCandidate, opts: { name?: string; concurrently?: boolean; ifNotExists?: boolean } = {}): string {
+export function createIndexSql(
+  c: IndexCandidate,
+  opts: { name?: string; concurrently?: boolean; ifNotExists?: boolean; only?: boolean } = {},
+): string {
   const words = ['CREATE INDEX'];
   if (opts.concurrently) words.push('CONCURRENTLY');
   if (opts.ifNotExists) words.push('IF NOT EXISTS');
   if (opts.name) words.push(quoteIdent(opts.name));
-  words.push('ON', quoteQualified(c.schema, c.table));
+  words.push(opts.only ? 'ON ONLY' : 'ON', quoteQualified(c.schema, c.table));
   if (c.method !== 'btree') words.push('USING', c.method);
   let sql = `${words.join(' ')} (${c.columns.map(columnSql).join(', ')})`;
   if (c.include.length) sql += ` INCLUDE (${c.include.map(quoteIdent).join(', ')})`;

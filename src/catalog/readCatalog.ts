@@ -20,7 +20,13 @@ export async function readCatalog(client: pg.Client): Promise<Catalog> {
            pg_relation_size(c.oid)::float8 AS bytes,
            coalesce(s.n_tup_ins, 0)::float8 AS ins, coalesce(s.n_tup_upd, 0)::float8 AS upd,
            coalesce(s.n_tup_hot_upd, 0)::float8 AS hot, coalesce(s.n_tup_del, 0)::float8 AS del,
-           coalesce(s.seq_scan, 0)::float8 AS seq_scan, coalesce(s.idx_scan, 0)::float8 AS idx_scan
+           coalesce(s.seq_scan, 0)::float8 AS seq_scan, coalesce(s.idx_scan, 0)::float8 AS idx_scan,
+           CASE WHEN c.relkind = 'p' THEN
+             (SELECT array_agg(pn.nspname::text ORDER BY pc.relname) FROM pg_partition_tree(c.oid) pt JOIN pg_class pc ON pc.oid = pt.relid
+                JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE pt.isleaf) END AS partition_schemas,
+           CASE WHEN c.relkind = 'p' THEN
+             (SELECT array_agg(pc.relname::text ORDER BY pc.relname) FROM pg_partition_tree(c.oid) pt JOIN pg_class pc ON pc.oid = pt.relid
+                WHERE pt.isleaf) END AS partition_names
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
      WHERE ${USER_TABLES}`);
@@ -45,10 +51,10 @@ export async function readCatalog(client: pg.Client): Promise<Catalog> {
            i.indisprimary AS is_primary, i.indisvalid AS valid, pg_get_indexdef(i.indexrelid) AS definition,
            pg_get_expr(i.indpred, i.indrelid) AS predicate, pg_relation_size(i.indexrelid)::float8 AS bytes,
            (SELECT array_agg(pg_get_indexdef(i.indexrelid, k, true) ORDER BY k) FROM generate_series(1, i.indnatts) k) AS keys,
-           (SELECT array_agg(coalesce(a.attname, '') ORDER BY k.ord)
+           (SELECT array_agg(coalesce(a.attname::text, '') ORDER BY k.ord)
               FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
               LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum > 0) AS attnames,
-           (SELECT array_agg(CASE WHEN op.opcdefault THEN NULL ELSE op.opcname END ORDER BY k.ord)
+           (SELECT array_agg(CASE WHEN op.opcdefault THEN NULL ELSE op.opcname::text END ORDER BY k.ord)
               FROM unnest(i.indclass::oid[]) WITH ORDINALITY k(opc, ord) JOIN pg_opclass op ON op.oid = k.opc) AS opclasses
       FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace
       JOIN pg_am am ON am.oid = ic.relam
@@ -72,6 +78,9 @@ export async function readCatalog(client: pg.Client): Promise<Catalog> {
       writes: { inserts: r.ins, updates: r.upd, hotUpdates: r.hot, deletes: r.del },
       seqScans: r.seq_scan,
       idxScans: r.idx_scan,
+      ...(r.partition_names
+        ? { partitions: (r.partition_names as string[]).map((name, i) => ({ schema: (r.partition_schemas as string[])[i]!, name })) }
+        : {}),
     });
   }
   for (const r of columns.rows) {

@@ -2,8 +2,8 @@
 // lock_timeout so a busy table makes the step fail fast instead of queueing everyone behind it,
 // IF NOT EXISTS so a rerun skips what is already built, and the matching down step.
 import { quoteQualified } from '../db/quote.js';
-import type { AdviceResult } from '../types.js';
-import { createIndexSql } from '../candidates/indexDefinition.js';
+import type { AdviceResult, Recommendation } from '../types.js';
+import { createIndexSql, indexName } from '../candidates/indexDefinition.js';
 import { formatBytes } from './format.js';
 
 /** Text for a `--` comment: one line, whatever identifiers with line breaks it quotes. */
@@ -34,16 +34,14 @@ export function migrationUp(result: AdviceResult): string {
   verified.forEach((r, i) => {
     lines.push(`-- ${i + 1}. ${oneLineComment(r.candidate.reasons.join('; '))}`);
     lines.push(`--    saves ${(r.benefitShare * 100).toFixed(1)} % of the workload's estimated cost; ~${formatBytes(r.estimatedBytes)}`);
-    lines.push(`${createIndexSql(r.candidate, { name: r.name, concurrently: true, ifNotExists: true })};`);
-    lines.push('');
+    lines.push(...createStatements(r), '');
   });
   if (unverified.length) {
     lines.push('-- Unverified: hypopg cannot simulate these, so their benefit was not measured (see the report).');
     lines.push('-- Review them, or rerun the advisor with --verify-real <scratch database URL>, before uncommenting.');
     for (const r of unverified) {
       lines.push(`-- ${oneLineComment(r.candidate.reasons.join('; '))}`);
-      lines.push(`-- ${createIndexSql(r.candidate, { name: r.name, concurrently: true, ifNotExists: true })};`);
-      lines.push('');
+      lines.push(...createStatements(r).map((l) => `-- ${l}`), '');
     }
   }
   return lines.join('\n');
@@ -52,9 +50,33 @@ export function migrationUp(result: AdviceResult): string {
 export function migrationDown(result: AdviceResult): string {
   const lines = [HEADER(result, 'down'), `SET lock_timeout = '5s';`, ''];
   for (const r of [...result.recommendations].reverse()) {
-    const drop = `DROP INDEX CONCURRENTLY IF EXISTS ${quoteQualified(r.candidate.schema, r.name)};`;
-    lines.push(r.verified ? drop : `-- ${drop}`);
+    const drop = r.candidate.partitions?.length
+      ? [
+          `-- ${quoteQualified(r.candidate.schema, r.candidate.table)} is partitioned: DROP INDEX CONCURRENTLY cannot drop a partitioned index;`,
+          '-- this DROP locks the table and its partitions briefly (it drops the attached partition indexes too).',
+          `DROP INDEX IF EXISTS ${quoteQualified(r.candidate.schema, r.name)};`,
+        ]
+      : [`DROP INDEX CONCURRENTLY IF EXISTS ${quoteQualified(r.candidate.schema, r.name)};`];
+    lines.push(...(r.verified ? drop : drop.map((l) => `-- ${l}`)));
   }
   if (result.recommendations.length === 0) lines.push('-- No index to drop.');
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * CREATE INDEX CONCURRENTLY is not allowed on a partitioned table: create the parent's index ON
+ * ONLY the parent (instant, invalid until complete), build each partition's concurrently, and
+ * attach them; the parent index becomes valid when the last partition is attached.
+ */
+function createStatements(r: Recommendation): string[] {
+  const c = r.candidate;
+  if (!c.partitions?.length) return [`${createIndexSql(c, { name: r.name, concurrently: true, ifNotExists: true })};`];
+  const parent = createIndexSql(c, { name: r.name, ifNotExists: true, only: true });
+  const out = [`-- ${quoteQualified(c.schema, c.table)} is partitioned: build per partition, then attach.`, `${parent};`];
+  for (const p of c.partitions) {
+    const partName = indexName({ ...c, table: p.name });
+    out.push(`${createIndexSql({ ...c, schema: p.schema, table: p.name }, { name: partName, concurrently: true, ifNotExists: true })};`);
+    out.push(`ALTER INDEX ${quoteQualified(c.schema, r.name)} ATTACH PARTITION ${quoteQualified(p.schema, partName)};`);
+  }
+  return out;
 }

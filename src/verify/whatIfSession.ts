@@ -13,9 +13,10 @@ export class VerifyError extends Error {
 
 export type { CostOutcome } from './planCoster.js';
 
+/** One candidate's hypothetical index: one per leaf partition on a partitioned table. */
 export interface HypotheticalIndex {
-  oid: number;
-  name: string;
+  oids: number[];
+  names: string[];
   bytes: number;
 }
 
@@ -86,7 +87,7 @@ export class WhatIfSession {
     }
     for (const [key, idx] of this.active) {
       if (!wanted.has(key)) {
-        await this.client.query(`${ADVISOR_MARKER} SELECT hypopg_drop_index($1)`, [idx.oid]);
+        for (const oid of idx.oids) await this.client.query(`${ADVISOR_MARKER} SELECT hypopg_drop_index($1)`, [oid]);
         this.active.delete(key);
       }
     }
@@ -97,13 +98,20 @@ export class WhatIfSession {
         continue;
       }
       try {
-        const r = await this.client.query<{ oid: number; name: string; bytes: string }>(
-          `${ADVISOR_MARKER} SELECT indexrelid::int AS oid, indexname AS name, hypopg_relation_size(indexrelid)::text AS bytes FROM hypopg_create_index($1)`,
-          [createIndexSql(c)],
-        );
-        this.created++;
-        const row = r.rows[0]!;
-        const idx = { oid: row.oid, name: row.name, bytes: Number(row.bytes) };
+        // The planner uses a partitioned table's indexes through its partitions': simulate those.
+        const targets = c.partitions?.length ? c.partitions.map((p) => ({ ...c, schema: p.schema, table: p.name })) : [c];
+        const idx: HypotheticalIndex = { oids: [], names: [], bytes: 0 };
+        for (const t of targets) {
+          const r = await this.client.query<{ oid: number; name: string; bytes: string }>(
+            `${ADVISOR_MARKER} SELECT indexrelid::int AS oid, indexname AS name, hypopg_relation_size(indexrelid)::text AS bytes FROM hypopg_create_index($1)`,
+            [createIndexSql(t)],
+          );
+          this.created++;
+          const row = r.rows[0]!;
+          idx.oids.push(row.oid);
+          idx.names.push(row.name);
+          idx.bytes += Number(row.bytes);
+        }
         this.active.set(key, idx);
         result.set(key, idx);
       } catch (err) {
@@ -115,7 +123,7 @@ export class WhatIfSession {
 
   /** Name of the hypothetical index (as plans show it) → candidate key. */
   keyOfIndexName(name: string): string | undefined {
-    for (const [key, idx] of this.active) if (idx.name === name) return key;
+    for (const [key, idx] of this.active) if (idx.names.includes(name)) return key;
     return undefined;
   }
 

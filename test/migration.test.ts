@@ -1,0 +1,88 @@
+// The migrations a user would run: generated from real advice, applied with psql as the README
+// says, on names that need quoting and on a partitioned table (no CONCURRENTLY on the parent).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { advise } from '../src/advise.js';
+import { writeAdviceReports } from '../src/report/writeReports.js';
+import type { AdviceResult } from '../src/types.js';
+import { createTestDatabase, type TestDatabase } from './support/db.js';
+
+let db: TestDatabase;
+let result: AdviceResult;
+let files: Awaited<ReturnType<typeof writeAdviceReports>>;
+
+function psql(url: string, file: string) {
+  return spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-f', file], { encoding: 'utf8' });
+}
+
+const indexes = async () =>
+  (
+    await db.client.query<{ indexname: string; valid: boolean; tablename: string }>(
+      `SELECT c.relname AS indexname, i.indisvalid AS valid, t.relname AS tablename
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
+        WHERE NOT i.indisprimary AND t.relnamespace = 'public'::regnamespace ORDER BY 1`,
+    )
+  ).rows;
+
+beforeAll(async () => {
+  db = await createTestDatabase('migration');
+  await db.client.query(`
+    CREATE TABLE "Weird ""T"" able" (id int PRIMARY KEY, "Owner Id" int NOT NULL, note text);
+    INSERT INTO "Weird ""T"" able" SELECT i, i % 30000, 'n' FROM generate_series(1, 150000) i;
+    CREATE TABLE measurements (id bigint, sensor_id int NOT NULL, taken_at timestamptz NOT NULL, value float8)
+      PARTITION BY RANGE (taken_at);
+    CREATE TABLE measurements_2024 PARTITION OF measurements FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+    CREATE TABLE measurements_2025 PARTITION OF measurements FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+    INSERT INTO measurements SELECT i, i % 5000, '2024-01-01'::timestamptz + (i % 700) * interval '1 day', random()
+      FROM generate_series(1, 200000) i;
+    ANALYZE;
+    SELECT pg_stat_statements_reset();`);
+  for (let i = 0; i < 30; i++) {
+    await db.client.query(`SELECT note FROM "Weird ""T"" able" WHERE "Owner Id" = $1`, [i]);
+    await db.client.query('SELECT taken_at, value FROM measurements WHERE sensor_id = $1', [i]);
+  }
+  result = await advise({ url: db.url });
+  files = await writeAdviceReports(result, mkdtempSync(join(tmpdir(), 'pgia-mig-')));
+}, 180_000);
+
+afterAll(async () => {
+  await db?.drop();
+});
+
+describe('generated migrations', () => {
+  it('recommends an index for the quoted table and for the partitioned one', () => {
+    const defs = result.recommendations.map((r) => r.definition);
+    expect(defs).toContainEqual(expect.stringContaining(`ON public."Weird ""T"" able" ("Owner Id")`));
+    expect(defs).toContainEqual(expect.stringContaining('ON public.measurements (sensor_id)'));
+  });
+
+  it('builds partition by partition: ON ONLY the parent, CONCURRENTLY on each partition, then ATTACH', () => {
+    const up = readFileSync(files.up, 'utf8');
+    expect(up).toMatch(/CREATE INDEX IF NOT EXISTS \S+ ON ONLY public\.measurements \(sensor_id\);/);
+    expect(up).toMatch(/CREATE INDEX CONCURRENTLY IF NOT EXISTS \S+ ON public\.measurements_2024 \(sensor_id\);/);
+    expect(up).toMatch(/ALTER INDEX public\.\S+ ATTACH PARTITION public\.\S+;/);
+    expect(up).not.toMatch(/CONCURRENTLY[^;]* ON (ONLY )?public\.measurements \(/);
+    expect(up).toMatch(/SET lock_timeout/);
+  });
+
+  it('applies with psql, leaves only valid indexes, is safe to rerun, and the down step undoes it', async () => {
+    const first = psql(db.url, files.up);
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    const after = await indexes();
+    expect(after.length).toBeGreaterThanOrEqual(result.recommendations.length);
+    expect(after.every((i) => i.valid)).toBe(true);
+    expect(after.map((i) => i.tablename)).toEqual(expect.arrayContaining(['Weird "T" able', 'measurements', 'measurements_2024', 'measurements_2025']));
+
+    const again = psql(db.url, files.up); // IF NOT EXISTS: a rerun changes nothing and does not fail
+    expect(again.status).toBe(0);
+    expect((await indexes()).length).toBe(after.length);
+
+    const down = psql(db.url, files.down);
+    expect(down.status).toBe(0);
+    expect(await indexes()).toEqual([]);
+  });
+});
