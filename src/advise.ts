@@ -8,10 +8,11 @@ import { type HarvestOptions, harvestPgStatStatements } from './harvest/pgStatSt
 import { readWorkloadFile } from './harvest/workloadFile.js';
 import { ensureParser } from './parse/parser.js';
 import { parseStatement } from './parse/parseStatement.js';
-import { type SelectOptions, selectIndexes } from './select/greedy.js';
+import { type SelectOptions, type Selection, selectIndexes } from './select/greedy.js';
+import { representativeValues } from './verify/representativeValues.js';
 import { tableWrites, writeCostOf } from './select/writeCost.js';
 import { adviseRealOnly, needsRealIndex } from './select/realOnly.js';
-import type { AdviceResult, Catalog, IndexCandidate, ParsedStatement, Recommendation, Workload, WorkloadStatement } from './types.js';
+import type { AdviceResult, Catalog, IndexCandidate, ParsedStatement, RepresentativeCost, Recommendation, Workload, WorkloadStatement } from './types.js';
 import { WhatIfEvaluator } from './verify/evaluator.js';
 
 const DEFAULT_LIMIT = 10;
@@ -88,6 +89,7 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
   });
   let selection;
   let special;
+  let representative: Map<string, RepresentativeCost> = new Map();
   const writes = tableWrites(workload.statements, advisable, catalog);
   const writeCost = (c: IndexCandidate) => writeCostOf(c, writes);
   try {
@@ -96,6 +98,8 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
       writeCost,
       onRound: (round, chosen) => progress.tick(`selection round ${round}, ${chosen} chosen`),
     });
+    progress.stage('costing with representative values');
+    representative = await costRepresentative(advisable, catalog, evaluator, selection, opts.minImprovement ?? 0.3);
     if (realOnly.length > 0) progress.stage(`${opts.verifyRealUrl ? 'building' : 'estimating'} ${realOnly.length} GIN/GiST candidates`);
     special = await adviseRealOnly(realOnly, advisable, evaluator, selection, {
       ...(opts.verifyRealUrl ? { verifyRealUrl: opts.verifyRealUrl } : {}),
@@ -107,6 +111,12 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     });
   } finally {
     await evaluator.close();
+  }
+  const disagreeing = [...representative.values()].filter((r) => !r.agrees).length;
+  if (disagreeing > 0) {
+    warnings.push(
+      `${disagreeing} statement(s) gain differently from the advice when costed with representative values (from pg_stats) than with their generic plan: see "with representative values" in the Statements section.`,
+    );
   }
   for (const f of selection.failed) notAdvisable.push({ statementId: f.statementId, query: queryOf.get(f.statementId) ?? '', reason: `cannot be planned: ${f.reason}` });
   progress.done();
@@ -158,7 +168,7 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     recommendations,
     notAdvisable,
     skipped: workload.skipped,
-    statements: advisable.map((p) => summarize(p, workload, selection.baseline, selection.final)),
+    statements: advisable.map((p) => summarize(p, workload, selection.baseline, selection.final, representative)),
     workloadCostBefore: selection.totalWeightedCost,
     workloadCostAfter: [...selection.final].reduce((n, [id, cost]) => n + selection.weightedCost(id, cost), 0),
     rejectedCandidates: rejected,
@@ -169,7 +179,13 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
   };
 }
 
-function summarize(p: ParsedStatement, workload: Workload, before: Map<string, number>, after: Map<string, number>) {
+function summarize(
+  p: ParsedStatement,
+  workload: Workload,
+  before: Map<string, number>,
+  after: Map<string, number>,
+  representative: Map<string, RepresentativeCost>,
+) {
   const w = workload.statements.find((s) => s.id === p.id)!;
   return {
     statementId: p.id,
@@ -178,7 +194,46 @@ function summarize(p: ParsedStatement, workload: Workload, before: Map<string, n
     totalExecMs: w.totalExecMs,
     costBefore: before.get(p.id) ?? null,
     costAfter: after.get(p.id) ?? null,
+    ...(representative.get(p.id) ? { representative: representative.get(p.id) } : {}),
     ...(p.recovered ? { recovered: p.recovered } : {}),
     ...(p.notes ? { notes: p.notes } : {}),
   };
+}
+
+/**
+ * The second costing: each statement with parameters, with representative values from pg_stats,
+ * without and with the chosen hypothetical indexes (custom plans). It agrees with the generic plan
+ * when both say the same about whether the advice helps the statement.
+ */
+async function costRepresentative(
+  statements: ParsedStatement[],
+  catalog: Catalog,
+  evaluator: WhatIfEvaluator,
+  selection: Selection,
+  minImprovement: number,
+): Promise<Map<string, RepresentativeCost>> {
+  const values = new Map<string, string[]>();
+  const shown = new Map<string, Record<string, string>>();
+  for (const p of statements) {
+    if (!selection.baseline.has(p.id)) continue;
+    const r = representativeValues(p, catalog);
+    if (!r.ok) continue;
+    values.set(p.id, r.values);
+    shown.set(p.id, r.shown);
+  }
+  const stmts = statements.filter((p) => values.has(p.id));
+  const before = await evaluator.costs(stmts, [], values);
+  const after = await evaluator.costs(stmts, selection.chosen.map((c) => c.candidate), values);
+  const out = new Map<string, RepresentativeCost>();
+  for (const p of stmts) {
+    const b = before.get(p.id);
+    const a = after.get(p.id);
+    if (!b?.ok || !a?.ok || b.cost <= 0) continue;
+    const gb = selection.baseline.get(p.id)!;
+    const ga = selection.final.get(p.id)!;
+    const genericHelps = gb > 0 && (gb - ga) / gb >= minImprovement;
+    const representativeHelps = (b.cost - a.cost) / b.cost >= minImprovement;
+    out.set(p.id, { values: shown.get(p.id)!, costBefore: b.cost, costAfter: a.cost, agrees: genericHelps === representativeHelps });
+  }
+  return out;
 }

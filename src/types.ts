@@ -67,6 +67,8 @@ export interface Predicate {
   constant?: string;
   /** True for `NOT flag`, `IS NOT NULL` style negations where relevant. */
   negated?: boolean;
+  /** `$n` parameters on the value side, in order (BETWEEN $1 AND $2 → [1, 2]). */
+  params?: number[];
   /** The whole condition as SQL text (used for partial-index predicates). */
   text: string;
 }
@@ -262,6 +264,8 @@ export interface AdviceResult {
     costAfter: number | null;
     recovered?: ParsedStatement['recovered'];
     notes?: string[];
+    /** The same statement costed with representative parameter values (custom plans). */
+    representative?: RepresentativeCost;
   }>;
   /** Candidates the server refused to simulate or build (non-immutable expression...), with why. */
   rejectedCandidates: Array<{ definition: string; reason: string }>;
@@ -276,4 +280,13 @@ export interface AdviceResult {
   warnings: string[];
   /** The audit of existing indexes, when the run included it (the nightly report). */
   audit?: AuditResult;
+}
+
+export interface RepresentativeCost {
+  /** `$n` → the literal used. */
+  values: Record<string, string>;
+  costBefore: number;
+  costAfter: number;
+  /** Generic and custom plans say the same about whether the advice helps this statement. */
+  agrees: boolean;
 }

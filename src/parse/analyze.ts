@@ -356,6 +356,12 @@ export class StatementAnalyzer {
     const p: Predicate = { key, kind, operator, text: deparseLocal(node, target.alias) };
     if (extra.constant !== undefined) p.constant = extra.constant;
     if (extra.negated) p.negated = true;
+    // The key side never holds a parameter (keyOf refuses those), so these are the value's.
+    const params: number[] = [];
+    walk(node, (type, body) => {
+      if (type === 'ParamRef' && typeof body.number === 'number' && !params.includes(body.number)) params.push(body.number);
+    });
+    if (params.length) p.params = params;
     target.predicates.push(p);
   }
 

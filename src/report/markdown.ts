@@ -27,9 +27,18 @@ export function adviceMarkdown(result: AdviceResult): string {
     unverified.forEach((r, i) => recommendation(out, r, i, result));
   }
 
-  out.push('## Statements', '', '| statement | calls | cost now | cost with advice |', '|---|---:|---:|---:|');
+  out.push(
+    '## Statements',
+    '',
+    'Costs of the generic plan (parameters unknown), and with representative values from pg_stats where every parameter has one.',
+    '',
+    '| statement | calls | cost now | cost with advice | with representative values |',
+    '|---|---:|---:|---:|---|',
+  );
   for (const s of result.statements) {
-    out.push(`| \`${mdCell(oneLine(s.query, 120))}\` | ${s.calls} | ${formatCost(s.costBefore)} | ${formatCost(s.costAfter)} |`);
+    const r = s.representative;
+    const rep = r ? `${formatCost(r.costBefore)} → ${formatCost(r.costAfter)}${r.agrees ? '' : ' **disagrees**'}` : '–';
+    out.push(`| \`${mdCell(oneLine(s.query, 120))}\` | ${s.calls} | ${formatCost(s.costBefore)} | ${formatCost(s.costAfter)} | ${rep} |`);
   }
   out.push('');
   const annotated = result.statements.filter((s) => s.recovered?.length || s.notes?.length);

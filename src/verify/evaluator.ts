@@ -66,20 +66,20 @@ export class WhatIfEvaluator {
     return config.filter((c) => tables.has(tableOf(c)) && !this.rejected.has(c.key));
   }
 
-  private cacheKey(stmt: ParsedStatement, relevant: IndexCandidate[]): string {
-    return `${stmt.id}\u0000${relevant.map((c) => c.key).sort().join('\u0000')}`;
+  private cacheKey(stmt: ParsedStatement, relevant: IndexCandidate[], values?: string[]): string {
+    return `${stmt.id}\u0000${relevant.map((c) => c.key).sort().join('\u0000')}${values ? `\u0001${values.join('\u0000')}` : ''}`;
   }
 
   /**
    * Costs each statement with the given hypothetical indexes in place (plans use the indexes'
    * names as candidate keys in `indexesUsed`). One job runs per connection at a time.
    */
-  async costs(statements: ParsedStatement[], config: IndexCandidate[]): Promise<Map<string, CostOutcome>> {
+  async costs(statements: ParsedStatement[], config: IndexCandidate[], values?: Map<string, string[]>): Promise<Map<string, CostOutcome>> {
     const out = new Map<string, CostOutcome>();
     const todo = new Map<string, { relevant: IndexCandidate[]; stmts: ParsedStatement[] }>();
     for (const s of statements) {
       const relevant = this.relevant(s, config);
-      const hit = this.cache.get(this.cacheKey(s, relevant));
+      const hit = this.cache.get(this.cacheKey(s, relevant, values?.get(s.id)));
       if (hit) {
         this.cacheHits++;
         out.set(s.id, hit);
@@ -103,9 +103,10 @@ export class WhatIfEvaluator {
           this.onSession(async (session) => {
             const usable = await this.install(session, job.relevant);
             for (const s of job.stmts) {
-              const r = await session.cost(s);
+              const v = values?.get(s.id);
+              const r = await session.cost(s, v);
               const outcome: CostOutcome = r.ok ? { ...r, indexesUsed: r.indexesUsed.map((n) => session.keyOfIndexName(n) ?? n) } : r;
-              this.cache.set(this.cacheKey(s, this.relevant(s, usable)), outcome);
+              this.cache.set(this.cacheKey(s, this.relevant(s, usable), v), outcome);
               out.set(s.id, outcome);
             }
             this.onProgress?.(this.whatIfCalls);
