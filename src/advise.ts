@@ -19,13 +19,14 @@ const DEFAULT_LIMIT = 10;
 
 export interface Progress {
   stage(name: string): void;
-  tick(detail: string): void;
+  /** Detail within the stage; with done/total, a bar and an ETA for the step. */
+  tick(detail: string, done?: number, total?: number): void;
   done(): void;
 }
 
 export const silentProgress: Progress = { stage() {}, tick() {}, done() {} };
 
-export interface AdviseOptions extends HarvestOptions, Omit<SelectOptions, 'onRound' | 'writeCost'> {
+export interface AdviseOptions extends HarvestOptions, Omit<SelectOptions, 'onProgress' | 'writeCost'> {
   url: string;
   /** A scratch database where GIN/GiST candidates may be built in rolled-back transactions. */
   verifyRealUrl?: string;
@@ -85,7 +86,6 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     concurrency: opts.concurrency ?? 2,
     statementTimeoutMs: opts.statementTimeoutMs ?? 30_000,
     createExtension: opts.createExtension ?? false,
-    onProgress: (calls) => progress.tick(`${calls} what-if calls`),
   });
   let selection;
   let special;
@@ -96,7 +96,7 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     selection = await selectIndexes(workload.statements, advisable, hypothetical, evaluator, {
       ...opts,
       writeCost,
-      onRound: (round, chosen) => progress.tick(`selection round ${round}, ${chosen} chosen`),
+      onProgress: (phase, done, total) => progress.tick(`${phase} · ${evaluator.whatIfCalls} what-if calls`, done, total),
     });
     progress.stage('costing with representative values');
     representative = await costRepresentative(advisable, catalog, evaluator, selection, opts.minImprovement ?? 0.3);

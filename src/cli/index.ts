@@ -5,7 +5,7 @@ import { advise } from '../advise.js';
 import { redactUrl } from '../db/connect.js';
 import { audit, parseStatsAge } from '../audit/audit.js';
 import { reconcileAdviceWithAudit } from '../report/reconcile.js';
-import { writeAdviceReports, writeAuditReports } from '../report/writeReports.js';
+import { adviceJson, writeAdviceReports, writeAuditReports } from '../report/writeReports.js';
 import { parseBytes, parseDuration, parseFraction, parseInteger } from './parseOptions.js';
 import { terminalProgress } from './progress.js';
 
@@ -68,7 +68,7 @@ program
       }
     }
     const files = await writeAdviceReports(result, o.out);
-    if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (o.json) process.stdout.write(adviceJson(result));
     const log = o.json ? console.error : console.log;
     log(`${result.recommendations.length} index(es) recommended for ${result.statementsAnalyzed} statements (${result.whatIfCalls} what-if calls).`);
     for (const w of result.warnings) console.error(`warning: ${w}`);

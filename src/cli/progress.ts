@@ -9,12 +9,24 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
   const started = Date.now();
   let stage = '';
   let last = 0;
-  const draw = (detail: string) => {
+  let step = { detail: '', since: Date.now() };
+  const draw = (detail: string, done?: number, total?: number) => {
     const now = Date.now();
-    if (now - last < 100 && detail) return; // at most ten redraws a second
+    // The step is the part before ' · ' (what follows, like a call count, changes every tick).
+    const key = detail.split(' · ')[0]!;
+    if (key !== step.detail) step = { detail: key, since: now };
+    if (now - last < 100 && detail && done !== total) return; // at most ten redraws a second
     last = now;
+    let bar = '';
+    if (done !== undefined && total) {
+      const width = 20;
+      const filled = Math.round((done / total) * width);
+      const elapsed = (now - step.since) / 1000;
+      const eta = done > 0 && done < total ? ` ETA ${Math.ceil((elapsed / done) * (total - done))}s` : '';
+      bar = ` [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}${eta}`;
+    }
     const secs = ((now - started) / 1000).toFixed(1);
-    const line = `${stage}${detail ? ` · ${detail}` : ''} · ${secs}s`;
+    const line = `${stage}${detail ? ` · ${detail}` : ''}${bar} · ${secs}s`;
     stream.write(`\r\x1b[2K${line.slice(0, (stream.columns || 100) - 1)}`);
   };
   return {
@@ -22,8 +34,8 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
       stage = name;
       draw('');
     },
-    tick(detail) {
-      draw(detail);
+    tick(detail, done, total) {
+      draw(detail, done, total);
     },
     done() {
       stream.write('\r\x1b[2K');

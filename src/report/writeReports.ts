@@ -10,6 +10,11 @@ import { migrationDown, migrationUp } from './migration.js';
 /** Version of the advice.json shape; bump on incompatible changes. */
 export const ADVICE_JSON_VERSION = 1;
 
+/** advice.json's text (also what `advise --json` prints). */
+export function adviceJson(result: AdviceResult): string {
+  return `${JSON.stringify({ version: ADVICE_JSON_VERSION, ...result }, null, 2)}\n`;
+}
+
 export interface WrittenReports {
   markdown: string;
   json: string;
@@ -26,7 +31,7 @@ export async function writeAdviceReports(result: AdviceResult, dir: string): Pro
     down: join(dir, 'migration.down.sql'),
   };
   await writeFile(files.markdown, adviceMarkdown(result));
-  await writeFile(files.json, `${JSON.stringify({ version: ADVICE_JSON_VERSION, ...result }, null, 2)}\n`);
+  await writeFile(files.json, adviceJson(result));
   await writeFile(files.up, migrationUp(result));
   await writeFile(files.down, migrationDown(result));
   if (result.audit) await writeAuditReports(result.audit, dir);

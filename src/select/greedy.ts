@@ -28,7 +28,8 @@ export interface SelectOptions {
   minBenefitShare?: number;
   /** Estimated cost of maintaining the index under the workload's writes, in calls × planner cost units. */
   writeCost?: (c: IndexCandidate) => number;
-  onRound?: (round: number, chosen: number) => void;
+  /** Progress within the current phase (screening pass, selection round): done of total steps. */
+  onProgress?: (phase: string, done: number, total: number) => void;
 }
 
 export interface StatementGain {
@@ -109,7 +110,7 @@ export async function selectIndexes(
   for (let pass = 0; pass < SCREENING_PASSES; pass++) {
     const before = used.size;
     const remaining = new Map([...byStatement].map(([id, cs]) => [id, cs.filter((c) => !used.has(c.key))]));
-    await screen(stmts, remaining, evaluator, used);
+    await screen(stmts, remaining, evaluator, used, (done, total) => opts.onProgress?.(`screening pass ${pass + 1}`, done, total));
     if (used.size === before) break;
   }
   const pool = candidates.filter((c) => used.has(c.key));
@@ -142,7 +143,6 @@ export async function selectIndexes(
   };
 
   for (let round = 1; ; round++) {
-    opts.onRound?.(round, chosen.length);
     if (opts.maxIndexes !== undefined && chosen.length >= opts.maxIndexes) break;
     const config = chosen.map((x) => x.candidate);
     let best: { c: IndexCandidate; net: number; score: number; gains: StatementGain[]; wc: number } | undefined;
@@ -153,7 +153,16 @@ export async function selectIndexes(
       if (opts.maxPerTable !== undefined && config.filter((x) => tableOf(x) === tableOf(c)).length >= opts.maxPerTable) return false;
       return true;
     });
-    const results = await Promise.all(open.map(async (c) => ({ c, ...(await evaluate(c, config)) })));
+    let evaluated = 0;
+    const phase = `selection round ${round} (${chosen.length} chosen)`;
+    opts.onProgress?.(phase, 0, open.length);
+    const results = await Promise.all(
+      open.map(async (c) => {
+        const r = { c, ...(await evaluate(c, config)) };
+        opts.onProgress?.(phase, ++evaluated, open.length);
+        return r;
+      }),
+    );
     const scored: NonNullable<typeof best>[] = [];
     for (const { c, total, gains } of results) {
       const wc = writeCost(c);
@@ -214,6 +223,7 @@ async function screen(
   byStatement: Map<string, IndexCandidate[]>,
   evaluator: WhatIfEvaluator,
   used: Set<string>,
+  onProgress: (done: number, total: number) => void,
 ): Promise<void> {
   const groups = new Map<string, { config: IndexCandidate[]; stmts: ParsedStatement[] }>();
   for (const s of stmts) {
@@ -224,10 +234,13 @@ async function screen(
     g.stmts.push(s);
     groups.set(key, g);
   }
+  let done = 0;
+  onProgress(0, groups.size);
   await Promise.all(
     [...groups.values()].map(async (g) => {
       const costs = await evaluator.costs(g.stmts, g.config);
       for (const r of costs.values()) if (r.ok) for (const k of r.indexesUsed) used.add(k);
+      onProgress(++done, groups.size);
     }),
   );
 }
