@@ -118,11 +118,24 @@ function keyShapes(eq: Key[], range: Key[], joins: Key[], sort: Array<SortKey & 
   return shapes;
 }
 
-/** The table's selective constant conditions (`deleted_at IS NULL`, `WHERE flagged`, `status = 'new'`). */
+/** A literal compared with a column of at most this many values reads as a fixed condition (a state). */
+export const PARTIAL_MAX_DISTINCT = 10;
+
+/**
+ * The table's selective constant conditions (`deleted_at IS NULL`, `WHERE flagged`,
+ * `status = 'new'`). A literal on a column with many values is a sample lookup (workload files
+ * write `sku = 'sku-9'` where the application sends a parameter), not a condition every call carries.
+ */
 export function partialPredicates(access: TableAccess, table: CatalogTable): Predicate[] {
   return access.predicates.filter((p) => {
     if (!p.key.column) return false;
-    if (!(p.kind === 'isnull' || p.kind === 'isnotnull' || p.kind === 'bool' || (p.kind === 'eq' && p.constant !== undefined))) return false;
+    if (p.kind === 'eq') {
+      if (p.constant === undefined) return false;
+      const nd = table.columns.find((c) => c.name === p.key.column)?.stats?.nDistinct;
+      if (nd === undefined || nd < 0 || nd > PARTIAL_MAX_DISTINCT) return false;
+    } else if (!(p.kind === 'isnull' || p.kind === 'isnotnull' || p.kind === 'bool')) {
+      return false;
+    }
     const f = predicateFraction(p, table);
     return f !== undefined && f <= PARTIAL_MAX_FRACTION;
   });

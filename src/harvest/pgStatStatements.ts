@@ -58,6 +58,10 @@ export async function harvestPgStatStatements(client: pg.Client, url: string, op
     }
     throw err;
   }
+  // Without pg_read_all_stats, other roles' rows come with the text and the queryid hidden.
+  const hidden = await client.query<{ n: number; calls: number }>(`${ADVISOR_MARKER}
+    SELECT count(*)::int AS n, coalesce(sum(calls), 0)::float8 AS calls FROM ${view}
+     WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND queryid IS NULL`);
   const statements: WorkloadStatement[] = rows.rows.map((r) => ({
     id: r.id,
     query: r.query,
@@ -69,7 +73,17 @@ export async function harvestPgStatStatements(client: pg.Client, url: string, op
     sharedBlksRead: r.read,
     source: 'pg_stat_statements',
   }));
-  return selectStatements(statements, `pg_stat_statements on ${redactUrl(url)}`, opts);
+  const workload = selectStatements(statements, `pg_stat_statements on ${redactUrl(url)}`, opts);
+  const h = hidden.rows[0]!;
+  if (h.n > 0) {
+    workload.warnings.push(
+      `${h.n} statements of other roles are hidden (${Math.round(h.calls)} calls; pg_stat_statements shows <insufficient privilege>): grant pg_read_all_stats (or pg_monitor) to the advisor's role to include them.`,
+    );
+  }
+  if (workload.statements.length === 0) {
+    workload.warnings.push('pg_stat_statements holds no statement to advise for this database (reset recently, or nothing ran yet?).');
+  }
+  return workload;
 }
 
 /** Applies the skip rules and the --min-calls/--min-total-ms/--top filters, keeping the reasons. */
@@ -77,17 +91,14 @@ export function selectStatements(all: WorkloadStatement[], origin: string, opts:
   const skipped: SkippedStatement[] = [];
   const kept: WorkloadStatement[] = [];
   const warnings: string[] = [];
-  let hidden = 0;
   for (const s of all) {
     const reason = skipReason(s.query);
-    if (reason?.startsWith('text hidden')) hidden++;
     if (reason) skipped.push({ id: s.id, query: s.query, reason });
     else if (opts.minCalls !== undefined && s.calls < opts.minCalls) skipped.push({ id: s.id, query: s.query, reason: `fewer than ${opts.minCalls} calls` });
     else if (opts.minTotalMs !== undefined && s.totalExecMs < opts.minTotalMs) {
       skipped.push({ id: s.id, query: s.query, reason: `less than ${opts.minTotalMs} ms in total` });
     } else kept.push(s);
   }
-  if (hidden > 0) warnings.push(`${hidden} statements of other roles are hidden (<insufficient privilege>): grant pg_read_all_stats to the advisor's role to include them.`);
   kept.sort((a, b) => b.totalExecMs - a.totalExecMs || b.calls - a.calls);
   if (opts.top !== undefined && kept.length > opts.top) {
     for (const s of kept.splice(opts.top)) skipped.push({ id: s.id, query: s.query, reason: `not in the top ${opts.top} by total time` });

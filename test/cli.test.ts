@@ -1,0 +1,126 @@
+// The command as a user runs it (the built bin/pg-index-advisor.js): bad input gives one clear
+// line and exit status 1, never a password; one bad statement never stops the rest.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase, urlForDatabase } from './support/db.js';
+
+let db: TestDatabase;
+const out = () => mkdtempSync(join(tmpdir(), 'pgia-cli-'));
+
+function cli(args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/pg-index-advisor.js', ...args], { encoding: 'utf8', env: { ...process.env, PGIA_DEBUG: '' } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function withUser(url: string, user: string, password: string): string {
+  const u = new URL(url);
+  u.username = user;
+  u.password = password;
+  return u.toString();
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('cli');
+  await db.client.query(`
+    CREATE TABLE items (id int PRIMARY KEY, sku text NOT NULL, shelf int NOT NULL);
+    INSERT INTO items SELECT i, 'sku-' || i, i % 50 FROM generate_series(1, 100000) i;
+    ANALYZE items;
+    SELECT pg_stat_statements_reset();`);
+  for (let i = 0; i < 20; i++) await db.client.query('SELECT id FROM items WHERE sku = $1', [`sku-${i}`]);
+}, 120_000);
+
+afterAll(async () => {
+  await db?.client.query('DROP ROLE IF EXISTS pgia_reader').catch(() => {});
+  await db?.drop();
+});
+
+describe('pg-index-advisor advise', () => {
+  it('writes the reports and says where they are', () => {
+    const dir = out();
+    const r = cli(['advise', '--db', db.url, '--out', dir, '--no-audit']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/1 index\(es\) recommended/);
+    expect(readFileSync(join(dir, 'migration.up.sql'), 'utf8')).toMatch(/CREATE INDEX CONCURRENTLY IF NOT EXISTS items_sku_idx ON public\.items \(sku\);/);
+    // piped: no progress bar, no terminal escapes
+    expect(r.stdout + r.stderr).not.toMatch(/\x1b\[/);
+  });
+
+  it('an unreachable server: one line naming it, without the password', () => {
+    const r = cli(['advise', '--db', 'postgresql://app:s3cret@127.0.0.1:1/app', '--out', out()]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^error: cannot connect to postgresql:\/\/app:\*\*\*@127\.0\.0\.1:1\/app: .*ECONNREFUSED/);
+    expect(r.stdout + r.stderr).not.toContain('s3cret');
+  });
+
+  it('hypopg missing in the database: says how to fix it; --create-extension does', async () => {
+    const bare = await createTestDatabase('cli_nohypo');
+    try {
+      await bare.client.query('DROP EXTENSION hypopg');
+      await bare.client.query('CREATE TABLE t (a int); SELECT * FROM t WHERE a = 1');
+      const r = cli(['advise', '--db', bare.url, '--out', out(), '--no-audit']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/hypopg is available on the server but not created in this database: run CREATE EXTENSION hypopg;.*--create-extension/);
+      const fixed = cli(['advise', '--db', bare.url, '--out', out(), '--no-audit', '--create-extension']);
+      expect(fixed.status).toBe(0);
+    } finally {
+      await bare.drop();
+    }
+  });
+
+  it('pg_stat_statements missing: says what to do', async () => {
+    const bare = await createTestDatabase('cli_nopgss');
+    try {
+      await bare.client.query('DROP EXTENSION pg_stat_statements');
+      const r = cli(['advise', '--db', bare.url, '--out', out(), '--no-audit']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/pg_stat_statements is not installed in this database: run CREATE EXTENSION pg_stat_statements;/);
+    } finally {
+      await bare.drop();
+    }
+  });
+
+  it("a role without pg_read_all_stats: other roles' statements are hidden, and the report says which grant fixes it", async () => {
+    await db.client.query(`DROP ROLE IF EXISTS pgia_reader; CREATE ROLE pgia_reader LOGIN PASSWORD 'pw'; GRANT SELECT ON items TO pgia_reader`);
+    const dir = out();
+    const r = cli(['advise', '--db', withUser(db.url, 'pgia_reader', 'pw'), '--out', dir, '--no-audit']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/warning: \d+ statements of other roles are hidden .*grant pg_read_all_stats/);
+    expect(r.stdout + r.stderr).not.toContain(':pw@');
+    expect(readFileSync(join(dir, 'advice.md'), 'utf8')).toContain('pg_read_all_stats');
+  });
+
+  it('a workload file with a statement that does not parse: reported, the rest advised', () => {
+    const dir = out();
+    const file = join(dir, 'w.sql');
+    writeFileSync(file, `-- calls: 50\nSELECT id FROM items WHERE sku = 'sku-9';\nSELEC id FROM items;\n-- calls: 5\nSELECT * FROM items WHERE shelf = 3;\n`);
+    const r = cli(['advise', '--db', db.url, '--workload', file, '--out', dir, '--no-audit']);
+    expect(r.status).toBe(0);
+    const json = JSON.parse(readFileSync(join(dir, 'advice.json'), 'utf8'));
+    expect(json.notAdvisable).toEqual([expect.objectContaining({ reason: expect.stringMatching(/cannot parse: syntax error at or near "SELEC"/) })]);
+    // literals in a workload file are sample values, not partial-index predicates
+    expect(json.recommendations.map((x: { definition: string }) => x.definition).sort()).toEqual([
+      'CREATE INDEX items_shelf_idx ON public.items (shelf)',
+      'CREATE INDEX items_sku_idx ON public.items (sku)',
+    ]);
+  });
+
+  it('a bad option value is refused with a usable message', () => {
+    const r = cli(['advise', '--db', db.url, '--budget', 'lots']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/expected a size such as 500MB or 2GB, got "lots"/);
+  });
+});
+
+describe('pg-index-advisor audit', () => {
+  it('writes the audit and its migrations', () => {
+    const dir = out();
+    const r = cli(['audit', '--db', db.url, '--db', urlForDatabase(db.url, db.url.split('/').pop()!), '--out', dir]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/finding\(s\) on existing indexes/);
+    expect(readFileSync(join(dir, 'audit.up.sql'), 'utf8')).toMatch(/SET lock_timeout/);
+  });
+});
