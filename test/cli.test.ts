@@ -28,7 +28,8 @@ beforeAll(async () => {
     CREATE TABLE items (id int PRIMARY KEY, sku text NOT NULL, shelf int NOT NULL);
     INSERT INTO items SELECT i, 'sku-' || i, i % 50 FROM generate_series(1, 100000) i;
     ANALYZE items;
-    SELECT pg_stat_statements_reset();`);
+    -- this database only: other test files share the server and run at the same time
+    SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0);`);
   for (let i = 0; i < 20; i++) await db.client.query('SELECT id FROM items WHERE sku = $1', [`sku-${i}`]);
 }, 120_000);
 

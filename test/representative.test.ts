@@ -21,7 +21,8 @@ beforeAll(async () => {
            i % 20000, '2024-01-01'::timestamptz + (i % 365) * interval '1 day'
       FROM generate_series(1, 300000) i;
     ANALYZE tickets;
-    SELECT pg_stat_statements_reset();`);
+    -- this database only: other test files share the server and run at the same time
+    SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0);`);
   for (let i = 0; i < 20; i++) {
     await db.client.query('SELECT id, opened_at FROM tickets WHERE account_id = $1', [i]);
     await db.client.query('SELECT id, account_id FROM tickets WHERE state = $1', ['open']);
