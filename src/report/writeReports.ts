@@ -23,32 +23,31 @@ export interface WrittenReports {
 }
 
 export async function writeAdviceReports(result: AdviceResult, dir: string): Promise<WrittenReports> {
-  await mkdir(dir, { recursive: true });
-  const files: WrittenReports = {
-    markdown: join(dir, 'advice.md'),
-    json: join(dir, 'advice.json'),
-    up: join(dir, 'migration.up.sql'),
-    down: join(dir, 'migration.down.sql'),
-  };
-  await writeFile(files.markdown, adviceMarkdown(result));
-  await writeFile(files.json, adviceJson(result));
-  await writeFile(files.up, migrationUp(result));
-  await writeFile(files.down, migrationDown(result));
+  const files = await writeReportFiles(dir, {
+    markdown: ['advice.md', adviceMarkdown(result)],
+    json: ['advice.json', adviceJson(result)],
+    up: ['migration.up.sql', migrationUp(result)],
+    down: ['migration.down.sql', migrationDown(result)],
+  });
   if (result.audit) await writeAuditReports(result.audit, dir);
   return files;
 }
 
-export async function writeAuditReports(result: AuditResult, dir: string): Promise<WrittenReports> {
+export function writeAuditReports(result: AuditResult, dir: string): Promise<WrittenReports> {
+  return writeReportFiles(dir, {
+    markdown: ['audit.md', auditMarkdown(result)],
+    json: ['audit.json', `${JSON.stringify(result, null, 2)}\n`],
+    up: ['audit.up.sql', auditMigrationUp(result)],
+    down: ['audit.down.sql', auditMigrationDown(result)],
+  });
+}
+
+async function writeReportFiles(dir: string, contents: Record<keyof WrittenReports, [name: string, text: string]>): Promise<WrittenReports> {
   await mkdir(dir, { recursive: true });
-  const files: WrittenReports = {
-    markdown: join(dir, 'audit.md'),
-    json: join(dir, 'audit.json'),
-    up: join(dir, 'audit.up.sql'),
-    down: join(dir, 'audit.down.sql'),
-  };
-  await writeFile(files.markdown, auditMarkdown(result));
-  await writeFile(files.json, `${JSON.stringify(result, null, 2)}\n`);
-  await writeFile(files.up, auditMigrationUp(result));
-  await writeFile(files.down, auditMigrationDown(result));
+  const files = {} as WrittenReports;
+  for (const [kind, [name, text]] of Object.entries(contents) as Array<[keyof WrittenReports, [string, string]]>) {
+    files[kind] = join(dir, name);
+    await writeFile(files[kind], text);
+  }
   return files;
 }
