@@ -3,18 +3,11 @@
 // (see createTestDatabase in ./db.ts). With PGIA_DATABASE_URL set, uses that server instead.
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { redactUrl } from '../../src/db/connect.js';
 import { startThrowawayCluster, type ThrowawayCluster } from '../../src/db/cluster.js';
 import { SetupError } from '../../src/db/setup.js';
 import type {} from './db.js'; // the ProvidedContext augmentation (pgUrl)
 
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
 }
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
@@ -24,9 +17,9 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     try {
       await client.connect();
       const { rows } = await client.query<{ v: string }>("select current_setting('server_version') as v");
-      console.log(`[pg] tests use PGIA_DATABASE_URL ${redact(external)} (PostgreSQL ${rows[0]?.v})`);
+      console.log(`[pg] tests use PGIA_DATABASE_URL ${redactUrl(external)} (PostgreSQL ${rows[0]?.v})`);
     } catch (err) {
-      throw new Error(`PGIA_DATABASE_URL ${redact(external)} does not answer: ${(err as Error).message}`);
+      throw new Error(`PGIA_DATABASE_URL ${redactUrl(external)} does not answer: ${(err as Error).message}`);
     } finally {
       await client.end().catch(() => {});
     }
