@@ -142,45 +142,63 @@ export async function selectIndexes(
     return { total, gains };
   };
 
+  // Lazy greedy (CELF): a candidate's benefit only shrinks as others are chosen, so its last
+  // evaluation bounds it. Each round re-evaluates candidates from the top of that bound until the
+  // top one is fresh, instead of re-costing every candidate every round.
+  type Scored = { c: IndexCandidate; net: number; score: number; gains: StatementGain[]; wc: number; round: number };
+  const bounds = new Map<string, Scored>();
+  const dropped = new Set<string>();
+  const scoreOf = (c: IndexCandidate, net: number) => (opts.budgetBytes !== undefined ? net / Math.max(sizeOf(c), 8192) : net);
+  const boundOf = (c: IndexCandidate) => bounds.get(c.key)?.score ?? Number.POSITIVE_INFINITY;
+  const batch = Math.max(2, 2 * evaluator.connections);
+
   for (let round = 1; ; round++) {
     if (opts.maxIndexes !== undefined && chosen.length >= opts.maxIndexes) break;
     const config = chosen.map((x) => x.candidate);
-    let best: { c: IndexCandidate; net: number; score: number; gains: StatementGain[]; wc: number } | undefined;
     const open = pool.filter((c) => {
-      if (config.some((x) => x.key === c.key) || evaluator.rejected.has(c.key)) return false;
-      const bytes = evaluator.sizes.get(c.key) ?? 0;
-      if (opts.budgetBytes !== undefined && bytesUsed + bytes > opts.budgetBytes) return false;
+      if (dropped.has(c.key) || config.some((x) => x.key === c.key) || evaluator.rejected.has(c.key)) return false;
+      if (opts.budgetBytes !== undefined && bytesUsed + sizeOf(c) > opts.budgetBytes) return false;
       if (opts.maxPerTable !== undefined && config.filter((x) => tableOf(x) === tableOf(c)).length >= opts.maxPerTable) return false;
       return true;
     });
-    let evaluated = 0;
     const phase = `selection round ${round} (${chosen.length} chosen)`;
-    opts.onProgress?.(phase, 0, open.length);
-    const results = await Promise.all(
-      open.map(async (c) => {
-        const r = { c, ...(await evaluate(c, config)) };
-        opts.onProgress?.(phase, ++evaluated, open.length);
-        return r;
-      }),
-    );
-    const scored: NonNullable<typeof best>[] = [];
-    for (const { c, total, gains } of results) {
-      const wc = writeCost(c);
-      const net = total - wc;
-      if (net <= 0 || (totalWeightedCost > 0 && net / totalWeightedCost < minShare)) continue;
-      // Under a budget, benefit per byte; otherwise the biggest benefit first.
-      const score = opts.budgetBytes !== undefined ? net / Math.max(sizeOf(c), 8192) : net;
-      scored.push({ c, net, score, gains, wc });
-      if (!best || score > best.score) best = scored[scored.length - 1];
+    let evaluated = 0;
+    const refresh = (list: IndexCandidate[]) =>
+      Promise.all(
+        list.map(async (c) => {
+          const { total, gains } = await evaluate(c, config);
+          const wc = writeCost(c);
+          const net = total - wc;
+          bounds.set(c.key, { c, net, score: scoreOf(c, net), gains, wc, round });
+          // Too small now, too small later: benefits only shrink as the set grows.
+          if (net <= 0 || (totalWeightedCost > 0 && net / totalWeightedCost < minShare)) dropped.add(c.key);
+          opts.onProgress?.(phase, ++evaluated, open.length);
+        }),
+      );
+    const isFresh = (c: IndexCandidate) => bounds.get(c.key)?.round === round;
+    let best: Scored | undefined;
+    for (;;) {
+      const ranked = open.filter((c) => !dropped.has(c.key)).sort((a, b) => boundOf(b) - boundOf(a));
+      if (ranked.length === 0) break;
+      if (isFresh(ranked[0]!)) {
+        best = bounds.get(ranked[0]!.key);
+        break;
+      }
+      await refresh(ranked.filter((c) => !isFresh(c)).slice(0, batch));
     }
     if (!best) break;
+    // Nearly as good and much smaller (partial, no INCLUDE, BRIN, hash): take the smaller one.
     const top = best;
-    const smaller = scored
-      .filter((x) => x.net >= NEAR_BEST * top.net && sizeOf(x.c) <= MUCH_SMALLER * sizeOf(top.c))
+    const near = (x: Scored | undefined) => x !== undefined && x.net >= NEAR_BEST * top.net && sizeOf(x.c) <= MUCH_SMALLER * sizeOf(top.c);
+    const maybeSmaller = open.filter((c) => !dropped.has(c.key) && near(bounds.get(c.key)));
+    await refresh(maybeSmaller.filter((c) => !isFresh(c)));
+    const smaller = maybeSmaller
+      .map((c) => bounds.get(c.key)!)
+      .filter((x) => !dropped.has(x.c.key) && near(x))
       .sort((a, b) => sizeOf(a.c) - sizeOf(b.c))[0];
     if (smaller) best = smaller;
-    chosen.push({ candidate: best.c, bytes: evaluator.sizes.get(best.c.key) ?? 0, benefit: best.net, writeCost: best.wc, statements: best.gains });
-    bytesUsed += evaluator.sizes.get(best.c.key) ?? 0;
+    chosen.push({ candidate: best.c, bytes: sizeOf(best.c), benefit: best.net, writeCost: best.wc, statements: best.gains });
+    bytesUsed += sizeOf(best.c);
     for (const g of best.gains) current.set(g.statementId, g.costAfter);
   }
 

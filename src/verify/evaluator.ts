@@ -43,6 +43,11 @@ export class WhatIfEvaluator {
     return new WhatIfEvaluator([first, ...rest], tablesOf, opts.onProgress);
   }
 
+  /** Connections (what-if sessions) working in parallel. */
+  get connections(): number {
+    return this.sessions.length;
+  }
+
   get serverVersion(): number {
     return this.sessions[0]!.serverVersion;
   }
