@@ -9,8 +9,9 @@ import type { Progress } from '../src/advise.js';
 
 /** The repository root (bench/ is compiled to dist-bench/bench/, so two levels up from either). */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const RESULTS_FILE = path.join(ROOT, 'bench', 'RESULTS.md');
-export const SHARED = path.resolve(ROOT, '..', 'shared');
+// bench/at-commit.sh compiles the benchmarks against an exported commit in a temp dir and points these back at the checkout.
+export const RESULTS_FILE = process.env.PGIA_BENCH_RESULTS ?? path.join(ROOT, 'bench', 'RESULTS.md');
+export const SHARED = process.env.PGIA_SHARED_DIR ?? path.resolve(ROOT, '..', 'shared');
 
 export const log = (m: string) => console.error(`[bench] ${m}`);
 
@@ -24,11 +25,13 @@ export interface Machine {
   postgres?: string;
   hypopg?: string;
   commit: string;
+  /** 1, 5 and 15 minute load averages. */
+  loadAverage: string;
 }
 
 export function machine(extra: { postgres?: string; hypopg?: string } = {}): Machine {
-  let commit = 'unknown';
-  try {
+  let commit = process.env.PGIA_BENCH_COMMIT ?? 'unknown';
+  if (!process.env.PGIA_BENCH_COMMIT) try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim();
     if (dirty) commit += ' + uncommitted changes in src/';
@@ -49,6 +52,7 @@ export function machine(extra: { postgres?: string; hypopg?: string } = {}): Mac
     node: process.version,
     os: osName,
     commit,
+    loadAverage: os.loadavg().map((v) => v.toFixed(2)).join(', '),
     ...extra,
   };
 }
@@ -56,7 +60,8 @@ export function machine(extra: { postgres?: string; hypopg?: string } = {}): Mac
 export function machineLine(m: Machine): string {
   return (
     `Run ${m.date} on ${m.cpus} cores (${m.cpuModel}), ${m.memoryGB} GB RAM, ${m.os}, Node ${m.node}` +
-    `${m.postgres ? `, ${m.postgres}` : ''}${m.hypopg ? `, hypopg ${m.hypopg}` : ''}; advisor at ${m.commit}.`
+    `${m.postgres ? `, ${m.postgres}` : ''}${m.hypopg ? `, hypopg ${m.hypopg}` : ''}; advisor at ${m.commit}. ` +
+    `Load average when the section was written: ${m.loadAverage} (other work on the machine slows the figures down).`
   );
 }
 
@@ -117,18 +122,20 @@ export interface StageTiming {
 }
 
 /**
- * A Progress that records when each stage starts, the running what-if call count (from the
- * `N what-if calls` ticks) and the selection rounds (`selection round R, C chosen`), so that the
- * verification stage can be split into: baseline + screening + size estimates (before round 1),
- * each greedy round, and the final redundancy pass (after the last round tick).
+ * A Progress that turns advise()'s callbacks into a time profile. Stages (`stage(name)`) and the
+ * phases inside them (the part of a `tick(detail)` before ` · `, such as `screening pass 1` or
+ * `selection round 3 (2 chosen)`) each start a new entry; the running what-if call count is read
+ * from the `N what-if calls` in the ticks. Work that reports no ticks (the baseline costing before
+ * the first screening tick, the redundancy pass after the last round) is counted in the entry
+ * before it.
  */
 export class StageRecorder implements Progress {
   private readonly t0 = performance.now();
   private marks: Array<{ name: string; at: number; calls: number }> = [];
   calls = 0;
   rounds = 0;
-  private inVerify = false;
-  private onLine?: (line: string) => void;
+  private phase = '';
+  private readonly onLine?: (line: string) => void;
   private lastPrint = 0;
 
   constructor(onLine?: (line: string) => void) {
@@ -140,21 +147,21 @@ export class StageRecorder implements Progress {
   }
 
   stage(name: string): void {
-    this.inVerify = /^verifying/.test(name);
-    this.mark(this.inVerify ? `${name}: baseline, screening, sizes` : name);
+    this.phase = '';
+    // advise() generates the candidates between the parsing and verifying stage marks.
+    this.mark(name.replace(/^(parsing \d+ statements)$/, '$1 and generating candidates'));
     this.onLine?.(name);
   }
 
   tick(detail: string): void {
-    const calls = /^(\d+) what-if calls/.exec(detail);
-    if (calls) {
-      this.calls = Number(calls[1]);
-    } else {
-      const round = /^selection round (\d+), (\d+) chosen/.exec(detail);
-      if (round) {
-        this.rounds = Number(round[1]);
-        this.mark(`greedy round ${round[1]}`);
-      }
+    const calls = /([\d,]+) what-if calls/.exec(detail);
+    if (calls) this.calls = Number(calls[1]!.replace(/,/g, ''));
+    const phase = detail.split(' · ')[0]!.trim();
+    if (phase && !/^[\d,]+ what-if calls$/.test(phase) && phase !== this.phase) {
+      this.phase = phase;
+      const round = /round (\d+)/.exec(phase);
+      if (round) this.rounds = Math.max(this.rounds, Number(round[1]));
+      this.mark(phase);
     }
     const now = performance.now();
     if (this.onLine && now - this.lastPrint > 5000) {
@@ -164,19 +171,53 @@ export class StageRecorder implements Progress {
   }
 
   done(): void {
-    this.mark('final redundancy pass and result');
+    this.phase = '';
+    this.mark('writing the result');
   }
 
-  /** Stage timings; consecutive greedy rounds are kept apart (callers may summarise them). */
+  /** The profile so far; `endCalls` (the result's whatIfCalls) closes the last entry. */
   timings(endAt = performance.now(), endCalls = this.calls): StageTiming[] {
     const out: StageTiming[] = [];
     for (let i = 0; i < this.marks.length; i++) {
       const m = this.marks[i]!;
       const next = this.marks[i + 1];
-      out.push({ name: m.name, ms: (next?.at ?? endAt) - m.at, calls: (next?.calls ?? endCalls) - m.calls });
+      out.push({ name: m.name, ms: (next?.at ?? endAt) - m.at, calls: Math.max(0, (next?.calls ?? endCalls) - m.calls) });
+    }
+    // Writing the result makes no planner calls: what shows up there was made without ticks before
+    // it (the redundancy pass, the costing with representative values), so it goes to the entry before.
+    const last = out.at(-1);
+    const before = out.at(-2);
+    if (last?.name === 'writing the result' && before) {
+      before.calls += last.calls;
+      last.calls = 0;
     }
     return out;
   }
+}
+
+/** Selection rounds are many: one entry for all of them in summaries. */
+export const isRound = (name: string) => /^(selection|greedy) round \d+/.test(name);
+
+/** `stage 0.12 s (N calls); …` with the selection rounds folded into one entry. */
+export function summarizeStages(stages: StageTiming[]): string {
+  const parts: string[] = [];
+  let rounds = { n: 0, ms: 0, calls: 0 };
+  const flush = () => {
+    if (rounds.n) parts.push(`${rounds.n} selection rounds ${fmtS(rounds.ms)} (${fmtInt(rounds.calls)} calls)`);
+    rounds = { n: 0, ms: 0, calls: 0 };
+  };
+  for (const s of stages) {
+    if (isRound(s.name)) {
+      rounds.n++;
+      rounds.ms += s.ms;
+      rounds.calls += s.calls;
+      continue;
+    }
+    flush();
+    parts.push(`${s.name} ${fmtS(s.ms)}${s.calls ? ` (${fmtInt(s.calls)} calls)` : ''}`);
+  }
+  flush();
+  return parts.join('; ');
 }
 
 export const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');

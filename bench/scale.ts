@@ -18,8 +18,8 @@ import pg from 'pg';
 import { advise } from '../src/advise.js';
 import { startThrowawayCluster, type ThrowawayCluster } from '../src/db/cluster.js';
 import { ensureParser } from '../src/parse/parser.js';
-import { fmtInt, fmtS, log, machine, machineLine, MemorySampler, mdRow, StageRecorder, type StageTiming, updateResults } from './common.js';
-import { serverVersions, summarizeStages } from './tpch.js';
+import { fmtInt, fmtS, isRound, log, machine, machineLine, MemorySampler, mdRow, StageRecorder, type StageTiming, summarizeStages, updateResults } from './common.js';
+import { serverVersions } from './tpch.js';
 
 // ---- deterministic random numbers --------------------------------------------------------------
 
@@ -451,12 +451,17 @@ export interface ChildResult {
 }
 
 async function childMain(): Promise<void> {
+  // The benchmark process went away (killed, ^C): do not run on alone.
+  process.on('disconnect', () => process.exit(1));
   const req = await new Promise<ChildRequest>((resolve) => process.once('message', (m) => resolve(m as ChildRequest)));
   await ensureParser(); // WASM load: not part of the measured run
   const mem = new MemorySampler(50);
   const rec = new StageRecorder();
-  const heartbeat = setInterval(() => process.send?.({ type: 'progress', stages: rec.timings(), rounds: rec.rounds, calls: rec.calls }), 2000);
   const cpu0 = process.cpuUsage();
+  const heartbeat = setInterval(() => {
+    const cpu = process.cpuUsage(cpu0);
+    process.send?.({ type: 'progress', stages: rec.timings(), rounds: rec.rounds, calls: rec.calls, cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000, peakRssMB: mem.peakRss / 2 ** 20 });
+  }, 2000);
   const t0 = performance.now();
   let result: ChildResult;
   try {
@@ -484,7 +489,7 @@ async function childMain(): Promise<void> {
       costBefore: r.workloadCostBefore,
       costAfter: r.workloadCostAfter,
       rounds: rec.rounds,
-      stages: rec.timings(),
+      stages: rec.timings(t0 + wallMs, r.whatIfCalls),
     };
   } catch (err) {
     const cpu = process.cpuUsage(cpu0);
@@ -546,14 +551,23 @@ function readdirSafe(dir: string): string[] {
   }
 }
 
-function emptyResult(error: string, last: { stages: StageTiming[]; rounds: number; calls: number }): ChildResult {
+interface Heartbeat {
+  stages: StageTiming[];
+  rounds: number;
+  calls: number;
+  cpuUserMs?: number;
+  cpuSystemMs?: number;
+  peakRssMB?: number;
+}
+
+function emptyResult(error: string, last: Heartbeat): ChildResult {
   return {
     ok: false,
     error,
     wallMs: 0,
-    cpuUserMs: 0,
-    cpuSystemMs: 0,
-    peakRssMB: 0,
+    cpuUserMs: last.cpuUserMs ?? 0,
+    cpuSystemMs: last.cpuSystemMs ?? 0,
+    peakRssMB: last.peakRssMB ?? 0,
     maxRssMB: 0,
     whatIfCalls: last.calls,
     statementsAnalyzed: 0,
@@ -572,16 +586,16 @@ function emptyResult(error: string, last: { stages: StageTiming[]; rounds: numbe
 async function adviseInChild(req: ChildRequest, timeoutMs: number, label: string): Promise<ChildResult & { timedOut?: boolean }> {
   const script = fileURLToPath(import.meta.url);
   const child = fork(script, ['--advise-child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  let last: { stages: StageTiming[]; rounds: number; calls: number } = { stages: [], rounds: 0, calls: 0 };
+  let last: Heartbeat = { stages: [], rounds: 0, calls: 0 };
   let lastLog = 0;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       resolve({ ...emptyResult(`did not finish in ${fmtS(timeoutMs)}`, last), timedOut: true, wallMs: timeoutMs });
     }, timeoutMs);
-    child.on('message', (m: { type: string; result?: ChildResult; stages?: StageTiming[]; rounds?: number; calls?: number }) => {
+    child.on('message', (m: { type: string; result?: ChildResult } & Partial<Heartbeat>) => {
       if (m.type === 'progress') {
-        last = { stages: m.stages!, rounds: m.rounds!, calls: m.calls! };
+        last = m as Heartbeat;
         if (Date.now() - lastLog > 15_000) {
           lastLog = Date.now();
           log(`${label}: ${last.stages.at(-1)?.name ?? 'starting'}, ${fmtInt(last.calls)} what-if calls so far`);
@@ -627,7 +641,7 @@ export async function runScale(opts: ScaleOptions = {}): Promise<{ markdown: str
   const sizes = opts.sizes ?? [100, 1000, 5000];
   const nTables = opts.tables ?? 50;
   const seed = opts.seed ?? 42;
-  const timeoutMs = opts.timeoutMs ?? 40 * 60_000;
+  const timeoutMs = opts.timeoutMs ?? 30 * 60_000;
   const rng = new Rng(seed);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'pgia-bench-scale-'));
   let cluster: ThrowawayCluster | undefined;
@@ -727,21 +741,22 @@ function scaleMarkdown(x: {
     '',
   );
   out.push(
-    mdRow(['statements', 'tables', 'candidates', 'indexes chosen', 'what-if calls', 'wall time', 'ms / statement', 'advisor CPU', 'server CPU', 'peak RSS (sampled)', 'maxRSS', 'est. cost after']),
+    mdRow(['statements', 'tables', 'candidates', 'indexes chosen', 'what-if calls', 'calls / statement', 'wall time', 'ms / statement', 'advisor CPU', 'server CPU', 'peak RSS (sampled)', 'maxRSS', 'est. cost after']),
   );
-  out.push(mdRow(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
+  out.push(mdRow(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
   for (const r of x.runs) {
     const res = r.result;
     out.push(
       mdRow([
         fmtInt(r.size),
         r.tablesTouched,
-        res.ok ? fmtInt(res.candidates) : '–',
+        res.ok ? fmtInt(res.candidates) : (/verifying (\d+) candidates/.exec(res.stages.map((x) => x.name).join(' '))?.[1] ?? '–'),
         res.ok ? `${res.recommendations} (${res.recommendedMB.toFixed(0)} MB)` : '–',
         fmtInt(res.whatIfCalls),
+        fmtInt(res.whatIfCalls / r.size),
         res.ok ? `**${fmtS(res.wallMs)}**` : `> ${fmtS(res.wallMs)} (${res.timedOut ? 'stopped' : 'failed'})`,
         res.ok ? (res.wallMs / r.size).toFixed(1) : '–',
-        res.ok ? fmtS(res.cpuUserMs + res.cpuSystemMs) : '–',
+        res.cpuUserMs ? fmtS(res.cpuUserMs + res.cpuSystemMs) : '–',
         r.serverCpuMs !== undefined ? fmtS(r.serverCpuMs) : '–',
         res.peakRssMB ? `${res.peakRssMB.toFixed(0)} MB` : '–',
         res.maxRssMB ? `${res.maxRssMB.toFixed(0)} MB` : '–',
@@ -767,16 +782,29 @@ function scaleMarkdown(x: {
     out.push(`Growth: ${parts.join('; ')}. Linear would be n^1.00.`);
   }
   out.push('');
-  out.push('Where the time goes (stages from `advise()`\'s `progress` callbacks; "baseline, screening, sizes" is everything before the first greedy round: costing every statement with no index, the Dexter-style screening with all candidates of a statement\'s tables, hypopg size estimates):', '');
+  out.push(
+    'Where the time goes (from `advise()`\'s `progress` callbacks): "verifying N candidates" is opening the what-if sessions and costing every ' +
+      'statement with no index (the baseline); "screening pass k" costs each statement with all candidates of its tables at once (Dexter\'s trick; ' +
+      'later passes without the favourites), the last pass also takes hypopg\'s size estimates; "selection rounds" are the greedy rounds ' +
+      '(the last one includes the redundancy pass\'s time); "costing with representative values" re-costs the chosen set with values from pg_stats ' +
+      '(its call count includes the redundancy pass\'s: neither reports progress ticks, and the call count is only visible in tick texts).',
+    '',
+  );
   for (const r of x.runs) {
     out.push(`- ${fmtInt(r.size)} statements${r.result.ok ? '' : ` (${r.result.error?.split('\n')[0]})`}: ${summarizeStages(r.result.stages) || '–'}.`);
-    const greedy = r.result.stages.filter((s) => s.name.startsWith('greedy round'));
-    if (greedy.length > 1) {
-      const first = greedy[0]!;
-      const lastFull = greedy.at(-2) ?? greedy.at(-1)!;
+    const rounds = r.result.stages.filter((s) => isRound(s.name));
+    if (rounds.length > 1) {
+      const first = rounds[0]!;
+      const rest = rounds.slice(1, -1);
+      const med = rest.length ? [...rest].sort((a, b) => a.ms - b.ms)[Math.floor(rest.length / 2)]! : undefined;
+      const secs = r.result.wallMs / 1000;
       out.push(
-        `  First greedy round ${fmtS(first.ms)} (${fmtInt(first.calls)} calls); later rounds ${fmtS(lastFull.ms)} (${fmtInt(lastFull.calls)} calls) — ` +
-          `what-if calls per second overall: ${fmtInt(r.result.whatIfCalls / Math.max(0.001, r.result.wallMs / 1000))}.`,
+        `  Round 1: ${fmtS(first.ms)} (${fmtInt(first.calls)} calls)` +
+          (med ? `; median later round: ${fmtS(med.ms)} (${fmtInt(med.calls)} calls)` : '') +
+          `; ${fmtInt(r.result.whatIfCalls / Math.max(0.001, secs))} what-if calls per second overall` +
+          (r.result.cpuUserMs ? `; advisor CPU ${((100 * (r.result.cpuUserMs + r.result.cpuSystemMs)) / r.result.wallMs).toFixed(0)} % of the wall time` : '') +
+          (r.serverCpuMs !== undefined ? `, server CPU ${((100 * r.serverCpuMs) / r.result.wallMs).toFixed(0)} % (2 cores = 200 %)` : '') +
+          '.',
       );
     }
     if (r.result.notAdvisable) out.push(`  Not advisable: ${r.result.notAdvisable} (${Object.entries(r.result.notAdvisableReasons).map(([k, v]) => `${v}× ${k}`).join('; ')}).`);

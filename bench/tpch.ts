@@ -14,7 +14,7 @@ import { advise } from '../src/advise.js';
 import { startThrowawayCluster, type ThrowawayCluster } from '../src/db/cluster.js';
 import { ensureParser } from '../src/parse/parser.js';
 import type { AdviceResult } from '../src/types.js';
-import { fmtInt, fmtS, log, machine, machineLine, mdRow, run, SHARED, StageRecorder, updateResults } from './common.js';
+import { fmtInt, fmtS, log, machine, machineLine, mdRow, run, SHARED, StageRecorder, summarizeStages, updateResults } from './common.js';
 
 const TPCH = path.join(SHARED, 'tpch');
 /** The queries the index-selection literature keeps (Q2, Q17 and Q20 are left out). */
@@ -162,7 +162,7 @@ export async function runTpch(opts: TpchOptions = {}): Promise<TpchSummary> {
           writeFileSync(ddlFile, `${ddl}\n`);
           const score = await whatIf(url, ddlFile);
           if (score.failed > 0) log(`whatif.py could not simulate ${score.failed} index(es):\n${score.stderr}`);
-          runs.push({ label: b.label, budgetMB: b.mb, result, wallMs, whatIf: score, ddl, stages: rec.timings() });
+          runs.push({ label: b.label, budgetMB: b.mb, result, wallMs, whatIf: score, ddl, stages: rec.timings(t + wallMs, result.whatIfCalls) });
           log(
             `TPC-H load ${rep}, ${b.label}: ${score.relativeCost.toFixed(2)} % relative cost, ${score.indexes} indexes, ${score.sizeMB} MB, ` +
               `${result.whatIfCalls} what-if calls, ${fmtS(wallMs)}`,
@@ -364,26 +364,4 @@ function tpchMarkdown(x: {
     out.push('</details>', '');
   }
   return out.join('\n');
-}
-
-/** `stage 0.12 s (N calls); …` with the greedy rounds folded into one entry. */
-export function summarizeStages(stages: ReturnType<StageRecorder['timings']>): string {
-  const parts: string[] = [];
-  let rounds = { n: 0, ms: 0, calls: 0 };
-  const flush = () => {
-    if (rounds.n) parts.push(`${rounds.n} greedy rounds ${fmtS(rounds.ms)} (${fmtInt(rounds.calls)} calls)`);
-    rounds = { n: 0, ms: 0, calls: 0 };
-  };
-  for (const s of stages) {
-    if (s.name.startsWith('greedy round')) {
-      rounds.n++;
-      rounds.ms += s.ms;
-      rounds.calls += s.calls;
-      continue;
-    }
-    flush();
-    parts.push(`${s.name} ${fmtS(s.ms)}${s.calls ? ` (${fmtInt(s.calls)} calls)` : ''}`);
-  }
-  flush();
-  return parts.join('; ');
 }
