@@ -8,8 +8,6 @@ import { startThrowawayCluster, type ThrowawayCluster } from '../../src/db/clust
 import { SetupError } from '../../src/db/setup.js';
 import type {} from './db.js'; // the ProvidedContext augmentation (pgUrl)
 
-}
-
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   const external = process.env.PGIA_DATABASE_URL;
   if (external) {
