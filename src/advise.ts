@@ -83,7 +83,7 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     tablesOf.set(p.id, set);
   }
   const evaluator = await WhatIfEvaluator.open(opts.url, tablesOf, {
-    concurrency: opts.concurrency ?? 2,
+    ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
     statementTimeoutMs: opts.statementTimeoutMs ?? 30_000,
     createExtension: opts.createExtension ?? false,
   });

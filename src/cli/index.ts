@@ -32,7 +32,7 @@ program
   .option('--min-benefit-share <fraction>', "an index must save at least this share of the workload's cost", parseFraction, 0.001)
   .addOption(new Option('--weight <what>', 'what weighs a statement').choices(['calls', 'total_time']).default('calls'))
   .option('--max-columns <n>', 'widest multicolumn index to consider', parseInteger, 3)
-  .option('--concurrency <n>', 'connections used for what-if planning', parseInteger, 2)
+  .option('--concurrency <n>', 'connections used for what-if planning (default: a quarter of the free connections, 1 to 4)', parseInteger)
   .option('--statement-timeout <duration>', 'statement_timeout of every analysis statement', parseDuration, 30_000)
   .option('--verify-real <url>', 'a scratch database (a copy, never production) where GIN/GiST candidates are built in rolled-back transactions to measure them')
   .option('--no-audit', 'leave out the audit of existing indexes from the report')
@@ -52,7 +52,7 @@ program
       minBenefitShare: o.minBenefitShare,
       weight: o.weight,
       maxColumns: o.maxColumns,
-      concurrency: Math.max(1, o.concurrency),
+      ...(o.concurrency !== undefined ? { concurrency: Math.max(1, o.concurrency) } : {}),
       statementTimeoutMs: o.statementTimeout,
       createExtension: Boolean(o.createExtension),
       verifyRealUrl: o.verifyReal,

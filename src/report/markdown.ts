@@ -78,7 +78,9 @@ function recommendation(out: string[], r: Recommendation, i: number, result: Adv
   out.push(`- Type: ${r.candidate.method}${r.candidate.columns.length > 1 ? ', multicolumn' : ''}${r.candidate.where ? ', partial' : ''}${r.candidate.include.length ? ', covering' : ''}${r.candidate.columns.some((c) => c.column === undefined) ? ', expression' : ''}`);
   out.push(`- Why: ${r.candidate.reasons.join('; ')}`);
   if (r.verified) {
-    out.push(`- Benefit: ${formatPercent(r.benefitShare)} of the workload's estimated cost (net of an estimated write cost of ${formatCost(r.writeCost)}); size ≈ ${formatBytes(r.estimatedBytes)}`);
+    out.push(
+      `- Benefit: ${formatCost(r.benefit)} (${formatPercent(r.benefitShare)} of the workload's estimated cost), net of an estimated write cost of ${formatCost(r.writeCost)}; size ≈ ${formatBytes(r.estimatedBytes)}`,
+    );
   } else {
     out.push(`- Benefit: not measured; estimated write cost ${formatCost(r.writeCost)}`);
   }

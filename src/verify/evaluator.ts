@@ -37,8 +37,8 @@ export class WhatIfEvaluator {
   }
 
   static async open(url: string, tablesOf: Map<string, Set<string>>, opts: EvaluatorOptions = {}): Promise<WhatIfEvaluator> {
-    const n = Math.max(1, opts.concurrency ?? 2);
     const first = await WhatIfSession.open(url, opts);
+    const n = Math.max(1, opts.concurrency ?? (await first.freeConnectionShare()));
     const rest = await Promise.all(Array.from({ length: n - 1 }, () => WhatIfSession.open(url, { ...opts, createExtension: false })));
     return new WhatIfEvaluator([first, ...rest], tablesOf, opts.onProgress);
   }

@@ -71,6 +71,17 @@ export class WhatIfSession {
     await this.client.end().catch(() => {});
   }
 
+  /**
+   * A default for --concurrency from the server's limits: a quarter of the connections still free
+   * (leave the application its pool), between 1 and 4.
+   */
+  async freeConnectionShare(): Promise<number> {
+    const r = await this.client.query<{ free: number }>(`${ADVISOR_MARKER}
+      SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
+             - (SELECT count(*) FROM pg_stat_activity)::int AS free`);
+    return Math.min(4, Math.max(1, Math.floor(r.rows[0]!.free / 4)));
+  }
+
   /** Hypothetical indexes now in effect, by candidate key. */
   get activeKeys(): string[] {
     return [...this.active.keys()];
