@@ -1,10 +1,9 @@
 // The command line: a thin layer that turns flags into options for the pipeline and writes the
 // reports. Errors are printed as one clear line (no stack) and exit with status 1.
 import { Command, Option } from 'commander';
-import { advise } from '../advise.js';
+import { nightlyReport } from '../nightly.js';
 import { redactUrl } from '../db/connect.js';
 import { audit, parseStatsAge } from '../audit/audit.js';
-import { reconcileAdviceWithAudit } from '../report/reconcile.js';
 import { adviceJson, writeAdviceReports, writeAuditReports } from '../report/writeReports.js';
 import { parseBytes, parseDuration, parseFraction, parseInteger } from './parseOptions.js';
 import { terminalProgress } from './progress.js';
@@ -39,7 +38,8 @@ program
   .option('--create-extension', 'run CREATE EXTENSION hypopg in the target if it is missing (the only change the advisor makes)')
   .action(async (o) => {
     const progress = terminalProgress();
-    const result = await advise({
+    const result = await nightlyReport({
+      audit: o.audit,
       url: o.db,
       workloadFile: o.workload,
       minCalls: o.minCalls,
@@ -58,15 +58,6 @@ program
       verifyRealUrl: o.verifyReal,
       progress,
     });
-    if (o.audit) {
-      // The nightly report carries the audit too; its failure must not cost the advice.
-      try {
-        result.audit = await audit({ urls: [o.db], statementTimeoutMs: o.statementTimeout });
-        reconcileAdviceWithAudit(result);
-      } catch (err) {
-        result.warnings.push(`audit of existing indexes failed: ${(err as Error).message}`);
-      }
-    }
     const files = await writeAdviceReports(result, o.out);
     if (o.json) process.stdout.write(adviceJson(result));
     const log = o.json ? console.error : console.log;

@@ -3,7 +3,7 @@
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { advise } from '../advise.js';
+import { nightlyReport } from '../nightly.js';
 import { terminalProgress } from '../cli/progress.js';
 import { startThrowawayCluster, type ThrowawayCluster } from '../db/cluster.js';
 import { SetupError } from '../db/setup.js';
@@ -39,8 +39,8 @@ export async function runDemo(opts: { workload?: string; out?: string } = {}): P
       await client.end();
     }
 
-    log('advising…');
-    const result = await advise({ url: cluster.url, progress: terminalProgress() });
+    log('advising… (GIN candidates are built for real in rolled-back transactions: this database is a throwaway copy)');
+    const result = await nightlyReport({ url: cluster.url, verifyRealUrl: cluster.url, progress: terminalProgress() });
     const files = await writeAdviceReports(result, outDir);
     console.log(adviceMarkdown(result));
     log(`report written to ${relative(process.cwd(), files.markdown)} (also ${relative(process.cwd(), files.json)}, ${relative(process.cwd(), files.up)})`);
