@@ -121,10 +121,6 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
   for (const f of selection.failed) notAdvisable.push({ statementId: f.statementId, query: queryOf.get(f.statementId) ?? '', reason: `cannot be planned: ${f.reason}` });
   progress.done();
 
-  const weightOf = (id: string) => {
-    const w = workload.statements.find((s) => s.id === id);
-    return (opts.weight === 'total_time' ? w?.totalExecMs : w?.calls) ?? 0;
-  };
   const takenNames = new Map<string, Set<string>>();
   for (const t of catalog.tables) {
     const set = takenNames.get(t.schema) ?? new Set();
@@ -151,7 +147,7 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
       benefitShare: selection.totalWeightedCost > 0 ? ch.benefit / selection.totalWeightedCost : 0,
       verified: ch.verified,
       verification: ch.verification,
-      statements: ch.statements.map((g) => ({ ...g, weight: weightOf(g.statementId) })),
+      statements: ch.statements.map((g) => ({ ...g, weight: selection.weightOf(g.statementId) })),
     };
   });
   const rejected = [...evaluator.rejected, ...special.failed.map((f) => [f.key, f.error] as const)].map(([key, reason]) => {

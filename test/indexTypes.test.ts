@@ -223,13 +223,10 @@ describe('partial index', () => {
     expect(candidates.filter((c) => c.where)).toEqual([]);
   });
 
-  // PRODUCT BUG: the full index recommended here is (deleted_at, account_id). Equality keys are
-  // ordered by the column's n_distinct (deleted_at: ~20,000 distinct non-NULL values; account_id:
-  // 2,000), but the predicate is `deleted_at IS NULL`, which keeps 90 % of the rows: the least
-  // selective key, not the most (README: "equality keys first, most selective first"). For this
-  // statement both orders cost the same (160.3 vs 314.6 for (account_id) alone), but only
-  // (account_id, deleted_at) also serves lookups by account_id alone.
-  it.fails('does not lead the index with the IS NULL condition that keeps 90 % of the rows', () => {
+  // Keys are ordered by the share of rows their condition keeps, not by the column's n_distinct:
+  // `deleted_at IS NULL` keeps 90 % (deleted_at has ~20,000 distinct values), account_id = $1 keeps
+  // 1/2,000, so account_id leads, and the index also serves lookups by account_id alone.
+  it('does not lead the index with the IS NULL condition that keeps 90 % of the rows', () => {
     const recs = on(resultMostly, 'items90');
     expect(recs.length).toBeGreaterThan(0);
     for (const r of recs) expect(keys(r)[0]).toBe('account_id');
@@ -467,12 +464,9 @@ describe('GIN indexes', () => {
     }
   });
 
-  // PRODUCT GAP: without --verify-real, the jsonb @>-only statement is recommended
-  // `USING gin (attrs)` (jsonb_ops), not jsonb_path_ops. estimateUnverified() keeps one proposal per
-  // statement set and takes the first candidate, which is always the jsonb_ops one (special.ts
-  // emits it first). The README and special.ts say jsonb_path_ops is proposed when only @> is used;
-  // that choice does not need a measurement (jsonb_path_ops is smaller and serves @>).
-  it.fails('without verifyRealUrl, jsonb @> only is still proposed with jsonb_path_ops', () => {
+  // Without --verify-real the choice of opclass needs no measurement: for @> only, jsonb_path_ops
+  // (smaller, and it serves @>) is the one proposed.
+  it('without verifyRealUrl, jsonb @> only is still proposed with jsonb_path_ops', () => {
     const recs = ginFor(unverified, 'attrs');
     expect(recs).toHaveLength(1);
     expect(recs[0]!.candidate.columns[0]!.opclass).toBe('jsonb_path_ops');
@@ -635,27 +629,18 @@ describe('an existing index that serves the statement', () => {
     expect(plain.candidates).toEqual([]);
   });
 
-  // PRODUCT BUG: an existing partial index never covers a candidate. existingIndexCovers() compares
-  // the index predicate as pg_get_expr prints it, '(deleted_at IS NULL)', with the candidate's
-  // 'deleted_at IS NULL', so the generator proposes an exact duplicate of posts_live
-  // ('public.posts|btree|author_id||where deleted_at IS NULL'). The planner then finds no gain and
-  // it is not recommended, but it costs what-if calls and contradicts "nothing an existing valid
-  // index already serves".
-  it.fails('the generator sees that the existing partial index covers (author_id) WHERE deleted_at IS NULL', async () => {
+  // pg_get_expr prints the existing predicate as '(deleted_at IS NULL)'; the candidate says
+  // 'deleted_at IS NULL'. Both are compared in one normalized spelling, so no duplicate is proposed.
+  it('the generator sees that the existing partial index covers (author_id) WHERE deleted_at IS NULL', async () => {
     const partial = await candidatesFor(live);
     expect(partial.candidates.filter((c) => c.where === 'deleted_at IS NULL' && c.include.length === 0 && keys(c).join() === 'author_id')).toEqual([]);
     expect(partial.alreadyCovered.map((x) => x.index)).toContain('posts_live');
   });
 
-  // PRODUCT GAP: for the two single-row lookups the existing indexes serve, the advisor proposes
-  // their covering twins instead of nothing:
-  //   CREATE INDEX ... ON public.accounts ((lower(email))) INCLUDE (id, name, email)  -- 27,951,104 bytes
-  //     (hypopg; the heap is ~13 MB), generic-plan cost 8.44 -> 4.07 per call, beside accounts_lower_email;
-  //   CREATE INDEX ... ON public.posts (author_id) INCLUDE (id, title) WHERE deleted_at IS NULL -- cost 8.29 -> 4.04.
-  // The 30 % rule is relative and the workload share is relative, so saving one heap fetch of a
-  // one-row lookup passes both. The advisor itself does not put INCLUDE on a new single-row lookup
-  // index (prefer-smaller rule); with the plain index already there, nothing is left to prefer.
-  it.fails('proposes nothing for statements the existing indexes already serve', () => {
+  // The covering twins of existing indexes for one-row lookups (cost 8.44 -> 4.07 and
+  // 8.29 -> 4.04 per call, 28 MB for the first) save too little per call to count: a statement must
+  // save at least 10 cost units a call, besides 30 % of its cost.
+  it('proposes nothing for statements the existing indexes already serve', () => {
     expect(result.recommendations.map((r) => r.definition)).toEqual([]);
   });
 });
@@ -686,11 +671,8 @@ describe('low-selectivity columns', () => {
     for (const s of result.statements) expect(s.costAfter).toBe(s.costBefore);
   });
 
-  // PRODUCT BUG (workload files): every statement of a .sql workload file after the first keeps the
-  // `;` that ended the previous one: its query text is ';\n\nSELECT * FROM flags WHERE active' and the
-  // report prints it so. fromSql() cuts each piece from the end of the previous statement's span,
-  // which stops before the semicolon; the calls comment is still read and the statement still plans.
-  it.fails('reads the statements of a .sql workload file as they are written', () => {
+  // A statement's span in a .sql file ends before its `;`; the next statement must not start with it.
+  it('reads the statements of a .sql workload file as they are written', () => {
     expect(result.statements.map((s) => s.query).sort()).toEqual(workload.map((w) => w.sql).sort());
   });
 });

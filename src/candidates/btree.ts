@@ -5,7 +5,7 @@
 // other columns the statement reads, for an index-only scan).
 import { quoteIdent } from '../db/quote.js';
 import type { CatalogTable, IndexCandidate, IndexColumn, KeyPart, Predicate, SortKey, TableAccess } from '../types.js';
-import { predicateFraction } from './selectivity.js';
+import { predicateFraction, predicateSelectivity } from './selectivity.js';
 
 export type Proposal = Omit<IndexCandidate, 'key' | 'statementIds' | 'reasons'> & { reason: string };
 
@@ -18,18 +18,19 @@ interface Key {
   col: IndexColumn;
   /** Column name or expression text: identity for de-duplication and reasons. */
   name: string;
-  distinct: number;
+  /** Fraction of rows its condition keeps (lower first in the index). */
+  selectivity: number;
 }
 
 export function btreeProposals(access: TableAccess, table: CatalogTable, maxColumns: number): Proposal[] {
-  const keyOf = (k: KeyPart) => indexKey(k, table);
+  const keyOf = (k: KeyPart, selectivity = 1) => indexKey(k, table, selectivity);
   const partial = partialPredicates(access, table);
   const fixed = new Set(partial.map((p) => p.key.column ?? p.key.expression ?? ''));
 
   const eq: Key[] = [];
   const range: Key[] = [];
   for (const p of access.predicates) {
-    const k = keyOf(p.key);
+    const k = keyOf(p.key, predicateSelectivity(p, table));
     if (!k) continue;
     if (['eq', 'in', 'isnull', 'bool'].includes(p.kind)) pushUnique(eq, k);
     else if (p.kind === 'range') pushUnique(range, k);
@@ -41,7 +42,8 @@ export function btreeProposals(access: TableAccess, table: CatalogTable, maxColu
   }
   const sortKeys = access.orderBy.map((s) => ({ s, k: keyOf(s.key) }));
   const sort = sortKeys.every((x) => x.k) ? sortKeys.map((x) => ({ ...x.s, k: x.k! })) : [];
-  eq.sort((a, b) => b.distinct - a.distinct);
+  // The condition that keeps the fewest rows leads: it narrows the scan most, and serves more queries.
+  eq.sort((a, b) => a.selectivity - b.selectivity);
 
   const out: Proposal[] = [];
   const emit = (columns: IndexColumn[], reason: string, where?: string, include: string[] = []) => {
@@ -110,7 +112,7 @@ function keyShapes(eq: Key[], range: Key[], joins: Key[], sort: Array<SortKey & 
   const sortRest = sort.filter((s) => !eq.some((e) => e.name === s.k.name));
   if (sortRest.length > 0) {
     const cols = sortColumns(sortRest);
-    const why = `ORDER BY ${sort.map((s) => s.k.name + (s.descending ? ' DESC' : '')).join(', ')}${hasLimit ? ' LIMIT' : ''}`;
+    const why = `ORDER BY ${sort.map((s) => s.k.name + (s.descending ? ' DESC' : '') + (s.nullsFirst === undefined ? '' : s.nullsFirst ? ' NULLS FIRST' : ' NULLS LAST')).join(', ')}${hasLimit ? ' LIMIT' : ''}`;
     const prefix = eqPrefix.slice(0, Math.max(0, maxColumns - cols.length));
     if (prefix.length > 0) add([...prefix.map((k) => k.col), ...cols], `equality on ${names(prefix)} then ${why}`, true);
     add(cols, why, eqPrefix.length === 0);
@@ -158,25 +160,21 @@ function sortColumns(sort: Array<SortKey & { k: Key }>): IndexColumn[] {
 }
 
 /** The index column for a key, or undefined when the table lacks a column it needs. */
-export function indexKey(k: KeyPart, table: CatalogTable): Key | undefined {
+export function indexKey(k: KeyPart, table: CatalogTable, selectivity = 1): Key | undefined {
   const has = (c: string) => table.columns.some((x) => x.name === c);
   if (k.column) {
     if (!has(k.column)) return undefined;
-    return { col: { sql: quoteIdent(k.column), column: k.column }, name: k.column, distinct: distinctness(table, k.column) };
+    return { col: { sql: quoteIdent(k.column), column: k.column }, name: k.column, selectivity };
   }
   if (k.expression && (k.expressionColumns ?? []).every(has)) {
-    return { col: { sql: `(${k.expression})` }, name: k.expression, distinct: 0 };
+    return { col: { sql: `(${k.expression})` }, name: k.expression, selectivity };
   }
   return undefined;
 }
 
-/** Estimated distinct values (pg_stats n_distinct is negative when it is a fraction of the rows). */
-function distinctness(table: CatalogTable, column: string): number {
-  const nd = table.columns.find((c) => c.name === column)?.stats?.nDistinct;
-  if (nd === undefined) return 0;
-  return nd < 0 ? -nd * Math.max(table.rows, 1) : nd;
-}
-
+/** Adds the key once; a key seen twice keeps its most selective condition. */
 function pushUnique(list: Key[], k: Key): void {
-  if (!list.some((x) => x.name === k.name)) list.push(k);
+  const have = list.find((x) => x.name === k.name);
+  if (!have) list.push(k);
+  else have.selectivity = Math.min(have.selectivity, k.selectivity);
 }

@@ -1,6 +1,7 @@
 // Shared vocabulary for candidate indexes: a stable key, a readable name and the DDL text.
 import { createHash } from 'node:crypto';
 import { quoteIdent, quoteQualified } from '../db/quote.js';
+import { type AstNode, deparse, parseSql, walk } from '../parse/parser.js';
 import type { CatalogIndex, IndexCandidate, IndexColumn } from '../types.js';
 
 export function columnSql(c: IndexColumn): string {
@@ -63,7 +64,7 @@ export function existingIndexCovers(existing: CatalogIndex, c: IndexCandidate): 
   if (!existing.valid || existing.method !== c.method) return false;
   // A full index also serves a partial candidate's statements: a second, smaller index beside a
   // usable one is rarely worth its upkeep. A partial index serves only its own predicate.
-  if (existing.predicate && existing.predicate !== c.where) return false;
+  if (existing.predicate && normalizeExpr(existing.predicate) !== normalizeExpr(c.where)) return false;
   if (c.columns.length > existing.keys.length) return false;
   const existingDirs = parseKeyDirections(existing.definition);
   for (let i = 0; i < c.columns.length; i++) {
@@ -81,8 +82,26 @@ export function existingIndexCovers(existing: CatalogIndex, c: IndexCandidate): 
   return c.include.every((col) => covered.has(col));
 }
 
-function normalizeExpr(s: string | undefined): string {
-  return (s ?? '').replace(/^\((.*)\)$/, '$1').replace(/\s+/g, '').toLowerCase();
+/**
+ * One spelling for an expression or predicate, so that ours (`deleted_at IS NULL`,
+ * `to_tsvector('english', body)`) and the server's (`(deleted_at IS NULL)`,
+ * `to_tsvector('english'::regconfig, body)`) compare equal: parsed, casts of constants dropped,
+ * printed back.
+ */
+export function normalizeExpr(s: string | undefined): string {
+  if (!s) return '';
+  const parsed = parseSql(`SELECT ${s}`);
+  const target = parsed.ok ? parsed.stmts[0]?.SelectStmt?.targetList?.[0]?.ResTarget?.val : undefined;
+  if (!target) return s.replace(/^\((.*)\)$/, '$1').replace(/\s+/g, '').toLowerCase();
+  const copy = structuredClone({ v: target });
+  walk(copy, (_type, body) => {
+    for (const [k, v] of Object.entries(body)) {
+      if (v && typeof v === 'object' && 'TypeCast' in v && (v as AstNode).TypeCast.arg?.A_Const) body[k] = (v as AstNode).TypeCast.arg;
+      if (Array.isArray(v)) v.forEach((x, i) => x?.TypeCast?.arg?.A_Const && (v[i] = x.TypeCast.arg));
+    }
+  });
+  const v = copy.v as AstNode;
+  return deparse(v.TypeCast?.arg?.A_Const ? v.TypeCast.arg : v);
 }
 
 /** Reads DESC / NULLS FIRST per key from pg_get_indexdef's `(...)` list. */

@@ -21,6 +21,22 @@ export function predicateFraction(p: Predicate, table: CatalogTable): number | u
   }
 }
 
+/**
+ * Expected fraction of rows a predicate keeps, for ordering index keys (most selective first):
+ * the stats' fraction where the constant is known, 1/distinct values for an equality on a
+ * parameter, a planner-like default otherwise.
+ */
+export function predicateSelectivity(p: Predicate, table: CatalogTable): number {
+  const f = predicateFraction(p, table);
+  if (f !== undefined) return f;
+  const st = p.key.column ? table.columns.find((c) => c.name === p.key.column)?.stats : undefined;
+  if (st && (p.kind === 'eq' || p.kind === 'in')) {
+    const distinct = st.nDistinct < 0 ? -st.nDistinct * Math.max(table.rows, 1) : st.nDistinct;
+    return (1 - st.nullFrac) / Math.max(1, distinct);
+  }
+  return p.kind === 'eq' || p.kind === 'in' ? 0.005 : 0.5;
+}
+
 /** Fraction of rows equal to `value` (as pg_stats prints it). */
 export function valueFraction(col: CatalogColumn, value: string): number | undefined {
   const st = col.stats;

@@ -20,12 +20,26 @@ export async function readWorkloadFile(path: string, opts: HarvestOptions = {}):
 }
 
 export function fromSql(text: string): WorkloadStatement[] {
-  return splitStatements(text).map((piece) => {
+  return uniqueIds(splitStatements(text).map((piece) => {
     const calls = /--.*\bcalls:\s*(\d+(?:\.\d+)?)/i.exec(piece)?.[1];
     const name = /--.*\bname:\s*([\w.-]+)/i.exec(piece)?.[1];
     const query = piece.replace(/^\s*--.*$/gm, '').trim();
     return statement(query, Number(calls ?? 1), name);
-  });
+  }));
+}
+
+/**
+ * Statements that differ only in their constants share a fingerprint; in a file each is costed
+ * with its own constants, so each keeps an id of its own (`<fingerprint>#2`, ...).
+ */
+function uniqueIds(statements: WorkloadStatement[]): WorkloadStatement[] {
+  const seen = new Map<string, number>();
+  for (const s of statements) {
+    const n = (seen.get(s.id) ?? 0) + 1;
+    seen.set(s.id, n);
+    if (n > 1) s.id = `${s.id}#${n}`;
+  }
+  return statements;
 }
 
 /**
@@ -38,7 +52,8 @@ function splitStatements(text: string): string[] {
   // A statement's span starts after its leading comments: take the text from the end of the
   // previous one, so that `-- calls: N` above a statement stays with it.
   const pieces = parsed.ok ? parsed.spans.map(([, end], i) => text.slice(i === 0 ? 0 : parsed.spans[i - 1]![1], end)) : text.split(/;\s*(?:\n|$)/);
-  return pieces.filter((s) => s.replace(/^\s*--.*$/gm, '').trim() !== '');
+  // A span ends before its `;`, so the next piece starts with it: drop it.
+  return pieces.map((s) => s.replace(/^\s*;/, '')).filter((s) => s.replace(/^\s*--.*$/gm, '').trim() !== '');
 }
 
 function fromJson(text: string, path: string): WorkloadStatement[] {
@@ -50,7 +65,7 @@ function fromJson(text: string, path: string): WorkloadStatement[] {
   }
   const list = Array.isArray(data) ? data : (data as { statements?: unknown[] })?.statements;
   if (!Array.isArray(list)) throw new HarvestError(`workload file ${path}: expected an array of statements or { "statements": [...] }`);
-  return list.map((item, i) => {
+  return uniqueIds(list.map((item, i) => {
     const o = item as Record<string, unknown>;
     const query = String(o.query ?? o.sql ?? '');
     if (!query) throw new HarvestError(`workload file ${path}: statement ${i + 1} has no "query"`);
@@ -62,7 +77,7 @@ function fromJson(text: string, path: string): WorkloadStatement[] {
       s.meanExecMs = calls > 0 ? s.totalExecMs / calls : 0;
     }
     return s;
-  });
+  }));
 }
 
 function statement(query: string, calls: number, id?: string): WorkloadStatement {

@@ -6,6 +6,8 @@ import type { IndexCandidate, ParsedStatement, WorkloadStatement } from '../type
 import { type WhatIfEvaluator, tableOf } from '../verify/evaluator.js';
 
 const SCREENING_PASSES = 3;
+/** Planner cost units a call must save to count (about two random page reads). */
+const MIN_SAVING_PER_CALL = 10;
 /** A candidate within this share of the best one's benefit... */
 const NEAR_BEST = 0.95;
 /** ...and at most this fraction of its size is preferred: same effect, less to store and maintain. */
@@ -61,6 +63,8 @@ export interface Selection {
   gain: (stmtId: string, before: number, after: number) => number;
   /** A statement's weighted cost at the given planner cost (same units as totalWeightedCost). */
   weightedCost: (stmtId: string, cost: number) => number;
+  /** A statement's weight: its calls, or its total time (when weighting by time and times are known). */
+  weightOf: (stmtId: string) => number;
 }
 
 export async function selectIndexes(
@@ -90,11 +94,19 @@ export async function selectIndexes(
     const w = info.get(id);
     const b0 = baseline.get(id) ?? 0;
     if (!w || b0 <= 0 || after >= before) return 0;
-    // Small relative changes are planner noise, not an index's doing.
-    if ((before - after) / before < minImprovement) return 0;
-    return useTime ? (w.totalExecMs * (before - after)) / b0 : w.calls * (before - after);
+    // Small relative changes are planner noise, not an index's doing; a few cost units a call (an
+    // index-only scan for a one-row lookup) are not worth an index either.
+    if ((before - after) / before < minImprovement || before - after < MIN_SAVING_PER_CALL) return 0;
+    return weightedCost(id, before - after);
   };
-  const totalWeightedCost = stmts.reduce((n, s) => n + gain(s.id, baseline.get(s.id)!, 0), 0);
+  function weightedCost(id: string, cost: number): number {
+    const w = info.get(id);
+    const b0 = baseline.get(id) ?? 0;
+    if (!w || b0 <= 0) return 0;
+    return useTime ? (w.totalExecMs * cost) / b0 : w.calls * cost;
+  }
+  const weightOf = (id: string) => (useTime ? info.get(id)?.totalExecMs : info.get(id)?.calls) ?? 0;
+  const totalWeightedCost = stmts.reduce((n, s) => n + weightedCost(s.id, baseline.get(s.id)!), 0);
   // Write costs are in calls × cost units; weighted by time, convert at the workload's own rate.
   const unitsPerCost = useTime
     ? totalWeightedCost / Math.max(1e-9, stmts.reduce((n, s) => n + (info.get(s.id)?.calls ?? 0) * baseline.get(s.id)!, 0))
@@ -136,7 +148,7 @@ export async function selectIndexes(
       const g = gain(s.id, before, r.cost);
       if (g > 0) {
         total += g;
-        gains.push({ statementId: s.id, costBefore: before, costAfter: r.cost, weight: useTime ? info.get(s.id)!.totalExecMs : info.get(s.id)!.calls });
+        gains.push({ statementId: s.id, costBefore: before, costAfter: r.cost, weight: weightOf(s.id) });
       }
     }
     return { total, gains };
@@ -222,14 +234,31 @@ export async function selectIndexes(
     }
   }
 
-  const weightedCostAfter = stmts.reduce((n, s) => n + weightedCost(s.id, current.get(s.id)!), 0);
-  function weightedCost(id: string, cost: number): number {
-    const w = info.get(id);
-    const b0 = baseline.get(id) ?? 0;
-    if (!w || b0 <= 0) return 0;
-    return useTime ? (w.totalExecMs * cost) / b0 : w.calls * cost;
+  // 5. Credit each index with what it saves given the ones chosen before it: after pruning, the
+  // figures of the round it was added in may count statements a dropped index had served.
+  const final = new Map(baseline);
+  const config: IndexCandidate[] = [];
+  for (const ch of chosen) {
+    config.push(ch.candidate);
+    const affected = stmtsOnTable(tableOf(ch.candidate));
+    const costs = await evaluator.costs(affected, config);
+    ch.statements = [];
+    let total = 0;
+    for (const s of affected) {
+      const r = costs.get(s.id);
+      const before = final.get(s.id)!;
+      if (!r?.ok) continue;
+      const g = gain(s.id, before, r.cost);
+      if (g <= 0) continue;
+      total += g;
+      ch.statements.push({ statementId: s.id, costBefore: before, costAfter: r.cost, weight: weightOf(s.id) });
+      final.set(s.id, r.cost);
+    }
+    ch.benefit = total - ch.writeCost;
   }
-  return { chosen, baseline, final: current, totalWeightedCost, weightedCostAfter, failed, unused, gain, weightedCost };
+
+  const weightedCostAfter = stmts.reduce((n, s) => n + weightedCost(s.id, final.get(s.id)!), 0);
+  return { chosen, baseline, final, totalWeightedCost, weightedCostAfter, failed, unused, gain, weightedCost, weightOf };
 }
 
 /**

@@ -109,7 +109,9 @@ async function estimateUnverified(
 ) {
   const chosen: RealOnlyChoice[] = [];
   const claimed = new Set<string>();
-  for (const c of candidates) {
+  // Where two serve the same statements, the first is proposed: put the smaller opclass first.
+  const smallerFirst = [...candidates].sort((a, b) => Number(!hasPathOps(a)) - Number(!hasPathOps(b)));
+  for (const c of smallerFirst) {
     const stmts = served(c);
     const plans = await evaluator.costs(stmts, []); // cached: the baseline plans
     const evidence: string[] = [];
@@ -143,3 +145,5 @@ async function estimateUnverified(
   }
   return { chosen, failed: [], explainCalls: 0 };
 }
+
+const hasPathOps = (c: IndexCandidate) => c.columns.some((col) => col.opclass === 'jsonb_path_ops');
