@@ -2,7 +2,7 @@
 // family): each round adds the candidate with the best net benefit given what is already chosen,
 // so an index that a chosen one makes useless is not picked; a last pass drops any chosen index
 // the later ones made redundant.
-import type { IndexCandidate, ParsedStatement, WorkloadStatement } from '../types.js';
+import type { IndexCandidate, ParsedStatement, TableAccess, WorkloadStatement } from '../types.js';
 import { type WhatIfEvaluator, tableOf } from '../verify/evaluator.js';
 
 const SCREENING_PASSES = 3;
@@ -117,12 +117,15 @@ export async function selectIndexes(
   const byStatement = new Map<string, IndexCandidate[]>();
   for (const s of stmts) byStatement.set(s.id, evaluator.relevant(s, candidates));
   const used = new Set<string>();
+  /** Each statement's cost with every candidate of its tables: no set of them does better. */
+  const bestPossible = new Map<string, number>();
   // The planner names only its favourite per statement; screening again without the favourites
   // finds the runners-up (a partial or smaller index nearly as good), which step 3 may prefer.
   for (let pass = 0; pass < SCREENING_PASSES; pass++) {
     const before = used.size;
     const remaining = new Map([...byStatement].map(([id, cs]) => [id, cs.filter((c) => !used.has(c.key))]));
-    await screen(stmts, remaining, evaluator, used, (done, total) => opts.onProgress?.(`screening pass ${pass + 1}`, done, total));
+    const costs = await screen(stmts, remaining, evaluator, used, (done, total) => opts.onProgress?.(`screening pass ${pass + 1}`, done, total));
+    if (pass === 0) for (const [id, cost] of costs) bestPossible.set(id, cost);
     if (used.size === before) break;
   }
   const pool = candidates.filter((c) => used.has(c.key));
@@ -135,9 +138,23 @@ export async function selectIndexes(
   let bytesUsed = 0;
   const sizeOf = (c: IndexCandidate) => evaluator.sizes.get(c.key) ?? 0;
   const stmtsOnTable = (t: string) => stmts.filter((s) => evaluator.reads(s.id, t));
+  // An index can only serve a statement that mentions its leading column (in a condition, a join,
+  // an ordering, or anything it reads): the others need not be re-costed for it.
+  const forCandidate = new Map<string, ParsedStatement[]>();
+  const stmtsFor = (c: IndexCandidate): ParsedStatement[] => {
+    let list = forCandidate.get(c.key);
+    if (!list) {
+      const lead = c.columns[0]?.column;
+      list = stmtsOnTable(tableOf(c)).filter(
+        (s) => lead === undefined || s.tables.some((t) => t.table === c.table && (!t.schema || t.schema === c.schema) && mentions(t, lead)),
+      );
+      forCandidate.set(c.key, list);
+    }
+    return list;
+  };
 
   const evaluate = async (c: IndexCandidate, config: IndexCandidate[]) => {
-    const affected = stmtsOnTable(tableOf(c));
+    const affected = stmtsFor(c);
     const costs = await evaluator.costs(affected, [...config, c]);
     const gains: StatementGain[] = [];
     let total = 0;
@@ -161,7 +178,19 @@ export async function selectIndexes(
   const bounds = new Map<string, Scored>();
   const dropped = new Set<string>();
   const scoreOf = (c: IndexCandidate, net: number) => (opts.budgetBytes !== undefined ? net / Math.max(sizeOf(c), 8192) : net);
-  const boundOf = (c: IndexCandidate) => bounds.get(c.key)?.score ?? Number.POSITIVE_INFINITY;
+  // Before its first evaluation, a candidate is bounded by what every candidate of its table
+  // together saves its statements (screening measured that): lazy evaluation starts from there
+  // instead of costing every candidate in round 1.
+  const initialBound = new Map<string, number>();
+  for (const c of pool) {
+    let upper = 0;
+    for (const st of stmtsFor(c)) {
+      const best = bestPossible.get(st.id);
+      upper += best === undefined ? weightedCost(st.id, baseline.get(st.id)!) : Math.max(0, weightedCost(st.id, baseline.get(st.id)! - best));
+    }
+    initialBound.set(c.key, scoreOf(c, upper));
+  }
+  const boundOf = (c: IndexCandidate) => bounds.get(c.key)?.score ?? initialBound.get(c.key) ?? Number.POSITIVE_INFINITY;
   const batch = Math.max(2, 2 * evaluator.connections);
 
   for (let round = 1; ; round++) {
@@ -218,7 +247,7 @@ export async function selectIndexes(
   for (let i = chosen.length - 1; i >= 0 && chosen.length > 1; i--) {
     const victim = chosen[i]!;
     const others = chosen.filter((_, j) => j !== i).map((x) => x.candidate);
-    const affected = stmtsOnTable(tableOf(victim.candidate));
+    const affected = stmtsFor(victim.candidate);
     const without = await evaluator.costs(affected, others);
     let loss = 0;
     for (const s of affected) {
@@ -240,7 +269,7 @@ export async function selectIndexes(
   const config: IndexCandidate[] = [];
   for (const ch of chosen) {
     config.push(ch.candidate);
-    const affected = stmtsOnTable(tableOf(ch.candidate));
+    const affected = stmtsFor(ch.candidate);
     const costs = await evaluator.costs(affected, config);
     ch.statements = [];
     let total = 0;
@@ -271,7 +300,8 @@ async function screen(
   evaluator: WhatIfEvaluator,
   used: Set<string>,
   onProgress: (done: number, total: number) => void,
-): Promise<void> {
+): Promise<Map<string, number>> {
+  const costsOut = new Map<string, number>();
   const groups = new Map<string, { config: IndexCandidate[]; stmts: ParsedStatement[] }>();
   for (const s of stmts) {
     const config = byStatement.get(s.id)!;
@@ -286,8 +316,23 @@ async function screen(
   await Promise.all(
     [...groups.values()].map(async (g) => {
       const costs = await evaluator.costs(g.stmts, g.config);
-      for (const r of costs.values()) if (r.ok) for (const k of r.indexesUsed) used.add(k);
+      for (const [id, r] of costs) {
+        if (!r.ok) continue;
+        for (const k of r.indexesUsed) used.add(k);
+        costsOut.set(id, r.cost);
+      }
       onProgress(++done, groups.size);
     }),
+  );
+  return costsOut;
+}
+
+function mentions(t: TableAccess, column: string): boolean {
+  return (
+    t.columnsRead.includes(column) ||
+    t.joinColumns.includes(column) ||
+    t.predicates.some((p) => p.key.column === column || p.key.expressionColumns?.includes(column)) ||
+    t.orderBy.some((o) => o.key.column === column) ||
+    t.groupBy.some((g) => g.column === column)
   );
 }
