@@ -8,7 +8,8 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 rev=HEAD
 if [[ $# -gt 0 ]] && git -C "$repo" rev-parse --verify -q "$1^{commit}" >/dev/null; then rev=$1; shift; fi
-sha=$(git -C "$repo" rev-parse --short "$rev")
+# Named by the last commit that changed src/ (a later bench-only commit does not change what is measured).
+sha=$(git -C "$repo" log -1 --format=%h "$rev" -- src)
 tmp=$(mktemp -d /tmp/pgia-bench-at-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 git -C "$repo" archive "$rev" src tsconfig.json package.json | tar -x -C "$tmp"
@@ -17,5 +18,5 @@ cp "$repo"/bench/*.ts "$repo/bench/tsconfig.json" "$tmp/bench/"
 ln -s "$repo/node_modules" "$tmp/node_modules"
 (cd "$tmp" && "$repo/node_modules/.bin/tsc" -p bench/tsconfig.json)
 echo "[bench] advisor at $sha (exported to $tmp)" >&2
-PGIA_SHARED_DIR="$repo/../shared" PGIA_BENCH_RESULTS="$repo/bench/RESULTS.md" PGIA_BENCH_COMMIT="$sha" \
+PGIA_SHARED_DIR="$repo/../shared" PGIA_BENCH_RESULTS="${PGIA_BENCH_RESULTS:-$repo/bench/RESULTS.md}" PGIA_BENCH_COMMIT="$sha" \
   node "$tmp/dist-bench/bench/run.js" "$@"

@@ -117,9 +117,10 @@ export async function runTpch(opts: TpchOptions = {}): Promise<TpchSummary> {
   const repeats = Math.max(1, opts.repeats ?? 3);
   await ensurePsycopg();
   await ensureParser(); // the WASM parser loads once per process: keep it out of the first timing
+  const workload = workloadJson();
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'pgia-bench-tpch-'));
   const workloadFile = path.join(tmp, 'tpch-19.json');
-  writeFileSync(workloadFile, workloadJson());
+  writeFileSync(workloadFile, workload);
   const plan: Array<{ label: string; mb: number | null }> = budgets.map((mb) => ({ label: `${mb} MB`, mb }));
   if (opts.unbounded) plan.push({ label: 'no budget', mb: null });
   const reps: Repeat[] = [];
