@@ -5,7 +5,8 @@
 //   npm run bench -- tpch              TPC-H quality only   (--budgets 50,150 --repeats 3 --max-columns N
 //                                      --min-improvement 0.003 --no-unbounded --url URL-of-a-loaded-TPC-H)
 //   npm run bench -- scale             scaling only         (--sizes 100,1000,5000 --tables 50 --seed 42
-//                                      --timeout MINUTES per advise() run)
+//                                      --timeout MINUTES per advise() run; --cpu-prof: V8 profile of each
+//                                      advise() into the scale-profile section instead of the timings)
 import { parseArgs } from 'node:util';
 import { runTpch } from './tpch.js';
 
@@ -20,6 +21,7 @@ async function main(): Promise<number> {
       repeats: { type: 'string' },
       url: { type: 'string' },
       timeout: { type: 'string' },
+      'cpu-prof': { type: 'boolean' },
       sizes: { type: 'string' },
       tables: { type: 'string' },
       seed: { type: 'string' },
@@ -46,6 +48,7 @@ async function main(): Promise<number> {
       ...(values.tables ? { tables: Number(values.tables) } : {}),
       ...(values.seed ? { seed: Number(values.seed) } : {}),
       ...(values.timeout ? { timeoutMs: Number(values.timeout) * 60_000 } : {}),
+      cpuProf: Boolean(values['cpu-prof']),
     });
     summary.push(...r.lines);
   }

@@ -583,11 +583,12 @@ function emptyResult(error: string, last: Heartbeat): ChildResult {
   };
 }
 
-async function adviseInChild(req: ChildRequest, timeoutMs: number, label: string): Promise<ChildResult & { timedOut?: boolean }> {
+async function adviseInChild(req: ChildRequest, timeoutMs: number, label: string, execArgv: string[] = []): Promise<ChildResult & { timedOut?: boolean }> {
   const script = fileURLToPath(import.meta.url);
-  const child = fork(script, ['--advise-child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(script, ['--advise-child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...execArgv] });
   let last: Heartbeat = { stages: [], rounds: 0, calls: 0 };
   let lastLog = 0;
+  let result: ChildResult | undefined;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -602,17 +603,17 @@ async function adviseInChild(req: ChildRequest, timeoutMs: number, label: string
         }
       } else if (m.type === 'result') {
         clearTimeout(timer);
-        resolve(m.result!);
+        result = m.result!;
       }
     });
     child.on('error', (err) => {
       clearTimeout(timer);
       reject(err);
     });
+    // Resolved on exit, not on the result message: the child writes its --cpu-prof file as it exits.
     child.on('exit', (code) => {
       clearTimeout(timer);
-      // resolve() after a result is a no-op; this only reports a child that died without one.
-      resolve(emptyResult(`advise child exited with code ${code}`, last));
+      resolve(result ?? emptyResult(`advise child exited with code ${code}`, last));
     });
     child.send(req);
   });
@@ -626,6 +627,12 @@ export interface ScaleOptions {
   seed?: number;
   /** Per-size limit on advise(); a run that exceeds it is reported with its partial profile. */
   timeoutMs?: number;
+  /**
+   * Profile each advise() child with V8's sampling profiler (--cpu-prof) and write the hottest
+   * functions to a section of its own (`scale-profile`); the timing table is left as it is, since
+   * profiling slows the run down.
+   */
+  cpuProf?: boolean;
 }
 
 interface SizeRun {
@@ -635,6 +642,7 @@ interface SizeRun {
   parameterized: number;
   result: ChildResult & { timedOut?: boolean };
   serverCpuMs?: number;
+  profile?: ProfileSummary;
 }
 
 export async function runScale(opts: ScaleOptions = {}): Promise<{ markdown: string; lines: string[] }> {
@@ -672,7 +680,11 @@ export async function runScale(opts: ScaleOptions = {}): Promise<{ markdown: str
       const touched = new Set(statements.flatMap((s) => [...s.query.matchAll(/\b(t\d\d)\b/g)].map((m) => m[1]!)));
       log(`scale: advising ${size} statements…`);
       const cpu0 = serverCpuMs(cluster.dataDir);
-      const result = await adviseInChild({ url: cluster.url, workloadFile: file, concurrency: 2 }, timeoutMs, `${size} statements`);
+      const profDir = path.join(tmp, `prof-${size}`);
+      const execArgv = opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+      const result = await adviseInChild({ url: cluster.url, workloadFile: file, concurrency: 2 }, timeoutMs, `${size} statements`, execArgv);
+      const profFile = opts.cpuProf ? readdirSafe(profDir).find((f) => f.endsWith('.cpuprofile')) : undefined;
+      const profile = profFile ? summarizeProfile(path.join(profDir, profFile)) : undefined;
       const cpu1 = serverCpuMs(cluster.dataDir);
       if (!result.ok) log(`scale ${size}: ${result.error}`);
       runs.push({
@@ -682,13 +694,20 @@ export async function runScale(opts: ScaleOptions = {}): Promise<{ markdown: str
         parameterized: statements.filter((s) => /\$\d/.test(s.query)).length,
         result,
         ...(cpu0 !== undefined && cpu1 !== undefined ? { serverCpuMs: cpu1 - cpu0 } : {}),
+        ...(profile ? { profile } : {}),
       });
       log(`scale ${size}: ${fmtS(result.wallMs)}, ${fmtInt(result.whatIfCalls)} what-if calls, ${result.recommendations} indexes, peak RSS ${result.peakRssMB.toFixed(0)} MB`);
     }
 
     const sample = all.slice(0, 12);
-    const markdown = scaleMarkdown({ runs, schema, loadMs, totalRows, totalCols, dbBytes, versions, seed, sample });
-    updateResults('scale', markdown);
+    let markdown: string;
+    if (opts.cpuProf) {
+      markdown = profileMarkdown(runs, versions);
+      updateResults('scale-profile', markdown);
+    } else {
+      markdown = scaleMarkdown({ runs, schema, loadMs, totalRows, totalCols, dbBytes, versions, seed, sample });
+      updateResults('scale', markdown);
+    }
     const lines = runs.map(
       (r) =>
         `scale ${fmtInt(r.size)} statements: ${r.result.ok ? '' : `FAILED (${r.result.error?.split('\n')[0]}) after `}${fmtS(r.result.wallMs)}, ` +
@@ -815,6 +834,90 @@ function scaleMarkdown(x: {
   out.push('<details><summary>The 12 hottest generated statements</summary>', '', '```sql');
   for (const s of x.sample) out.push(`-- ${s.name} calls: ${s.calls}`, `${s.query};`);
   out.push('```', '', '</details>');
+  return out.join('\n');
+}
+
+// ---- CPU profiles --------------------------------------------------------------------------------
+
+interface ProfileSummary {
+  totalMs: number;
+  functions: Array<{ name: string; where: string; selfMs: number }>;
+  modules: Array<{ module: string; selfMs: number }>;
+}
+
+/** Where a script URL belongs: `src/select/greedy.js`, `node_modules/pg`, `node:internal/...`, `(V8)`. */
+function moduleOf(url: string): string {
+  if (!url) return '(V8: GC, idle, program)';
+  const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (nm) return `node_modules/${nm[1]}`;
+  const src = /\/(src\/.+|bench\/.+)$/.exec(url);
+  if (src) return src[1]!;
+  return url.replace(/^file:\/\//, '').replace(/^node:internal\/.*/, 'node:internal');
+}
+
+/** Self time per function and per module of a V8 .cpuprofile (sampled). */
+export function summarizeProfile(file: string): ProfileSummary {
+  const prof = JSON.parse(readFileSync(file, 'utf8')) as {
+    nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }>;
+    samples: number[];
+    timeDeltas: number[];
+  };
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  /** A native frame (writev, …) is named with the JS function that called it. */
+  const caller = (id: number): string => {
+    for (let p = parent.get(id); p !== undefined; p = parent.get(p)) {
+      const cf = byId.get(p)!.callFrame;
+      if (cf.url && !cf.url.startsWith('node:')) return `${cf.functionName || '(anonymous)'} (${moduleOf(cf.url)})`;
+    }
+    return '';
+  };
+  const fn = new Map<string, { name: string; where: string; selfMs: number }>();
+  const mod = new Map<string, number>();
+  let total = 0;
+  for (let i = 0; i < prof.samples.length; i++) {
+    const node = byId.get(prof.samples[i]!);
+    const ms = (prof.timeDeltas[i] ?? 0) / 1000;
+    if (!node) continue;
+    total += ms;
+    const cf = node.callFrame;
+    const m = moduleOf(cf.url);
+    const where = cf.url ? `${m}:${cf.lineNumber + 1}` : '';
+    const native = !cf.url && !/^\((idle|program|garbage collector|root)\)$/.test(cf.functionName);
+    const via = native ? caller(node.id) : '';
+    const key = `${cf.functionName}\u0000${cf.url}\u0000${cf.lineNumber}\u0000${via}`;
+    const e = fn.get(key) ?? { name: cf.functionName || '(anonymous)', where: via ? `called from ${via}` : where, selfMs: 0 };
+    e.selfMs += ms;
+    fn.set(key, e);
+    mod.set(m, (mod.get(m) ?? 0) + ms);
+  }
+  return {
+    totalMs: total,
+    functions: [...fn.values()].sort((a, b) => b.selfMs - a.selfMs).slice(0, 20),
+    modules: [...mod].map(([module, selfMs]) => ({ module, selfMs })).sort((a, b) => b.selfMs - a.selfMs).slice(0, 15),
+  };
+}
+
+function profileMarkdown(runs: SizeRun[], versions: { postgres: string; hypopg: string }): string {
+  const out: string[] = ['## Scaling: where the advisor\'s own CPU goes (V8 sampling profile)', ''];
+  out.push(machineLine(machine(versions)), '');
+  out.push(
+    'The same workloads as the scaling table, each `advise()` child run with `--cpu-prof` (slower than the timed runs). Self time of the ' +
+      'advisor process only; "(idle)" is the process waiting, mostly for the server to plan. Shares are of the profile\'s total.',
+    '',
+  );
+  for (const r of runs) {
+    const p = r.profile;
+    if (!p) continue;
+    const pct = (ms: number) => `${((100 * ms) / p.totalMs).toFixed(1)} %`;
+    out.push(`### ${fmtInt(r.size)} statements (${fmtS(r.result.wallMs)} profiled, ${fmtInt(r.result.whatIfCalls)} what-if calls)`, '');
+    out.push(mdRow(['module', 'self time', 'share']), mdRow(['---', '---:', '---:']));
+    for (const m of p.modules) out.push(mdRow([`\`${m.module}\``, fmtS(m.selfMs), pct(m.selfMs)]));
+    out.push('', mdRow(['function', 'where', 'self time', 'share']), mdRow(['---', '---', '---:', '---:']));
+    for (const f of p.functions) out.push(mdRow([`\`${f.name}\``, f.where ? `\`${f.where}\`` : '', fmtS(f.selfMs), pct(f.selfMs)]));
+    out.push('');
+  }
   return out.join('\n');
 }
 
