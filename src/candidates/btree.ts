@@ -55,6 +55,10 @@ export function btreeProposals(access: TableAccess, table: CatalogTable, maxColu
   const shapes = keyShapes(eq, range, joins, sort, access.hasLimit, maxColumns);
   for (const s of shapes) emit(s.columns, s.reason);
 
+  // GROUP BY keys deliver sorted groups (GroupAggregate, no sort, no hash table).
+  const group = access.groupBy.map((g) => keyOf(g)).filter((k): k is Key => k !== undefined);
+  if (group.length > 0) emit(group.slice(0, maxColumns).map((k) => k.col), `GROUP BY ${names(group.slice(0, maxColumns))}`);
+
   if (partial.length > 0) {
     const where = partial.map((p) => p.text).join(' AND ');
     const why = `only rows where ${where}`;
@@ -80,6 +84,8 @@ export function btreeProposals(access: TableAccess, table: CatalogTable, maxColu
   return out;
 }
 
+const names = (ks: Key[]) => ks.map((k) => k.name).join(', ');
+
 interface Shape {
   columns: IndexColumn[];
   reason: string;
@@ -93,11 +99,15 @@ function keyShapes(eq: Key[], range: Key[], joins: Key[], sort: Array<SortKey & 
   const add = (keys: IndexColumn[], reason: string, primary = false) => {
     if (keys.length > 0 && keys.length <= maxColumns) shapes.push({ columns: keys, reason, primary });
   };
-  const names = (ks: Key[]) => ks.map((k) => k.name).join(', ');
-
   for (const k of eq) add([k.col], `equality on ${k.name}`, eq.length === 1 && range.length === 0 && sort.length === 0);
-  for (const k of range) add([k.col], `range on ${k.name}`, eq.length === 0 && range.length === 1);
+  // Each range alone is worth a covering variant: with several ranges, the index-only scan on the
+  // most selective one filters the others from the index (TPC-H Q6).
+  for (const k of range) add([k.col], `range on ${k.name}`, eq.length === 0);
   for (const k of joins) add([k.col], `join key ${k.name}`);
+  // Two tables joined on two columns (partsupp ⋈ lineitem on partkey and suppkey): one index on both.
+  if (joins.length >= 2) add(joins.slice(0, maxColumns).map((k) => k.col), `join keys ${names(joins.slice(0, maxColumns))}`);
+  // A nested loop probing by the join key can also apply a range on the inner side.
+  if (eq.length === 0) for (const j of joins) for (const r of range) add([j.col, r.col], `join key ${j.name} then range on ${r.name}`);
 
   const eqPrefix = eq.slice(0, maxColumns);
   for (let n = 2; n <= eqPrefix.length; n++) {

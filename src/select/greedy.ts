@@ -3,15 +3,14 @@
 // so an index that a chosen one makes useless is not picked; a last pass drops any chosen index
 // the later ones made redundant.
 import type { IndexCandidate, ParsedStatement, TableAccess, WorkloadStatement } from '../types.js';
+import { columnSql } from '../candidates/indexDefinition.js';
 import { type WhatIfEvaluator, tableOf } from '../verify/evaluator.js';
 
 const SCREENING_PASSES = 3;
 /** Planner cost units a call must save to count (about two random page reads). */
 const MIN_SAVING_PER_CALL = 10;
-/** A candidate within this share of the best one's benefit... */
+/** A smaller candidate within this share of the best one's benefit is preferred: a wider index must earn its width. */
 const NEAR_BEST = 0.95;
-/** ...and at most this fraction of its size is preferred: same effect, less to store and maintain. */
-const MUCH_SMALLER = 0.7;
 
 export interface SelectOptions {
   /** What a statement's share of the workload is measured by. */
@@ -128,14 +127,27 @@ export async function selectIndexes(
     if (pass === 0) for (const [id, cost] of costs) bestPossible.set(id, cost);
     if (used.size === before) break;
   }
+  // With the planner's favourites come their narrower prefixes: `(email)` may serve as well as the
+  // `(email, country)` it preferred by a hair, and step 3 prefers the smaller of two near-equals.
+  for (const c of candidates.filter((x) => used.has(x.key))) {
+    for (const p of candidates) {
+      if (
+        p.method === c.method &&
+        tableOf(p) === tableOf(c) &&
+        (p.where ?? '') === (c.where ?? '') &&
+        p.include.length === 0 &&
+        p.columns.length < c.columns.length &&
+        p.columns.every((col, i) => columnSql(col) === columnSql(c.columns[i]!))
+      ) {
+        used.add(p.key);
+      }
+    }
+  }
   const pool = candidates.filter((c) => used.has(c.key));
   const unused = candidates.filter((c) => !used.has(c.key));
   await evaluator.estimateSizes(pool);
 
   // 3. Greedy rounds.
-  const current = new Map(baseline);
-  const chosen: ChosenIndex[] = [];
-  let bytesUsed = 0;
   const sizeOf = (c: IndexCandidate) => evaluator.sizes.get(c.key) ?? 0;
   const stmtsOnTable = (t: string) => stmts.filter((s) => evaluator.reads(s.id, t));
   // An index can only serve a statement that mentions its leading column (in a condition, a join,
@@ -153,7 +165,7 @@ export async function selectIndexes(
     return list;
   };
 
-  const evaluate = async (c: IndexCandidate, config: IndexCandidate[]) => {
+  const evaluate = async (c: IndexCandidate, config: IndexCandidate[], current: Map<string, number>) => {
     const affected = stmtsFor(c);
     const costs = await evaluator.costs(affected, [...config, c]);
     const gains: StatementGain[] = [];
@@ -174,74 +186,90 @@ export async function selectIndexes(
   // Lazy greedy (CELF): a candidate's benefit only shrinks as others are chosen, so its last
   // evaluation bounds it. Each round re-evaluates candidates from the top of that bound until the
   // top one is fresh, instead of re-costing every candidate every round.
-  type Scored = { c: IndexCandidate; net: number; score: number; gains: StatementGain[]; wc: number; round: number };
-  const bounds = new Map<string, Scored>();
-  const dropped = new Set<string>();
-  const scoreOf = (c: IndexCandidate, net: number) => (opts.budgetBytes !== undefined ? net / Math.max(sizeOf(c), 8192) : net);
-  // Before its first evaluation, a candidate is bounded by what every candidate of its table
-  // together saves its statements (screening measured that): lazy evaluation starts from there
-  // instead of costing every candidate in round 1.
-  const initialBound = new Map<string, number>();
-  for (const c of pool) {
-    let upper = 0;
-    for (const st of stmtsFor(c)) {
-      const best = bestPossible.get(st.id);
-      upper += best === undefined ? weightedCost(st.id, baseline.get(st.id)!) : Math.max(0, weightedCost(st.id, baseline.get(st.id)! - best));
-    }
-    initialBound.set(c.key, scoreOf(c, upper));
-  }
-  const boundOf = (c: IndexCandidate) => bounds.get(c.key)?.score ?? initialBound.get(c.key) ?? Number.POSITIVE_INFINITY;
-  const batch = Math.max(2, 2 * evaluator.connections);
-
-  for (let round = 1; ; round++) {
-    if (opts.maxIndexes !== undefined && chosen.length >= opts.maxIndexes) break;
-    const config = chosen.map((x) => x.candidate);
-    const open = pool.filter((c) => {
-      if (dropped.has(c.key) || config.some((x) => x.key === c.key) || evaluator.rejected.has(c.key)) return false;
-      if (opts.budgetBytes !== undefined && bytesUsed + sizeOf(c) > opts.budgetBytes) return false;
-      if (opts.maxPerTable !== undefined && config.filter((x) => tableOf(x) === tableOf(c)).length >= opts.maxPerTable) return false;
-      return true;
-    });
-    const phase = `selection round ${round} (${chosen.length} chosen)`;
-    let evaluated = 0;
-    const refresh = (list: IndexCandidate[]) =>
-      Promise.all(
-        list.map(async (c) => {
-          const { total, gains } = await evaluate(c, config);
-          const wc = writeCost(c);
-          const net = total - wc;
-          bounds.set(c.key, { c, net, score: scoreOf(c, net), gains, wc, round });
-          // Too small now, too small later: benefits only shrink as the set grows.
-          if (net <= 0 || (totalWeightedCost > 0 && net / totalWeightedCost < minShare)) dropped.add(c.key);
-          opts.onProgress?.(phase, ++evaluated, open.length);
-        }),
-      );
-    const isFresh = (c: IndexCandidate) => bounds.get(c.key)?.round === round;
-    let best: Scored | undefined;
-    for (;;) {
-      const ranked = open.filter((c) => !dropped.has(c.key)).sort((a, b) => boundOf(b) - boundOf(a));
-      if (ranked.length === 0) break;
-      if (isFresh(ranked[0]!)) {
-        best = bounds.get(ranked[0]!.key);
-        break;
+  // Under a budget, benefit per byte packs small indexes well but can leave no room for one big
+  // index that saves more (the knapsack trap): the greedy also runs by benefit alone, and the set
+  // with the lower workload cost wins.
+  const runGreedy = async (byRatio: boolean) => {
+    const current = new Map(baseline);
+    const chosen: ChosenIndex[] = [];
+    let bytesUsed = 0;
+    type Scored = { c: IndexCandidate; net: number; score: number; gains: StatementGain[]; wc: number; round: number };
+    const bounds = new Map<string, Scored>();
+    const dropped = new Set<string>();
+    const scoreOf = (c: IndexCandidate, net: number) => (byRatio ? net / Math.max(sizeOf(c), 8192) : net);
+    // Before its first evaluation, a candidate is bounded by what every candidate of its table
+    // together saves its statements (screening measured that): lazy evaluation starts from there
+    // instead of costing every candidate in round 1.
+    const initialBound = new Map<string, number>();
+    for (const c of pool) {
+      let upper = 0;
+      for (const st of stmtsFor(c)) {
+        const best = bestPossible.get(st.id);
+        upper += best === undefined ? weightedCost(st.id, baseline.get(st.id)!) : Math.max(0, weightedCost(st.id, baseline.get(st.id)! - best));
       }
-      await refresh(ranked.filter((c) => !isFresh(c)).slice(0, batch));
+      initialBound.set(c.key, scoreOf(c, upper));
     }
-    if (!best) break;
-    // Nearly as good and much smaller (partial, no INCLUDE, BRIN, hash): take the smaller one.
-    const top = best;
-    const near = (x: Scored | undefined) => x !== undefined && x.net >= NEAR_BEST * top.net && sizeOf(x.c) <= MUCH_SMALLER * sizeOf(top.c);
-    const maybeSmaller = open.filter((c) => !dropped.has(c.key) && near(bounds.get(c.key)));
-    await refresh(maybeSmaller.filter((c) => !isFresh(c)));
-    const smaller = maybeSmaller
-      .map((c) => bounds.get(c.key)!)
-      .filter((x) => !dropped.has(x.c.key) && near(x))
-      .sort((a, b) => sizeOf(a.c) - sizeOf(b.c))[0];
-    if (smaller) best = smaller;
-    chosen.push({ candidate: best.c, bytes: sizeOf(best.c), benefit: best.net, writeCost: best.wc, statements: best.gains });
-    bytesUsed += sizeOf(best.c);
-    for (const g of best.gains) current.set(g.statementId, g.costAfter);
+    const boundOf = (c: IndexCandidate) => bounds.get(c.key)?.score ?? initialBound.get(c.key) ?? Number.POSITIVE_INFINITY;
+    const batch = Math.max(2, 2 * evaluator.connections);
+
+    for (let round = 1; ; round++) {
+      if (opts.maxIndexes !== undefined && chosen.length >= opts.maxIndexes) break;
+      const config = chosen.map((x) => x.candidate);
+      const open = pool.filter((c) => {
+        if (dropped.has(c.key) || config.some((x) => x.key === c.key) || evaluator.rejected.has(c.key)) return false;
+        if (opts.budgetBytes !== undefined && bytesUsed + sizeOf(c) > opts.budgetBytes) return false;
+        if (opts.maxPerTable !== undefined && config.filter((x) => tableOf(x) === tableOf(c)).length >= opts.maxPerTable) return false;
+        return true;
+      });
+      const phase = `selection round ${round} (${chosen.length} chosen)`;
+      let evaluated = 0;
+      const refresh = (list: IndexCandidate[]) =>
+        Promise.all(
+          list.map(async (c) => {
+            const { total, gains } = await evaluate(c, config, current);
+            const wc = writeCost(c);
+            const net = total - wc;
+            bounds.set(c.key, { c, net, score: scoreOf(c, net), gains, wc, round });
+            // Too small now, too small later: benefits only shrink as the set grows.
+            if (net <= 0 || (totalWeightedCost > 0 && net / totalWeightedCost < minShare)) dropped.add(c.key);
+            opts.onProgress?.(phase, ++evaluated, open.length);
+          }),
+        );
+      const isFresh = (c: IndexCandidate) => bounds.get(c.key)?.round === round;
+      let best: Scored | undefined;
+      for (;;) {
+        const ranked = open.filter((c) => !dropped.has(c.key)).sort((a, b) => boundOf(b) - boundOf(a));
+        if (ranked.length === 0) break;
+        if (isFresh(ranked[0]!)) {
+          best = bounds.get(ranked[0]!.key);
+          break;
+        }
+        await refresh(ranked.filter((c) => !isFresh(c)).slice(0, batch));
+      }
+      if (!best) break;
+      // Nearly as good and much smaller (partial, no INCLUDE, BRIN, hash): take the smaller one.
+      const top = best;
+      const near = (x: Scored | undefined) => x !== undefined && x.net >= NEAR_BEST * top.net && sizeOf(x.c) < sizeOf(top.c);
+      const maybeSmaller = open.filter((c) => !dropped.has(c.key) && near(bounds.get(c.key)));
+      await refresh(maybeSmaller.filter((c) => !isFresh(c)));
+      const smaller = maybeSmaller
+        .map((c) => bounds.get(c.key)!)
+        .filter((x) => !dropped.has(x.c.key) && near(x))
+        .sort((a, b) => sizeOf(a.c) - sizeOf(b.c))[0];
+      if (smaller) best = smaller;
+      chosen.push({ candidate: best.c, bytes: sizeOf(best.c), benefit: best.net, writeCost: best.wc, statements: best.gains });
+      bytesUsed += sizeOf(best.c);
+      for (const g of best.gains) current.set(g.statementId, g.costAfter);
+    }
+    return { chosen, current };
+  };
+  let run = await runGreedy(opts.budgetBytes !== undefined);
+  if (opts.budgetBytes !== undefined) {
+    const byBenefit = await runGreedy(false);
+    const total = (m: Map<string, number>) => [...m].reduce((n, [id, c]) => n + weightedCost(id, c), 0);
+    if (total(byBenefit.current) < total(run.current)) run = byBenefit;
   }
+  const { chosen, current } = run;
 
   // 4. Drop what later choices made redundant: without it, the workload must lose more than the threshold.
   for (let i = chosen.length - 1; i >= 0 && chosen.length > 1; i--) {
