@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { advise } from '../src/advise.js';
 import { quoteIdent } from '../src/db/quote.js';
 import type { AdviceResult } from '../src/types.js';
-import { createTestDatabase, type TestDatabase } from './support/db.js';
+import { createTestDatabase, resetStatementStats, type TestDatabase } from './support/db.js';
 
 let db: TestDatabase;
 let result: AdviceResult;
@@ -25,9 +25,8 @@ beforeAll(async () => {
                               '2024-01-01'::timestamptz + (i * 37 % 700) * interval '1 day', i % 1000
                          FROM generate_series(1, 200000) i;
     INSERT INTO "Audit Log" SELECT i, i % 20000, 'n' FROM generate_series(1, 100000) i;
-    ANALYZE;
-    -- this database only: other test files share the server and run at the same time
-    SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0);`);
+    ANALYZE;`);
+  await resetStatementStats(db.client);
   // Real executions through the extended protocol, as an application would send them.
   for (let i = 1; i <= 40; i++) {
     await c.query('SELECT id, total FROM orders WHERE customer_id = $1 ORDER BY created_at DESC LIMIT 10', [i * 13]);

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase, urlForDatabase } from './support/db.js';
+import { createTestDatabase, resetStatementStats, type TestDatabase, urlForDatabase } from './support/db.js';
 
 let db: TestDatabase;
 const out = () => mkdtempSync(join(tmpdir(), 'pgia-cli-'));
@@ -27,9 +27,8 @@ beforeAll(async () => {
   await db.client.query(`
     CREATE TABLE items (id int PRIMARY KEY, sku text NOT NULL, shelf int NOT NULL);
     INSERT INTO items SELECT i, 'sku-' || i, i % 50 FROM generate_series(1, 100000) i;
-    ANALYZE items;
-    -- this database only: other test files share the server and run at the same time
-    SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0);`);
+    ANALYZE items;`);
+  await resetStatementStats(db.client);
   for (let i = 0; i < 20; i++) await db.client.query('SELECT id FROM items WHERE sku = $1', [`sku-${i}`]);
 }, 120_000);
 

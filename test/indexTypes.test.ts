@@ -15,7 +15,7 @@ import { findTable, readCatalog } from '../src/catalog/readCatalog.js';
 import { ensureParser } from '../src/parse/parser.js';
 import { parseStatement } from '../src/parse/parseStatement.js';
 import type { AdviceResult, IndexCandidate, Recommendation } from '../src/types.js';
-import { createTestDatabase, type TestDatabase } from './support/db.js';
+import { createTestDatabase, resetStatementStats, type TestDatabase, vacuumAnalyze } from './support/db.js';
 
 let db: TestDatabase;
 const workDir = mkdtempSync(path.join(tmpdir(), 'pgia-index-types-'));
@@ -36,20 +36,6 @@ afterAll(async () => {
 
 // ---- helpers -------------------------------------------------------------------------------
 
-/**
- * VACUUM ANALYZE until the visibility map covers the table (else the planner prices index-only
- * scans like index scans). The test cluster commits asynchronously: until the WAL of commits with
- * nearby transaction ids (this file's or another test file's, running at the same time) is flushed,
- * VACUUM may not set hint bits, so it cannot mark the pages all-visible. A moment later it can.
- */
-async function vacuumAnalyze(table: string): Promise<void> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    await db.client.query(`VACUUM ANALYZE ${table}`);
-    const r = await db.client.query(`SELECT relallvisible::float8 / greatest(relpages, 1) AS share FROM pg_class WHERE oid = $1::regclass`, [table]);
-    if (r.rows[0].share > 0.95) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 type Stmt = { sql: string; calls: number };
 
@@ -60,7 +46,7 @@ async function adviseFile(stmts: Stmt[], opts: Partial<AdviseOptions> = {}): Pro
   return advise({ url: db.url, workloadFile: file, ...opts });
 }
 
-const resetStats = () => db.client.query(`SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)`);
+const resetStats = () => resetStatementStats(db.client);
 
 /**
  * Executes `run` for real (pg_stat_statements records it) and advises from pg_stat_statements.
@@ -331,7 +317,7 @@ describe('covering index (INCLUDE)', () => {
       CREATE TABLE facts (id int PRIMARY KEY, k int NOT NULL, u int NOT NULL, x int NOT NULL, y int NOT NULL, pad text NOT NULL);
       INSERT INTO facts SELECT i, (i * 7919) % 400, (i::bigint * 104729 % 1000003)::int, i % 97, i % 89, repeat('z', 80)
         FROM generate_series(1, 200000) i;`);
-    await vacuumAnalyze('facts');
+    await vacuumAnalyze(db.client, 'facts');
     many = await adviseFile([{ sql: 'SELECT x, y FROM facts WHERE k = $1', calls: 300 }]);
     single = await adviseFile([{ sql: 'SELECT x, y FROM facts WHERE u = $1', calls: 300 }]);
   });
@@ -597,8 +583,8 @@ describe('an existing index that serves the statement', () => {
       INSERT INTO posts SELECT i, i % 2000, CASE WHEN i % 100 = 0 THEN NULL ELSE '2024-01-01'::timestamptz END, 'post ' || i
         FROM generate_series(1, 200000) i;
       CREATE INDEX posts_live ON posts (author_id) WHERE deleted_at IS NULL;`);
-    await vacuumAnalyze('accounts');
-    await vacuumAnalyze('posts');
+    await vacuumAnalyze(db.client, 'accounts');
+    await vacuumAnalyze(db.client, 'posts');
     result = await adviseFile([
       { sql: byEmail, calls: 200 },
       { sql: live, calls: 200 },
@@ -661,7 +647,7 @@ describe('low-selectivity columns', () => {
     await db.client.query(`
       CREATE TABLE flags (id int PRIMARY KEY, active boolean NOT NULL, status text NOT NULL, note text NOT NULL);
       INSERT INTO flags SELECT i, i % 2 = 0, (ARRAY['new','open','done'])[1 + i % 3], md5(i::text) FROM generate_series(1, 200000) i;`);
-    await vacuumAnalyze('flags');
+    await vacuumAnalyze(db.client, 'flags');
     result = await adviseFile(workload);
   });
 

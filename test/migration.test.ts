@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { advise } from '../src/advise.js';
 import { writeAdviceReports } from '../src/report/writeReports.js';
 import type { AdviceResult } from '../src/types.js';
-import { createTestDatabase, type TestDatabase } from './support/db.js';
+import { createTestDatabase, resetStatementStats, type TestDatabase } from './support/db.js';
 
 let db: TestDatabase;
 let result: AdviceResult;
@@ -38,9 +38,8 @@ beforeAll(async () => {
     CREATE TABLE measurements_2025 PARTITION OF measurements FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
     INSERT INTO measurements SELECT i, i % 5000, '2024-01-01'::timestamptz + (i % 700) * interval '1 day', random()
       FROM generate_series(1, 200000) i;
-    ANALYZE;
-    -- this database only: other test files share the server and run at the same time
-    SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0);`);
+    ANALYZE;`);
+  await resetStatementStats(db.client);
   for (let i = 0; i < 30; i++) {
     await db.client.query(`SELECT note FROM "Weird ""T"" able" WHERE "Owner Id" = $1`, [i]);
     await db.client.query('SELECT taken_at, value FROM measurements WHERE sensor_id = $1', [i]);

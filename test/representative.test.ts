@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { advise } from '../src/advise.js';
 import type { AdviceResult } from '../src/types.js';
-import { createTestDatabase, type TestDatabase } from './support/db.js';
+import { createTestDatabase, resetStatementStats, type TestDatabase } from './support/db.js';
 
 let db: TestDatabase;
 let result: AdviceResult;
@@ -20,9 +20,8 @@ beforeAll(async () => {
            CASE WHEN i % 100 < 97 THEN 'closed' ELSE (ARRAY['open','pending','hold','new'])[1 + i % 4] END,
            i % 20000, '2024-01-01'::timestamptz + (i % 365) * interval '1 day'
       FROM generate_series(1, 300000) i;
-    ANALYZE tickets;
-    -- this database only: other test files share the server and run at the same time
-    SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0);`);
+    ANALYZE tickets;`);
+  await resetStatementStats(db.client);
   for (let i = 0; i < 20; i++) {
     await db.client.query('SELECT id, opened_at FROM tickets WHERE account_id = $1', [i]);
     await db.client.query('SELECT id, account_id FROM tickets WHERE state = $1', ['open']);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { advise, type AdviseOptions } from '../src/advise.js';
 import type { AdviceResult, Recommendation } from '../src/types.js';
-import { createTestDatabase, type TestDatabase } from './support/db.js';
+import { createTestDatabase, resetStatementStats, type TestDatabase, vacuumAnalyze } from './support/db.js';
 
 let db: TestDatabase;
 const workDir = mkdtempSync(path.join(tmpdir(), 'pgia-selection-'));
@@ -30,20 +30,6 @@ afterAll(async () => {
 
 // ---- helpers -------------------------------------------------------------------------------
 
-/**
- * VACUUM ANALYZE until the visibility map covers the table (else the planner prices index-only
- * scans like index scans). The test cluster commits asynchronously: until the WAL of commits with
- * nearby transaction ids (this file's or another test file's, running at the same time) is flushed,
- * VACUUM may not set hint bits, so it cannot mark the pages all-visible. A moment later it can.
- */
-async function vacuumAnalyze(table: string): Promise<void> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    await db.client.query(`VACUUM ANALYZE ${table}`);
-    const r = await db.client.query(`SELECT relallvisible::float8 / greatest(relpages, 1) AS share FROM pg_class WHERE oid = $1::regclass`, [table]);
-    if (r.rows[0].share > 0.95) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 type Stmt = { sql: string; calls: number; totalMs?: number };
 
@@ -129,7 +115,7 @@ describe('under a tight budget the chosen set beats the per-statement union', ()
     await db.client.query(`
       CREATE TABLE sb (id int PRIMARY KEY, a int NOT NULL, b int NOT NULL, x text NOT NULL, pad text NOT NULL);
       INSERT INTO sb SELECT i, (i * 7919) % 2000, (i::bigint * 104729 % 2003)::int, md5(i::text), repeat('p', 60) FROM generate_series(1, 200000) i;`);
-    await vacuumAnalyze('sb');
+    await vacuumAnalyze(db.client, 'sb');
     result = await adviseFile(workload, { budgetBytes });
 
     // The per-statement union: each statement's single best candidate on its own...
@@ -207,10 +193,10 @@ describe('a write-heavy table gets fewer indexes than a read-only one', () => {
     const c = db.client;
     // Same shape, same data; fillfactor 70 leaves room for HOT updates.
     await c.query(tableSql('busy') + tableSql('quiet'));
-    await vacuumAnalyze('busy');
-    await vacuumAnalyze('quiet');
+    await vacuumAnalyze(db.client, 'busy');
+    await vacuumAnalyze(db.client, 'quiet');
     for (let attempt = 1; attempt <= 3; attempt++) {
-      await c.query(`SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)`);
+      await resetStatementStats(c);
       // The same reads on both: a and b hot, c rare.
       for (const t of ['busy', 'quiet']) {
         for (let i = 0; i < 30; i++) await c.query(`SELECT * FROM ${t} WHERE a = $1`, [i]);

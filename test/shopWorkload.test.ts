@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { advise } from '../src/advise.js';
 import { loadWorkload, readQueries, replayWorkload } from '../src/demo/replay.js';
 import type { AdviceResult, Recommendation } from '../src/types.js';
-import { createTestDatabase, type TestDatabase } from './support/db.js';
+import { createTestDatabase, resetStatementStats, type TestDatabase } from './support/db.js';
 
 const dir = 'workloads/shop';
 const queries = readQueries(dir);
@@ -35,8 +35,7 @@ beforeAll(async () => {
   await loadModule();
   db = await createTestDatabase('shop');
   await loadWorkload(db.client, dir);
-  // this database only: other test files share the server and run at the same time
-  await db.client.query('SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)');
+  await resetStatementStats(db.client);
   const replay = await replayWorkload(db.client, dir, { scale: 0.1, seed: 7 });
   expect(replay.failed).toEqual([]);
   // The test database is a throwaway copy: GIN candidates may be built in it (and rolled back).

@@ -80,3 +80,23 @@ async function dropDatabase(baseUrl: string, name: string): Promise<void> {
     await admin.end();
   }
 }
+
+/** pg_stat_statements_reset() for the client's database only: test files share one server and run at once. */
+export async function resetStatementStats(client: pg.Client): Promise<void> {
+  await client.query('SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)');
+}
+
+/**
+ * VACUUM ANALYZE until the visibility map covers the table (else the planner prices index-only
+ * scans like index scans). The test cluster commits asynchronously: until the WAL of commits with
+ * nearby transaction ids (this file's or another test file's, running at the same time) is flushed,
+ * VACUUM may not set hint bits, so it cannot mark the pages all-visible. A moment later it can.
+ */
+export async function vacuumAnalyze(client: pg.Client, table: string): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    await client.query(`VACUUM ANALYZE ${table}`);
+    const r = await client.query(`SELECT relallvisible::float8 / greatest(relpages, 1) AS share FROM pg_class WHERE oid = $1::regclass`, [table]);
+    if (r.rows[0].share > 0.95) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
