@@ -1,7 +1,7 @@
 // Chooses a set of indexes for the whole workload. Greedy with re-costing (AutoAdmin / DB2Advis
-// family): each round adds the candidate with the best net benefit given what is already chosen,
-// so an index that a chosen one makes useless is not picked; a last pass drops any chosen index
-// the later ones made redundant.
+// family), evaluated lazily: each round adds the candidate with the best net benefit given what is
+// already chosen, so an index that a chosen one makes useless is not picked; a last pass drops any
+// chosen index the later ones made redundant. The README's "Choosing the set" explains each step.
 import type { IndexCandidate, ParsedStatement, TableAccess, WorkloadStatement } from '../types.js';
 import { columnSql } from '../candidates/indexDefinition.js';
 import { type WhatIfEvaluator, tableOf } from '../verify/evaluator.js';
@@ -43,7 +43,7 @@ export interface StatementGain {
 export interface ChosenIndex {
   candidate: IndexCandidate;
   bytes: number;
-  /** Net benefit when it was added (gain − write cost), in benefit units. */
+  /** Net benefit (gain − write cost) given the indexes chosen before it, in benefit units. */
   benefit: number;
   writeCost: number;
   statements: StatementGain[];
@@ -53,7 +53,7 @@ export interface Selection {
   chosen: ChosenIndex[];
   baseline: Map<string, number>;
   final: Map<string, number>;
-  /** Σ gain if every statement cost nothing: the denominator of shares. */
+  /** The workload's weighted cost with no new index: the denominator of shares. */
   totalWeightedCost: number;
   weightedCostAfter: number;
   failed: Array<{ statementId: string; reason: string }>;
