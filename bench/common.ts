@@ -67,8 +67,9 @@ export function machineLine(m: Machine): string {
 
 const HEADER = `# Benchmark results
 
-Written by \`npm run bench\` (\`bench/run.ts\`); each section is replaced when its benchmark runs
-(\`npm run bench -- tpch\`, \`npm run bench -- scale\`). Sizes in MB are 10^6 bytes, as in the literature.
+Written by \`npm run bench\` (\`bench/run.ts\`, the working tree) or \`bench/at-commit.sh [REV] [args]\` (a commit's
+src/, so that someone's unfinished change is not measured); each section is replaced when its benchmark runs
+(\`-- tpch\`, \`-- scale\`, \`-- scale --cpu-prof\`). Sizes in MB are 10^6 bytes, as in the literature.
 `;
 
 /** Replaces (or appends) the section between `<!-- BEGIN name -->` and `<!-- END name -->`. */
