@@ -8,6 +8,8 @@
 //                                      --timeout MINUTES per advise() run; --cpu-prof: V8 profile of each
 //                                      advise() into the scale-profile section instead of the timings)
 import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { RESULTS_FILE } from './common.js';
 import { runTpch } from './tpch.js';
 
 async function main(): Promise<number> {
@@ -53,7 +55,7 @@ async function main(): Promise<number> {
     summary.push(...r.lines);
   }
   console.log(summary.join('\n'));
-  console.log('bench/RESULTS.md updated.');
+  console.log(`${path.relative(process.cwd(), RESULTS_FILE) || RESULTS_FILE} updated.`);
   return 0;
 }
 
