@@ -150,15 +150,19 @@ export async function selectIndexes(
   // 3. Greedy rounds.
   const sizeOf = (c: IndexCandidate) => evaluator.sizes.get(c.key) ?? 0;
   const stmtsOnTable = (t: string) => stmts.filter((s) => evaluator.reads(s.id, t));
-  // An index can only serve a statement that mentions its leading column (in a condition, a join,
-  // an ordering, or anything it reads): the others need not be re-costed for it.
+  // An index can only serve a statement that mentions one of its columns: through its leading
+  // column (a condition, a join, an ordering), or as a narrow copy of the table for an index-only
+  // scan. The others need not be re-costed for it.
   const forCandidate = new Map<string, ParsedStatement[]>();
   const stmtsFor = (c: IndexCandidate): ParsedStatement[] => {
     let list = forCandidate.get(c.key);
     if (!list) {
-      const lead = c.columns[0]?.column;
+      const columns = [...c.columns.map((x) => x.column), ...c.include];
+      const plain = columns.filter((x): x is string => x !== undefined);
       list = stmtsOnTable(tableOf(c)).filter(
-        (s) => lead === undefined || s.tables.some((t) => t.table === c.table && (!t.schema || t.schema === c.schema) && mentions(t, lead)),
+        (s) =>
+          plain.length < columns.length ||
+          s.tables.some((t) => t.table === c.table && (!t.schema || t.schema === c.schema) && plain.some((col) => mentions(t, col))),
       );
       forCandidate.set(c.key, list);
     }
@@ -237,14 +241,21 @@ export async function selectIndexes(
         );
       const isFresh = (c: IndexCandidate) => bounds.get(c.key)?.round === round;
       let best: Scored | undefined;
+      // Sorted once a round; refreshed candidates (whose bound only falls) are put back in place.
+      const ranked = open.filter((c) => !dropped.has(c.key)).sort((a, b) => boundOf(b) - boundOf(a));
       for (;;) {
-        const ranked = open.filter((c) => !dropped.has(c.key)).sort((a, b) => boundOf(b) - boundOf(a));
         if (ranked.length === 0) break;
         if (isFresh(ranked[0]!)) {
           best = bounds.get(ranked[0]!.key);
           break;
         }
-        await refresh(ranked.filter((c) => !isFresh(c)).slice(0, batch));
+        const stale: IndexCandidate[] = [];
+        for (let i = 0; i < ranked.length && stale.length < batch; i++) if (!isFresh(ranked[i]!)) stale.push(ranked[i]!);
+        await refresh(stale);
+        for (const c of stale) {
+          ranked.splice(ranked.indexOf(c), 1);
+          if (!dropped.has(c.key)) ranked.splice(insertionPoint(ranked, boundOf(c), boundOf), 0, c);
+        }
       }
       if (!best) break;
       // Nearly as good and much smaller (partial, no INCLUDE, BRIN, hash): take the smaller one.
@@ -363,4 +374,16 @@ function mentions(t: TableAccess, column: string): boolean {
     t.orderBy.some((o) => o.key.column === column) ||
     t.groupBy.some((g) => g.column === column)
   );
+}
+
+/** Where a candidate with this bound goes in a list sorted by bound, highest first. */
+function insertionPoint(sorted: IndexCandidate[], bound: number, boundOf: (c: IndexCandidate) => number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (boundOf(sorted[mid]!) >= bound) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -13,8 +13,13 @@ export interface EvaluatorOptions extends ConnectOptions {
   onProgress?: (whatIfCalls: number) => void;
 }
 
-/** `schema.table` of a candidate. */
-export const tableOf = (c: Pick<IndexCandidate, 'schema' | 'table'>) => `${c.schema}.${c.table}`;
+const tableKeys = new WeakMap<object, string>();
+/** `schema.table` of a candidate (remembered: it is asked for in the hottest loops). */
+export const tableOf = (c: Pick<IndexCandidate, 'schema' | 'table'>): string => {
+  let key = tableKeys.get(c);
+  if (key === undefined) tableKeys.set(c, (key = `${c.schema}.${c.table}`));
+  return key;
+};
 
 export class WhatIfEvaluator {
   private readonly cache = new Map<string, CostOutcome>();
@@ -70,6 +75,7 @@ export class WhatIfEvaluator {
     const tables = this.tablesOf.get(stmt.id) ?? new Set();
     return config.filter((c) => tables.has(tableOf(c)) && !this.rejected.has(c.key));
   }
+
 
   private cacheKey(stmt: ParsedStatement, relevant: IndexCandidate[], values?: string[]): string {
     return `${stmt.id}\u0000${relevant.map((c) => c.key).sort().join('\u0000')}${values ? `\u0001${values.join('\u0000')}` : ''}`;

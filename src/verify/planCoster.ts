@@ -97,11 +97,16 @@ export class PlanCoster {
       await this.client.query(`SET plan_cache_mode = ${mode}`);
       this.planCacheMode = mode;
     }
-    await this.client.query(`PREPARE ${name}(${this.typesOf(stmt).join(', ')}) AS ${text}`);
+    // One round trip: PREPARE, EXPLAIN EXECUTE and DEALLOCATE as one simple-protocol query.
     try {
-      return planOf(await this.client.query(`${ADVISOR_MARKER} EXPLAIN (FORMAT JSON) EXECUTE ${name}(${args.join(', ')})`));
-    } finally {
+      const results = (await this.client.query(
+        `PREPARE ${name}(${this.typesOf(stmt).join(', ')}) AS ${text}; ${ADVISOR_MARKER} EXPLAIN (FORMAT JSON) EXECUTE ${name}(${args.join(', ')}); DEALLOCATE ${name}`,
+      )) as unknown as pg.QueryResult[];
+      return planOf(results[1]!);
+    } catch (err) {
+      // The query stopped at the error: make sure the name is free for the next statement.
       await this.client.query(`DEALLOCATE ${name}`).catch(() => {});
+      throw err;
     }
   }
 }
