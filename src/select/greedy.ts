@@ -150,14 +150,15 @@ export async function selectIndexes(
   // 3. Greedy rounds.
   const sizeOf = (c: IndexCandidate) => evaluator.sizes.get(c.key) ?? 0;
   const stmtsOnTable = (t: string) => stmts.filter((s) => evaluator.reads(s.id, t));
-  // An index can only serve a statement that mentions one of its columns: through its leading
-  // column (a condition, a join, an ordering), or as a narrow copy of the table for an index-only
-  // scan. The others need not be re-costed for it.
+  // An index can only serve a statement that mentions its leading column (a condition, a join, an
+  // ordering), or, when it covers (INCLUDE), one of the columns it carries: a narrow copy of the
+  // table for an index-only scan. The others need not be re-costed for it.
   const forCandidate = new Map<string, ParsedStatement[]>();
   const stmtsFor = (c: IndexCandidate): ParsedStatement[] => {
     let list = forCandidate.get(c.key);
     if (!list) {
-      const columns = [...c.columns.map((x) => x.column), ...c.include];
+      // The leading column, and for a covering index its INCLUDE columns too.
+      const columns = [c.columns[0]?.column, ...c.include];
       const plain = columns.filter((x): x is string => x !== undefined);
       list = stmtsOnTable(tableOf(c)).filter(
         (s) =>
