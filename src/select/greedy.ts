@@ -127,25 +127,26 @@ export async function selectIndexes(
     if (pass === 0) for (const [id, cost] of costs) bestPossible.set(id, cost);
     if (used.size === before) break;
   }
-  // With the planner's favourites come their narrower prefixes: `(email)` may serve as well as the
-  // `(email, country)` it preferred by a hair, and step 3 prefers the smaller of two near-equals.
+  // The planner's favourites have narrower prefixes it did not need to name: `(email)` may serve
+  // as well as the `(email, country)` it preferred by a hair. They are not ranked (that would cost
+  // an evaluation each), only tried when their wider twin is a round's best (step 3).
+  const narrower = new Map<string, IndexCandidate[]>();
   for (const c of candidates.filter((x) => used.has(x.key))) {
-    for (const p of candidates) {
-      if (
+    const list = candidates.filter(
+      (p) =>
+        !used.has(p.key) &&
         p.method === c.method &&
         tableOf(p) === tableOf(c) &&
         (p.where ?? '') === (c.where ?? '') &&
         p.include.length === 0 &&
         p.columns.length < c.columns.length &&
-        p.columns.every((col, i) => columnSql(col) === columnSql(c.columns[i]!))
-      ) {
-        used.add(p.key);
-      }
-    }
+        p.columns.every((col, i) => columnSql(col) === columnSql(c.columns[i]!)),
+    );
+    if (list.length) narrower.set(c.key, list);
   }
   const pool = candidates.filter((c) => used.has(c.key));
   const unused = candidates.filter((c) => !used.has(c.key));
-  await evaluator.estimateSizes(pool);
+  await evaluator.estimateSizes([...pool, ...[...narrower.values()].flat()]);
 
   // 3. Greedy rounds.
   const sizeOf = (c: IndexCandidate) => evaluator.sizes.get(c.key) ?? 0;
@@ -220,12 +221,13 @@ export async function selectIndexes(
     for (let round = 1; ; round++) {
       if (opts.maxIndexes !== undefined && chosen.length >= opts.maxIndexes) break;
       const config = chosen.map((x) => x.candidate);
-      const open = pool.filter((c) => {
+      const isOpen = (c: IndexCandidate) => {
         if (dropped.has(c.key) || config.some((x) => x.key === c.key) || evaluator.rejected.has(c.key)) return false;
         if (opts.budgetBytes !== undefined && bytesUsed + sizeOf(c) > opts.budgetBytes) return false;
         if (opts.maxPerTable !== undefined && config.filter((x) => tableOf(x) === tableOf(c)).length >= opts.maxPerTable) return false;
         return true;
-      });
+      };
+      const open = pool.filter(isOpen);
       const phase = `selection round ${round} (${chosen.length} chosen)`;
       let evaluated = 0;
       const refresh = (list: IndexCandidate[]) =>
@@ -262,7 +264,10 @@ export async function selectIndexes(
       // Nearly as good and much smaller (partial, no INCLUDE, BRIN, hash): take the smaller one.
       const top = best;
       const near = (x: Scored | undefined) => x !== undefined && x.net >= NEAR_BEST * top.net && sizeOf(x.c) < sizeOf(top.c);
-      const maybeSmaller = open.filter((c) => !dropped.has(c.key) && near(bounds.get(c.key)));
+      const maybeSmaller = [
+        ...open.filter((c) => !dropped.has(c.key) && near(bounds.get(c.key))),
+        ...(narrower.get(top.c.key) ?? []).filter((c) => isOpen(c) && sizeOf(c) < sizeOf(top.c)),
+      ];
       await refresh(maybeSmaller.filter((c) => !isFresh(c)));
       const smaller = maybeSmaller
         .map((c) => bounds.get(c.key)!)
