@@ -358,8 +358,12 @@ async function screen(
   }
   let done = 0;
   onProgress(0, groups.size);
+  // Neighbouring groups that share tables share most hypothetical indexes: a session moving from
+  // one to the next creates and drops only the difference.
+  const tablesKey = (g: { config: IndexCandidate[] }) => [...new Set(g.config.map(tableOf))].sort().join(',');
+  const ordered = [...groups.values()].sort((a, b) => (tablesKey(a) < tablesKey(b) ? -1 : tablesKey(a) > tablesKey(b) ? 1 : 0));
   await Promise.all(
-    [...groups.values()].map(async (g) => {
+    ordered.map(async (g) => {
       const costs = await evaluator.costs(g.stmts, g.config);
       for (const [id, r] of costs) {
         if (!r.ok) continue;
