@@ -8,7 +8,7 @@ import { type HarvestOptions, harvestPgStatStatements } from './harvest/pgStatSt
 import { readWorkloadFile } from './harvest/workloadFile.js';
 import { ensureParser } from './parse/parser.js';
 import { parseStatement } from './parse/parseStatement.js';
-import { type SelectOptions, type Selection, selectIndexes } from './select/greedy.js';
+import { SELECT_DEFAULTS, type SelectOptions, type Selection, selectIndexes } from './select/greedy.js';
 import { representativeValues } from './verify/representativeValues.js';
 import { tableWrites, writeCostOf } from './select/writeCost.js';
 import { adviseRealOnly, needsRealIndex } from './select/realOnly.js';
@@ -16,6 +16,7 @@ import type { AdviceResult, Catalog, IndexCandidate, ParsedStatement, Representa
 import { WhatIfEvaluator } from './verify/evaluator.js';
 
 const DEFAULT_LIMIT = 10;
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
 
 export interface Progress {
   stage(name: string): void;
@@ -44,7 +45,7 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
   await ensureParser();
 
   progress.stage('reading catalog and workload');
-  const client = await connect(opts.url, { statementTimeoutMs: opts.statementTimeoutMs ?? 30_000 });
+  const client = await connect(opts.url, { statementTimeoutMs: opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS });
   let catalog: Catalog;
   let workload: Workload;
   try {
@@ -84,7 +85,7 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
   }
   const evaluator = await WhatIfEvaluator.open(opts.url, tablesOf, {
     ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
-    statementTimeoutMs: opts.statementTimeoutMs ?? 30_000,
+    statementTimeoutMs: opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
     createExtension: opts.createExtension ?? false,
   });
   let selection;
@@ -99,13 +100,12 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
       onProgress: (phase, done, total) => progress.tick(`${phase} · ${evaluator.whatIfCalls} what-if calls`, done, total),
     });
     progress.stage('costing with representative values');
-    representative = await costRepresentative(advisable, catalog, evaluator, selection, opts.minImprovement ?? 0.3);
+    representative = await costRepresentative(advisable, catalog, evaluator, selection, opts.minImprovement ?? SELECT_DEFAULTS.minImprovement);
     if (realOnly.length > 0) progress.stage(`${opts.verifyRealUrl ? 'building' : 'estimating'} ${realOnly.length} GIN/GiST candidates`);
     special = await adviseRealOnly(realOnly, advisable, evaluator, selection, {
       ...(opts.verifyRealUrl ? { verifyRealUrl: opts.verifyRealUrl } : {}),
-      statementTimeoutMs: opts.statementTimeoutMs ?? 30_000,
-      minImprovement: opts.minImprovement ?? 0.3,
-      minBenefitShare: opts.minBenefitShare ?? 0.001,
+      statementTimeoutMs: opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+      minBenefitShare: opts.minBenefitShare ?? SELECT_DEFAULTS.minBenefitShare,
       writeCost,
       tableRows: (key) => catalog.tables.find((t) => `${t.schema}.${t.name}` === key)?.rows ?? 0,
     });

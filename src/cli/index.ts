@@ -1,7 +1,9 @@
 // The command line: a thin layer that turns flags into options for the pipeline and writes the
 // reports. Errors are printed as one clear line (no stack) and exit with status 1.
 import { Command, Option } from 'commander';
+import { DEFAULT_STATEMENT_TIMEOUT_MS } from '../advise.js';
 import { nightlyReport } from '../nightly.js';
+import { SELECT_DEFAULTS } from '../select/greedy.js';
 import { redactUrl } from '../db/connect.js';
 import { audit, parseStatsAge } from '../audit/audit.js';
 import { adviceJson, writeAdviceReports, writeAuditReports } from '../report/writeReports.js';
@@ -27,12 +29,12 @@ program
   .option('--budget <size>', 'total size of new indexes, e.g. 500MB or 2GB', parseBytes)
   .option('--max-indexes <n>', 'at most this many new indexes', parseInteger)
   .option('--max-per-table <n>', 'at most this many new indexes per table', parseInteger)
-  .option('--min-improvement <fraction>', "a statement's cost must fall by at least this much to count (0.3 or 30%)", parseFraction, 0.3)
-  .option('--min-benefit-share <fraction>', "an index must save at least this share of the workload's cost", parseFraction, 0.001)
+  .option('--min-improvement <fraction>', "a statement's cost must fall by at least this much to count (0.3 or 30%)", parseFraction, SELECT_DEFAULTS.minImprovement)
+  .option('--min-benefit-share <fraction>', "an index must save at least this share of the workload's cost", parseFraction, SELECT_DEFAULTS.minBenefitShare)
   .addOption(new Option('--weight <what>', 'what weighs a statement').choices(['calls', 'total_time']).default('calls'))
   .option('--max-columns <n>', 'widest multicolumn index to consider', parseInteger, 3)
   .option('--concurrency <n>', 'connections used for what-if planning (default: a quarter of the free connections, 1 to 4)', parseInteger)
-  .option('--statement-timeout <duration>', 'statement_timeout of every analysis statement', parseDuration, 30_000)
+  .option('--statement-timeout <duration>', 'statement_timeout of every analysis statement', parseDuration, DEFAULT_STATEMENT_TIMEOUT_MS)
   .option('--verify-real <url>', 'a scratch database (a copy, never production) where GIN/GiST candidates are built in rolled-back transactions to measure them')
   .option('--no-audit', 'leave out the audit of existing indexes from the report')
   .option('--create-extension', 'run CREATE EXTENSION hypopg in the target if it is missing (the only change the advisor makes)')
@@ -77,10 +79,10 @@ program
   .option('--json', 'also print audit.json to stdout')
   .option('--min-stats-age <age>', 'do not call an index unused before statistics are this old (7, 7d, 12h, 30m; 0 disables)', '7d')
   .option('--max-scans <n>', 'an index with at most this many scans over all hosts is unused', parseInteger, 0)
-  .option('--bloat-ratio <fraction>', 'reindex when a rebuild would give back more than this share', parseFraction, 0.3)
+  .option('--bloat-ratio <fraction>', 'reindex when a rebuild would give back more than this share', parseFraction, SELECT_DEFAULTS.minImprovement)
   .option('--bloat-min-bytes <size>', '...and more than this much space', parseBytes, 10 * 1024 * 1024)
   .option('--schema <name>', 'only this schema (repeatable)', collect)
-  .option('--statement-timeout <duration>', 'statement_timeout of every audit statement', parseDuration, 30_000)
+  .option('--statement-timeout <duration>', 'statement_timeout of every audit statement', parseDuration, DEFAULT_STATEMENT_TIMEOUT_MS)
   .option('--no-pgstattuple', "do not use pgstattuple's pgstatindex() even where it is installed (it reads each index in full)")
   .action(async (o) => {
     const urls: string[] = o.db ?? (process.env.DATABASE_URL ? [process.env.DATABASE_URL] : []);

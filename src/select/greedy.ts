@@ -6,6 +6,9 @@ import type { IndexCandidate, ParsedStatement, TableAccess, WorkloadStatement } 
 import { columnSql } from '../candidates/indexDefinition.js';
 import { type WhatIfEvaluator, tableOf } from '../verify/evaluator.js';
 
+/** Defaults of the selection's thresholds (the CLI shows them in --help). */
+export const SELECT_DEFAULTS = { minImprovement: 0.3, minBenefitShare: 0.001 } as const;
+
 const SCREENING_PASSES = 3;
 /** Planner cost units a call must save to count (about two random page reads). */
 const MIN_SAVING_PER_CALL = 10;
@@ -73,8 +76,8 @@ export async function selectIndexes(
   evaluator: WhatIfEvaluator,
   opts: SelectOptions = {},
 ): Promise<Selection> {
-  const minImprovement = opts.minImprovement ?? 0.3;
-  const minShare = opts.minBenefitShare ?? 0.001;
+  const minImprovement = opts.minImprovement ?? SELECT_DEFAULTS.minImprovement;
+  const minShare = opts.minBenefitShare ?? SELECT_DEFAULTS.minBenefitShare;
   const info = new Map(workload.map((w) => [w.id, w]));
 
   // 1. Baseline: no hypothetical index. Statements the server cannot plan are set aside here.

@@ -20,7 +20,6 @@ export interface RealOnlyChoice extends ChosenIndex {
 export interface RealOnlyOptions {
   verifyRealUrl?: string;
   statementTimeoutMs: number;
-  minImprovement: number;
   minBenefitShare: number;
   writeCost: (c: IndexCandidate) => number;
   tableRows: (schemaTable: string) => number;
