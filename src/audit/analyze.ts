@@ -218,38 +218,20 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
       definition: ix.definition,
       bytes: ix.bytes,
     };
+    // Invalid, but nothing to run: the finding says what to do by hand.
+    const keepInvalid = (summary: string) =>
+      findings.push({ kind: 'invalid', schema: ix.schema, table: ix.table, index: ix.name, action: 'keep', summary, evidence, bytes: ix.bytes, upSql: [], downSql: [] });
     if (ix.relkind === 'I') {
-      findings.push({
-        kind: 'invalid',
-        schema: ix.schema,
-        table: ix.table,
-        index: ix.name,
-        action: 'keep',
-        summary:
-          `Partitioned index ${q(ix)} is invalid: some partition has no index attached to it (built with CREATE INDEX ... ON ONLY?). ` +
+      keepInvalid(
+        `Partitioned index ${q(ix)} is invalid: some partition has no index attached to it (built with CREATE INDEX ... ON ONLY?). ` +
           'Create the missing partition indexes (CONCURRENTLY) and ALTER INDEX ... ATTACH PARTITION them; it turns valid when every partition has one.',
-        evidence,
-        bytes: ix.bytes,
-        upSql: [],
-        downSql: [],
-      });
+      );
       continue;
     }
     const protection = constraintProtection(ix);
     if (protection) {
       keep(ix, `invalid, but it ${protection}`);
-      findings.push({
-        kind: 'invalid',
-        schema: ix.schema,
-        table: ix.table,
-        index: ix.name,
-        action: 'keep',
-        summary: `Index ${q(ix)} is invalid but it ${protection}: rebuild it with REINDEX INDEX CONCURRENTLY ${q(ix)} (after fixing what made the build fail).`,
-        evidence,
-        bytes: ix.bytes,
-        upSql: [],
-        downSql: [],
-      });
+      keepInvalid(`Index ${q(ix)} is invalid but it ${protection}: rebuild it with REINDEX INDEX CONCURRENTLY ${q(ix)} (after fixing what made the build fail).`);
       continue;
     }
     const twin = indexes.find((o) => o.oid !== ix.oid && usable(o) && sameShape(o, ix) && !losesUniqueness(ix, o));
