@@ -103,7 +103,7 @@ function keyShapes(eq: Key[], range: Key[], joins: Key[], sort: Array<SortKey & 
   // Each range alone is worth a covering variant: with several ranges, the index-only scan on the
   // most selective one filters the others from the index (TPC-H Q6).
   for (const k of range) add([k.col], `range on ${k.name}`, eq.length === 0);
-  for (const k of joins) add([k.col], `join key ${k.name}`);
+  for (const k of joins) add([k.col], `join key ${k.name}`, eq.length === 0 && range.length === 0);
   // Two tables joined on two columns (partsupp ⋈ lineitem on partkey and suppkey): one index on both.
   if (joins.length >= 2) add(joins.slice(0, maxColumns).map((k) => k.col), `join keys ${names(joins.slice(0, maxColumns))}`);
   // A nested loop probing by the join key can also apply a range on the inner side.
