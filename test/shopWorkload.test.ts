@@ -59,6 +59,16 @@ describe('advice for the shop workload', () => {
     }
   });
 
+  it('a wider index must earn its width: one-row lookups get the plain index, no INCLUDE or second column', () => {
+    for (const [table, column] of [
+      ['customers', 'email'],
+      ['order_items', 'order_id'],
+    ] as const) {
+      const recs = result.recommendations.filter((r) => r.candidate.table === table && r.candidate.columns[0]?.column === column);
+      expect(recs.map((r) => r.definition)).toEqual([`CREATE INDEX ${table}_${column}_idx ON public.${table} (${column})`]);
+    }
+  });
+
   it('recommends nothing that no statement asked for', () => {
     const expected = queries.flatMap((q) => (q.indexes ?? []) as Expected[]);
     const extra = result.recommendations.filter((r) => !expected.some((e) => matches(r, e)));

@@ -142,7 +142,8 @@ export async function selectIndexes(
         tableOf(p) === tableOf(c) &&
         (p.where ?? '') === (c.where ?? '') &&
         p.include.length === 0 &&
-        p.columns.length < c.columns.length &&
+        // fewer key columns, or the same without the INCLUDE
+        (p.columns.length < c.columns.length || (p.columns.length === c.columns.length && c.include.length > 0)) &&
         p.columns.every((col, i) => columnSql(col) === columnSql(c.columns[i]!)),
     );
     if (list.length) narrower.set(c.key, list);
@@ -210,6 +211,7 @@ export async function selectIndexes(
     // together saves its statements (screening measured that): lazy evaluation starts from there
     // instead of costing every candidate in round 1.
     const initialBound = new Map<string, number>();
+    const initialNet = new Map<string, number>();
     for (const c of pool) {
       let upper = 0;
       for (const st of stmtsFor(c)) {
@@ -217,6 +219,7 @@ export async function selectIndexes(
         upper += best === undefined ? weightedCost(st.id, baseline.get(st.id)!) : Math.max(0, weightedCost(st.id, baseline.get(st.id)! - best));
       }
       initialBound.set(c.key, scoreOf(c, upper));
+      initialNet.set(c.key, upper);
     }
     const boundOf = (c: IndexCandidate) => bounds.get(c.key)?.score ?? initialBound.get(c.key) ?? Number.POSITIVE_INFINITY;
     const batch = Math.max(2, 2 * evaluator.connections);
@@ -267,8 +270,13 @@ export async function selectIndexes(
       // Nearly as good and much smaller (partial, no INCLUDE, BRIN, hash): take the smaller one.
       const top = best;
       const near = (x: Scored | undefined) => x !== undefined && x.net >= NEAR_BEST * top.net && sizeOf(x.c) < sizeOf(top.c);
+      // Any smaller open candidate whose benefit could still be near: its last figure, or before
+      // its first evaluation screening's bound, says whether it can be.
+      const netBound = (c: IndexCandidate) => bounds.get(c.key)?.net ?? initialNet.get(c.key) ?? Number.POSITIVE_INFINITY;
       const maybeSmaller = [
-        ...open.filter((c) => !dropped.has(c.key) && near(bounds.get(c.key))),
+        ...open.filter(
+          (c) => !dropped.has(c.key) && c !== top.c && tableOf(c) === tableOf(top.c) && sizeOf(c) < sizeOf(top.c) && netBound(c) >= NEAR_BEST * top.net,
+        ),
         ...(narrower.get(top.c.key) ?? []).filter((c) => isOpen(c) && sizeOf(c) < sizeOf(top.c)),
       ];
       await refresh(maybeSmaller.filter((c) => !isFresh(c)));
