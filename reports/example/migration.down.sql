@@ -1,5 +1,5 @@
--- pg-index-advisor down migration, generated 2026-11-25T15:44:42.469Z
--- Target: postgresql://postgres@127.0.0.1:40059/advisor_demo (PostgreSQL 15)
+-- pg-index-advisor down migration, generated 2026-11-25T15:51:55.800Z
+-- Target: postgresql://postgres@127.0.0.1:36283/advisor_demo (PostgreSQL 15)
 -- Run it with psql, outside a transaction block: CONCURRENTLY cannot run inside one
 -- (psql -v ON_ERROR_STOP=1 -f <this file>; most migration tools need "no transaction" for it).
 
@@ -11,10 +11,10 @@ DROP INDEX CONCURRENTLY IF EXISTS public.products_attributes_jsonb_path_ops_gin_
 DROP INDEX CONCURRENTLY IF EXISTS public.reviews_to_tsvector_english_body_gin_idx;
 DROP INDEX CONCURRENTLY IF EXISTS public.customers_created_at_partial_idx;
 DROP INDEX CONCURRENTLY IF EXISTS public.audit_log_userid_idx;
-DROP INDEX CONCURRENTLY IF EXISTS public.events_created_at_idx;
 DROP INDEX CONCURRENTLY IF EXISTS public.products_category_id_price_idx;
-DROP INDEX CONCURRENTLY IF EXISTS public.customers_lower_email_idx;
+DROP INDEX CONCURRENTLY IF EXISTS public.events_created_at_idx;
 DROP INDEX CONCURRENTLY IF EXISTS public.orders_created_at_partial_idx;
-DROP INDEX CONCURRENTLY IF EXISTS public.customers_email_incl_idx;
+DROP INDEX CONCURRENTLY IF EXISTS public.customers_lower_email_idx;
+DROP INDEX CONCURRENTLY IF EXISTS public.customers_email_idx;
 DROP INDEX CONCURRENTLY IF EXISTS public.orders_customer_id_idx;
-DROP INDEX CONCURRENTLY IF EXISTS public.order_items_order_id_product_id_idx;
+DROP INDEX CONCURRENTLY IF EXISTS public.order_items_order_id_idx;
