@@ -494,23 +494,11 @@ async function childMain(): Promise<void> {
   } catch (err) {
     const cpu = process.cpuUsage(cpu0);
     result = {
-      ok: false,
-      error: (err as Error).stack ?? String(err),
+      ...emptyResult((err as Error).stack ?? String(err), { stages: rec.timings(), rounds: rec.rounds, calls: rec.calls }),
       wallMs: performance.now() - t0,
       cpuUserMs: cpu.user / 1000,
       cpuSystemMs: cpu.system / 1000,
       ...mem.stop(),
-      whatIfCalls: rec.calls,
-      statementsAnalyzed: 0,
-      notAdvisable: 0,
-      notAdvisableReasons: {},
-      candidates: 0,
-      recommendations: 0,
-      recommendedMB: 0,
-      costBefore: 0,
-      costAfter: 0,
-      rounds: rec.rounds,
-      stages: rec.timings(),
     };
   }
   clearInterval(heartbeat);

@@ -343,31 +343,26 @@ export async function startThrowawayCluster(opts: StartClusterOptions = {}): Pro
   const baseUrl = (db: string) => `postgresql://postgres@${host}:${port}/${encodeURIComponent(db)}`;
 
   try {
-    const admin = new pg.Client({ connectionString: baseUrl('template1') });
-    await admin.connect();
-    try {
-      await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
-      await admin.query('CREATE EXTENSION IF NOT EXISTS hypopg');
-    } finally {
-      await admin.end();
-    }
+    const withClient = async (db: string, work: (c: pg.Client) => Promise<void>) => {
+      const client = new pg.Client({ connectionString: baseUrl(db) });
+      await client.connect();
+      try {
+        await work(client);
+      } finally {
+        await client.end();
+      }
+    };
+    const createExtensions = async (c: pg.Client) => {
+      await c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+      await c.query('CREATE EXTENSION IF NOT EXISTS hypopg');
+    };
+    await withClient('template1', createExtensions);
     if (database !== 'template1') {
-      const postgresDb = new pg.Client({ connectionString: baseUrl('postgres') });
-      await postgresDb.connect();
-      try {
-        const exists = await postgresDb.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-        if (exists.rowCount === 0) await postgresDb.query(`CREATE DATABASE ${quoteIdent(database)}`);
-      } finally {
-        await postgresDb.end();
-      }
-      const db = new pg.Client({ connectionString: baseUrl(database) });
-      await db.connect();
-      try {
-        await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
-        await db.query('CREATE EXTENSION IF NOT EXISTS hypopg');
-      } finally {
-        await db.end();
-      }
+      await withClient('postgres', async (c) => {
+        const exists = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+        if (exists.rowCount === 0) await c.query(`CREATE DATABASE ${quoteIdent(database)}`);
+      });
+      await withClient(database, createExtensions);
     }
   } catch (err) {
     await fail(
