@@ -65,6 +65,14 @@ export interface Predicate {
   operator: string;
   /** Constant side when it is a literal (not a `$n` parameter), as SQL text. */
   constant?: string;
+  /** `IN ('a', 'b')` with literals only: each of them, as SQL text. */
+  constants?: string[];
+  /**
+   * Comes from one arm of an OR that restricts this table in every arm (`(a = 1 AND …) OR (a = 2
+   * AND …)`): an index on it serves a BitmapOr, but the statement does not always carry it, so it
+   * never becomes a partial index's WHERE.
+   */
+  orArm?: boolean;
   /** True for `NOT flag`, `IS NOT NULL` style negations where relevant. */
   negated?: boolean;
   /** `$n` parameters on the value side, in order (BETWEEN $1 AND $2 → [1, 2]). */

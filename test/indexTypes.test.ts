@@ -219,6 +219,64 @@ describe('partial index', () => {
   });
 });
 
+// ---- OR arms and partial indexes on several fixed conditions --------------------------------
+
+describe('OR of AND arms (TPC-H Q19 shape) and a partial index on two fixed conditions', () => {
+  // Every arm joins on part_id and keeps mode IN (...) AND instr = '...': the planner pulls those
+  // out; each arm also restricts parts by brand, which a BitmapOr over one index on brand serves.
+  const arm = (brand: string, lo: number) =>
+    `(p.id = s.part_id AND p.brand = '${brand}' AND s.qty BETWEEN ${lo} AND ${lo + 10} AND s.mode IN ('AIR', 'AIR REG') AND s.instr = 'IN PERSON')`;
+  const sql = `SELECT sum(s.price) FROM shipments s, parts p WHERE ${arm('B1', 1)} OR ${arm('B2', 10)} OR ${arm('B3', 20)}`;
+  let result: AdviceResult;
+
+  beforeAll(async () => {
+    // parts: 100,000 rows over 5,000 brands. shipments: 300,000 rows; mode has 7 values and instr 4,
+    // so each keeps 2/7 and 1/4 of the rows, 7 % together.
+    await db.client.query(`
+      CREATE TABLE parts (id int PRIMARY KEY, brand text NOT NULL, name text NOT NULL);
+      INSERT INTO parts SELECT i, 'B' || (i % 5000), 'part ' || i FROM generate_series(1, 100000) i;
+      CREATE TABLE shipments (id int PRIMARY KEY, part_id int NOT NULL, qty int NOT NULL, mode text NOT NULL, instr text NOT NULL, price numeric NOT NULL);
+      INSERT INTO shipments SELECT i, 1 + (i::bigint * 7919) % 100000, 1 + i % 50,
+        (ARRAY['AIR', 'AIR REG', 'RAIL', 'SHIP', 'TRUCK', 'MAIL', 'FOB'])[1 + i % 7],
+        (ARRAY['IN PERSON', 'COLLECT COD', 'NONE', 'RETURN'])[1 + (i / 7) % 4], i % 1000
+        FROM generate_series(1, 300000) i;
+      ANALYZE parts; ANALYZE shipments;`);
+    result = await adviseFile([{ sql, calls: 100 }]);
+  });
+
+  it('recommends an index on parts (brand) for the BitmapOr over the arms', () => {
+    const recs = on(result, 'parts');
+    expect(recs).toHaveLength(1);
+    expect(keys(recs[0]!)[0]).toBe('brand');
+    expect(recs[0]!.candidate.where).toBeUndefined(); // one arm's brand is not a condition of the statement
+  });
+
+  it('recommends shipments (part_id) WHERE both fixed conditions, a small fraction of the full index', async () => {
+    const recs = on(result, 'shipments');
+    expect(recs).toHaveLength(1);
+    expect(keys(recs[0]!)[0]).toBe('part_id');
+    expect(recs[0]!.candidate.where).toBe("mode IN ('AIR', 'AIR REG') AND instr = 'IN PERSON'");
+    expectHelps(recs[0]!);
+    const { sizes } = await hypoPlan('SELECT 1', ['CREATE INDEX ON shipments (part_id)']);
+    expect(recs[0]!.estimatedBytes).toBeLessThan(sizes[0]! * 0.2);
+  });
+
+  it('the statement with both indexes costs a small part of what it costs without', () => {
+    const s = result.statements.find((x) => x.query.includes('shipments'))!;
+    expect(s.costAfter!).toBeLessThan(s.costBefore! * 0.2);
+  });
+
+  it('does not make a partial index of one condition that keeps a quarter of the rows', async () => {
+    const { candidates } = await candidatesFor(`SELECT price FROM shipments WHERE part_id = $1 AND instr = 'IN PERSON'`);
+    expect(candidates.filter((c) => c.where)).toEqual([]);
+  });
+
+  it('proposes nothing on parts when one arm of the OR does not restrict it', async () => {
+    const { candidates } = await candidatesFor(`SELECT s.price FROM shipments s JOIN parts p ON p.id = s.part_id WHERE p.brand = 'B1' OR s.qty > 45`);
+    expect(candidates.filter((c) => c.table === 'parts' && keys(c)[0] === 'brand')).toEqual([]);
+  });
+});
+
 // ---- multicolumn ---------------------------------------------------------------------------
 
 describe('multicolumn index of three columns', () => {

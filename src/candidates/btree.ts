@@ -132,25 +132,31 @@ function keyShapes(eq: Key[], range: Key[], joins: Key[], sort: Array<SortKey & 
 
 /** A literal compared with a column of at most this many values reads as a fixed condition (a state). */
 export const PARTIAL_MAX_DISTINCT = 10;
+/** A fixed condition that keeps more than this share of the rows is left out of a partial index's WHERE. */
+const PARTIAL_MAX_CONDITION_FRACTION = 0.5;
 
 /**
  * The table's selective constant conditions (`deleted_at IS NULL`, `WHERE flagged`,
- * `status = 'new'`). A literal on a column with many values is a sample lookup (workload files
- * write `sku = 'sku-9'` where the application sends a parameter), not a condition every call carries.
+ * `status IN ('new', 'paid')`), together keeping at most PARTIAL_MAX_FRACTION of the rows: two
+ * states that each keep a quarter make one partial index (TPC-H Q19's ship mode and instruction).
+ * A literal on a column with many values is a sample lookup (workload files write `sku = 'sku-9'`
+ * where the application sends a parameter), not a condition every call carries.
  */
 export function partialPredicates(access: TableAccess, table: CatalogTable): Predicate[] {
-  return access.predicates.filter((p) => {
-    if (!p.key.column) return false;
-    if (p.kind === 'eq') {
-      if (p.constant === undefined) return false;
-      const nd = table.columns.find((c) => c.name === p.key.column)?.stats?.nDistinct;
-      if (nd === undefined || nd < 0 || nd > PARTIAL_MAX_DISTINCT) return false;
-    } else if (!(p.kind === 'isnull' || p.kind === 'isnotnull' || p.kind === 'bool')) {
-      return false;
-    }
-    const f = predicateFraction(p, table);
-    return f !== undefined && f <= PARTIAL_MAX_FRACTION;
-  });
+  const fixed = access.predicates
+    .filter((p) => {
+      if (!p.key.column || p.orArm) return false;
+      if (p.kind === 'eq' || p.kind === 'in') {
+        if (p.kind === 'eq' ? p.constant === undefined : !p.constants) return false;
+        const nd = table.columns.find((c) => c.name === p.key.column)?.stats?.nDistinct;
+        return nd !== undefined && nd >= 0 && nd <= PARTIAL_MAX_DISTINCT;
+      }
+      return p.kind === 'isnull' || p.kind === 'isnotnull' || p.kind === 'bool';
+    })
+    .map((p) => ({ p, f: predicateFraction(p, table) }))
+    .filter((x): x is { p: Predicate; f: number } => x.f !== undefined && x.f <= PARTIAL_MAX_CONDITION_FRACTION);
+  const together = fixed.reduce((a, x) => a * x.f, 1);
+  return fixed.length > 0 && together <= PARTIAL_MAX_FRACTION ? fixed.map((x) => x.p) : [];
 }
 
 /**

@@ -16,6 +16,11 @@ export function predicateFraction(p: Predicate, table: CatalogTable): number | u
       return valueFraction(col, p.constant === 'false' ? 'f' : 't');
     case 'eq':
       return p.constant !== undefined ? valueFraction(col, unquote(p.constant)) : undefined;
+    case 'in': {
+      if (!p.constants) return undefined;
+      const fs = [...new Set(p.constants.map(unquote))].map((v) => valueFraction(col, v));
+      return fs.every((f) => f !== undefined) ? Math.min(1, fs.reduce((a, b) => a + b!, 0)) : undefined;
+    }
     default:
       return undefined;
   }

@@ -260,23 +260,48 @@ export class StatementAnalyzer {
   // ---- WHERE / ON -------------------------------------------------------------------------
 
   private conditions(quals: AstNode[], scope: Scope): void {
-    const conjuncts: AstNode[] = [];
-    const split = (n: AstNode) => {
-      const t = nodeType(n);
-      if (t && t[0] === 'BoolExpr' && t[1].boolop === 'AND_EXPR') for (const a of t[1].args ?? []) split(a);
-      else conjuncts.push(n);
-    };
-    for (const q of quals) split(q);
-    for (const c of conjuncts) {
+    for (const c of conjunctsOf(quals)) {
       this.subqueries(c, scope);
       this.condition(c, scope);
     }
+  }
+
+  /**
+   * An OR, read the way the planner reads it: conditions common to every arm are pulled out as
+   * ordinary conditions (TPC-H Q19's join key and shipping filters), and a table restricted in
+   * every arm gets each arm's conditions as `orArm` predicates, which an index serves with a
+   * BitmapOr. A table missing from one arm gets nothing: no index can find that arm's rows.
+   */
+  private orCondition(arms: AstNode[], scope: Scope): void {
+    const armConjuncts = arms.map((a) => conjunctsOf([a]));
+    // Text positions differ between arms that say the same thing.
+    const signature = (n: AstNode) => JSON.stringify(n, (k, v: unknown) => (/(^|_)location$|_list_(start|end)$/.test(k) ? undefined : v));
+    const signatures = armConjuncts.map((cs) => new Set(cs.map(signature)));
+    const common = armConjuncts[0]!.filter((c) => signatures.every((s) => s.has(signature(c))));
+    const commonSigs = new Set(common.map(signature));
+    for (const c of common) this.condition(c, scope);
+    const rests = armConjuncts.map((cs) => cs.filter((c) => !commonSigs.has(signature(c))));
+    // `A OR (A AND B)` is just A.
+    if (rests.some((r) => r.length === 0)) return;
+
+    const accesses = scope.entries.map((e) => e.access).filter((a): a is TableAccess => a !== undefined);
+    const perArm = rests.map((rest) => {
+      const before = accesses.map((a) => a.predicates.length);
+      for (const c of rest) this.condition(c, scope);
+      // Taken back out: they join the table's predicates only if every arm restricts it.
+      return accesses.map((a, i) => a.predicates.splice(before[i]!));
+    });
+    accesses.forEach((a, i) => {
+      if (perArm.some((arm) => arm[i]!.length === 0)) return;
+      for (const arm of perArm) for (const p of arm[i]!) if (!a.predicates.some((q) => q.text === p.text)) a.predicates.push({ ...p, orArm: true });
+    });
   }
 
   private condition(node: AstNode, scope: Scope): void {
     const t = nodeType(node);
     if (!t) return;
     const [type, body] = t;
+    if (type === 'BoolExpr' && body.boolop === 'OR_EXPR') return this.orCondition(body.args ?? [], scope);
     if (type === 'A_Expr') return this.operatorCondition(body, node, scope);
     if (type === 'NullTest') {
       const key = this.keyOf(body.arg, scope);
@@ -311,7 +336,11 @@ export class StatementAnalyzer {
     }
     if (kind === 'AEXPR_IN' || kind === 'AEXPR_OP_ANY') {
       const key = this.keyOf(e.lexpr, scope);
-      if (key && op === '=' && this.isValue(e.rexpr, scope)) this.addPredicate(key, 'in', kind === 'AEXPR_IN' ? 'IN' : '= ANY', node);
+      if (!key || op !== '=' || !this.isValue(e.rexpr, scope)) return;
+      const items: AstNode[] = kind === 'AEXPR_IN' && Array.isArray(e.rexpr?.List?.items) ? e.rexpr.List.items : [];
+      const constants = items.map(literalText);
+      const allLiteral = constants.length > 0 && constants.every((c): c is string => c !== undefined);
+      this.addPredicate(key, 'in', kind === 'AEXPR_IN' ? 'IN' : '= ANY', node, allLiteral ? { constants } : {});
       return;
     }
     if (kind === 'AEXPR_LIKE' || kind === 'AEXPR_ILIKE') {
@@ -349,12 +378,13 @@ export class StatementAnalyzer {
     kind: PredicateKind,
     operator: string,
     node: AstNode,
-    extra: { constant?: string; negated?: boolean } = {},
+    extra: { constant?: string; constants?: string[]; negated?: boolean } = {},
   ): void {
     const target = this.currentTarget;
     if (!target) return;
     const p: Predicate = { key, kind, operator, text: deparseLocal(node, target.alias) };
     if (extra.constant !== undefined) p.constant = extra.constant;
+    if (extra.constants) p.constants = extra.constants;
     if (extra.negated) p.negated = true;
     // The key side never holds a parameter (keyOf refuses those), so these are the value's.
     const params: number[] = [];
@@ -474,6 +504,18 @@ export class StatementAnalyzer {
     }
     return node;
   }
+}
+
+/** `a AND (b AND c)` → [a, b, c]. */
+function conjunctsOf(quals: AstNode[]): AstNode[] {
+  const out: AstNode[] = [];
+  const split = (n: AstNode) => {
+    const t = nodeType(n);
+    if (t && t[0] === 'BoolExpr' && t[1].boolop === 'AND_EXPR') for (const a of t[1].args ?? []) split(a);
+    else out.push(n);
+  };
+  for (const q of quals) split(q);
+  return out;
 }
 
 function classify(operator: string, value: AstNode): PredicateKind {

@@ -119,6 +119,8 @@ export async function selectIndexes(
   const byStatement = new Map<string, IndexCandidate[]>();
   for (const s of stmts) byStatement.set(s.id, evaluator.relevant(s, candidates));
   const used = new Set<string>();
+  /** Per statement, the candidates the planner used in a screening plan of it. */
+  const usedBy = new Map<string, Set<string>>();
   /** Each statement's cost with every candidate of its tables: no set of them does better. */
   const bestPossible = new Map<string, number>();
   // The planner names only its favourite per statement; screening again without the favourites
@@ -126,7 +128,7 @@ export async function selectIndexes(
   for (let pass = 0; pass < SCREENING_PASSES; pass++) {
     const before = used.size;
     const remaining = new Map([...byStatement].map(([id, cs]) => [id, cs.filter((c) => !used.has(c.key))]));
-    const costs = await screen(stmts, remaining, evaluator, used, (done, total) => opts.onProgress?.(`screening pass ${pass + 1}`, done, total));
+    const costs = await screen(stmts, remaining, evaluator, used, usedBy, (done, total) => opts.onProgress?.(`screening pass ${pass + 1}`, done, total));
     if (pass === 0) for (const [id, cost] of costs) bestPossible.set(id, cost);
     if (used.size === before) break;
   }
@@ -223,16 +225,18 @@ export async function selectIndexes(
     }
     const boundOf = (c: IndexCandidate) => bounds.get(c.key)?.score ?? initialBound.get(c.key) ?? Number.POSITIVE_INFINITY;
     const batch = Math.max(2, 2 * evaluator.connections);
+    /** Whether the candidate can still join the set (budget, caps), whatever its benefit. */
+    const fits = (c: IndexCandidate, config: IndexCandidate[]) => {
+      if (config.some((x) => x.key === c.key) || evaluator.rejected.has(c.key)) return false;
+      if (opts.budgetBytes !== undefined && bytesUsed + sizeOf(c) > opts.budgetBytes) return false;
+      if (opts.maxPerTable !== undefined && config.filter((x) => tableOf(x) === tableOf(c)).length >= opts.maxPerTable) return false;
+      return true;
+    };
 
     for (let round = 1; ; round++) {
       if (opts.maxIndexes !== undefined && chosen.length >= opts.maxIndexes) break;
       const config = chosen.map((x) => x.candidate);
-      const isOpen = (c: IndexCandidate) => {
-        if (dropped.has(c.key) || config.some((x) => x.key === c.key) || evaluator.rejected.has(c.key)) return false;
-        if (opts.budgetBytes !== undefined && bytesUsed + sizeOf(c) > opts.budgetBytes) return false;
-        if (opts.maxPerTable !== undefined && config.filter((x) => tableOf(x) === tableOf(c)).length >= opts.maxPerTable) return false;
-        return true;
-      };
+      const isOpen = (c: IndexCandidate) => !dropped.has(c.key) && fits(c, config);
       const open = pool.filter(isOpen);
       const phase = `selection round ${round} (${chosen.length} chosen)`;
       let evaluated = 0;
@@ -288,6 +292,39 @@ export async function selectIndexes(
       chosen.push({ candidate: best.c, bytes: sizeOf(best.c), benefit: best.net, writeCost: best.wc, statements: best.gains });
       bytesUsed += sizeOf(best.c);
       for (const g of best.gains) current.set(g.statementId, g.costAfter);
+      await reviveComplements(best);
+    }
+
+    /**
+     * Benefits only shrink as the set grows, except where indexes complete each other: an index on
+     * parts (brand) is useless until one on shipments (part_id) turns the hash join into a nested
+     * loop. A dropped candidate that the planner used in a screening plan of a statement the new
+     * index changed (so it is part of that statement's best plan) is costed again on that
+     * statement alone; if it helps now, it is back in the race, bounded by that gain plus what it
+     * saved elsewhere. Only those: re-costing every candidate of the changed statements would cost
+     * each round as much as the first.
+     */
+    async function reviveComplements(added: Scored): Promise<void> {
+      const config = chosen.map((x) => x.candidate);
+      const changed = stmts.filter((st) => added.gains.some((g) => g.statementId === st.id));
+      const revivable = pool.filter((c) => c !== added.c && dropped.has(c.key) && bounds.has(c.key) && fits(c, config));
+      await Promise.all(
+        revivable.map(async (c) => {
+          const on = changed.filter((st) => usedBy.get(st.id)?.has(c.key) && stmtsFor(c).includes(st));
+          if (on.length === 0) return;
+          const costs = await evaluator.costs(on, [...config, c]);
+          let extra = 0;
+          for (const st of on) {
+            const r = costs.get(st.id);
+            if (r?.ok) extra += gain(st.id, current.get(st.id)!, r.cost);
+          }
+          if (extra <= 0) return;
+          const b = bounds.get(c.key)!;
+          const net = Math.max(0, b.net) + extra;
+          bounds.set(c.key, { ...b, net, score: scoreOf(c, net), round: 0 });
+          dropped.delete(c.key);
+        }),
+      );
     }
     return { chosen, current };
   };
@@ -355,6 +392,7 @@ async function screen(
   byStatement: Map<string, IndexCandidate[]>,
   evaluator: WhatIfEvaluator,
   used: Set<string>,
+  usedBy: Map<string, Set<string>>,
   onProgress: (done: number, total: number) => void,
 ): Promise<Map<string, number>> {
   const costsOut = new Map<string, number>();
@@ -379,6 +417,9 @@ async function screen(
       for (const [id, r] of costs) {
         if (!r.ok) continue;
         for (const k of r.indexesUsed) used.add(k);
+        const mine = usedBy.get(id) ?? new Set<string>();
+        for (const k of r.indexesUsed) mine.add(k);
+        usedBy.set(id, mine);
         costsOut.set(id, r.cost);
       }
       onProgress(++done, groups.size);

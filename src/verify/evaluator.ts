@@ -4,6 +4,7 @@
 import pLimit from 'p-limit';
 import type { ConnectOptions } from '../db/connect.js';
 import type { IndexCandidate, ParsedStatement } from '../types.js';
+import { mayUse } from './usable.js';
 import { type CostOutcome, WhatIfSession } from './whatIfSession.js';
 
 export interface EvaluatorOptions extends ConnectOptions {
@@ -70,10 +71,14 @@ export class WhatIfEvaluator {
     return this.tablesOf.get(statementId)?.has(table) ?? false;
   }
 
-  /** The part of `config` that can change the statement's plan. */
+  /**
+   * The part of `config` that can change the statement's plan: indexes on its tables that it can
+   * use. Narrower than "on its tables", so that choosing an index on lineitem (l_partkey) leaves
+   * the cached costs of the statements that never mention l_partkey valid.
+   */
   relevant(stmt: ParsedStatement, config: IndexCandidate[]): IndexCandidate[] {
     const tables = this.tablesOf.get(stmt.id) ?? new Set();
-    return config.filter((c) => tables.has(tableOf(c)) && !this.rejected.has(c.key));
+    return config.filter((c) => tables.has(tableOf(c)) && !this.rejected.has(c.key) && mayUse(stmt, c));
   }
 
 

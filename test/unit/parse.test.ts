@@ -134,4 +134,35 @@ describe('parseStatement', () => {
     const t = table(p.tables, 'Audit Log');
     expect(t.predicates.map((x) => x.text)).toEqual(['"userId" = $1', `"Kind" = 'x'`]);
   });
+  it('reads an OR the way the planner does: common conditions pulled out, per-table arms kept apart', () => {
+    const p = parse(
+      `SELECT sum(i.quantity) FROM order_items i, products p
+       WHERE (p.id = i.product_id AND p.category_id = 1 AND i.quantity BETWEEN 1 AND 5 AND i.price IN (10, 20))
+          OR (p.id = i.product_id AND p.category_id = 2 AND i.quantity BETWEEN 5 AND 9 AND i.price IN (10, 20))`,
+    );
+    const items = table(p.tables, 'order_items');
+    const products = table(p.tables, 'products');
+    // Every arm joins and filters on price: plain conditions, as after the planner's common-factor step.
+    expect(items.joinColumns).toEqual(['product_id']);
+    expect(products.joinColumns).toEqual(['id']);
+    expect(items.predicates.filter((x) => !x.orArm).map((x) => [x.key.column, x.kind, x.constants])).toEqual([['price', 'in', ['10', '20']]]);
+    // Each arm restricts both tables: its conditions are kept, marked as OR arms (a BitmapOr can use them).
+    expect(items.predicates.filter((x) => x.orArm).map((x) => x.text)).toEqual(['quantity BETWEEN 1 AND 5', 'quantity BETWEEN 5 AND 9']);
+    expect(products.predicates.map((x) => [x.text, x.orArm])).toEqual([
+      ['category_id = 1', true],
+      ['category_id = 2', true],
+    ]);
+  });
+
+  it('gives a table nothing from an OR one of whose arms does not restrict it', () => {
+    const p = parse(`SELECT o.id FROM orders o WHERE o.status = 'new' OR o.total > 100 OR o.customer_id = $1`);
+    // Every arm restricts orders: three arms, each usable by a BitmapOr.
+    expect(table(p.tables, 'orders').predicates.map((x) => x.key.column)).toEqual(['status', 'total', 'customer_id']);
+    const q = parse(`SELECT o.id FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.status = 'new' OR c.country = 'FR'`);
+    expect(table(q.tables, 'orders').predicates).toEqual([]);
+    expect(table(q.tables, 'customers').predicates).toEqual([]);
+    // `A OR (A AND B)` is A.
+    const r = parse(`SELECT o.id FROM orders o WHERE o.status = 'new' OR (o.status = 'new' AND o.total > 100)`);
+    expect(table(r.tables, 'orders').predicates.map((x) => [x.text, x.orArm ?? false])).toEqual([["status = 'new'", false]]);
+  });
 });

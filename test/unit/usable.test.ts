@@ -1,0 +1,42 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureParser } from '../../src/parse/parser.js';
+import { parseStatement } from '../../src/parse/parseStatement.js';
+import type { IndexCandidate } from '../../src/types.js';
+import { mayUse } from '../../src/verify/usable.js';
+
+const columns: Record<string, string[]> = { orders: ['id', 'customer_id', 'status', 'created_at', 'total', 'note'] };
+const parse = (query: string) => parseStatement({ id: 'q', query }, (_s, t) => columns[t]);
+const index = (cols: string[], extra: Partial<IndexCandidate> = {}): IndexCandidate => ({
+  key: cols.join(','),
+  schema: 'public',
+  table: 'orders',
+  method: 'btree',
+  columns: cols.map((c) => ({ sql: c, column: c })),
+  include: [],
+  statementIds: [],
+  reasons: [],
+  ...extra,
+});
+
+beforeAll(async () => {
+  await ensureParser();
+});
+
+describe('mayUse', () => {
+  it('says no only for an index on columns the statement never mentions', () => {
+    const s = parse('SELECT id, total FROM orders WHERE customer_id = $1 ORDER BY created_at');
+    expect(mayUse(s, index(['customer_id']))).toBe(true);
+    expect(mayUse(s, index(['created_at']))).toBe(true);
+    expect(mayUse(s, index(['status', 'total']))).toBe(true); // total is read: an index-only scan may use it
+    expect(mayUse(s, index(['status']))).toBe(false);
+    expect(mayUse(s, index(['note'], { include: ['status'] }))).toBe(false);
+  });
+
+  it('keeps every index for SELECT * and count(*), expression keys and partial indexes', () => {
+    expect(mayUse(parse('SELECT * FROM orders WHERE id = $1'), index(['status']))).toBe(true);
+    expect(mayUse(parse('SELECT count(*) FROM orders'), index(['status']))).toBe(true);
+    const s = parse('SELECT id FROM orders WHERE customer_id = $1');
+    expect(mayUse(s, { ...index(['x']), columns: [{ sql: '(lower(note))' }] })).toBe(true);
+    expect(mayUse(s, index(['status'], { where: "status = 'new'" }))).toBe(true);
+  });
+});
