@@ -117,7 +117,9 @@ export async function selectIndexes(
 
   // 2. Screening: with every candidate of its tables available, which does the planner pick?
   const byStatement = new Map<string, IndexCandidate[]>();
-  for (const s of stmts) byStatement.set(s.id, evaluator.relevant(s, candidates));
+  // Every candidate of its tables, usable or not: statements on the same tables then share one
+  // set-up of hypothetical indexes.
+  for (const s of stmts) byStatement.set(s.id, evaluator.onTables(s, candidates));
   const used = new Set<string>();
   /** Per statement, the candidates the planner used in a screening plan of it. */
   const usedBy = new Map<string, Set<string>>();
@@ -177,8 +179,35 @@ export async function selectIndexes(
     return list;
   };
 
+  // A round costs a candidate only on the statements whose screening plans used an index with the
+  // same leading key (screening ran three passes, so the runners-up count): the planner has shown
+  // it would not lead any other statement's plan with that key. This keeps the calls per statement
+  // bounded as the workload grows; the figures in the report (step 5) and the pruning count
+  // every statement that mentions the key.
+  const byKey = new Map(candidates.map((c) => [c.key, c]));
+  const leadOf = (c: IndexCandidate) => `${tableOf(c)}\u0000${c.columns[0] ? columnSql(c.columns[0]) : ''}`;
+  const leadsUsed = new Map<string, Set<string>>();
+  for (const [id, keys] of usedBy) {
+    const leads = new Set<string>();
+    for (const k of keys) {
+      const c = byKey.get(k);
+      if (c) leads.add(leadOf(c));
+    }
+    leadsUsed.set(id, leads);
+  }
+  const toCost = new Map<string, ParsedStatement[]>();
+  const stmtsToCost = (c: IndexCandidate): ParsedStatement[] => {
+    let list = toCost.get(c.key);
+    if (!list) {
+      const lead = leadOf(c);
+      list = stmtsFor(c).filter((st) => leadsUsed.get(st.id)?.has(lead));
+      toCost.set(c.key, list);
+    }
+    return list;
+  };
+
   const evaluate = async (c: IndexCandidate, config: IndexCandidate[], current: Map<string, number>) => {
-    const affected = stmtsFor(c);
+    const affected = stmtsToCost(c);
     const costs = await evaluator.costs(affected, [...config, c]);
     const gains: StatementGain[] = [];
     let total = 0;
@@ -216,7 +245,7 @@ export async function selectIndexes(
     const initialNet = new Map<string, number>();
     for (const c of pool) {
       let upper = 0;
-      for (const st of stmtsFor(c)) {
+      for (const st of stmtsToCost(c)) {
         const best = bestPossible.get(st.id);
         upper += best === undefined ? weightedCost(st.id, baseline.get(st.id)!) : Math.max(0, weightedCost(st.id, baseline.get(st.id)! - best));
       }
@@ -310,7 +339,7 @@ export async function selectIndexes(
       const revivable = pool.filter((c) => c !== added.c && dropped.has(c.key) && bounds.has(c.key) && fits(c, config));
       await Promise.all(
         revivable.map(async (c) => {
-          const on = changed.filter((st) => usedBy.get(st.id)?.has(c.key) && stmtsFor(c).includes(st));
+          const on = changed.filter((st) => usedBy.get(st.id)?.has(c.key) && stmtsToCost(c).includes(st));
           if (on.length === 0) return;
           const costs = await evaluator.costs(on, [...config, c]);
           let extra = 0;

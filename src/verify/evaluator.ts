@@ -77,8 +77,13 @@ export class WhatIfEvaluator {
    * the cached costs of the statements that never mention l_partkey valid.
    */
   relevant(stmt: ParsedStatement, config: IndexCandidate[]): IndexCandidate[] {
+    return this.onTables(stmt, config).filter((c) => mayUse(stmt, c));
+  }
+
+  /** The part of `config` on the tables the statement reads. */
+  onTables(stmt: ParsedStatement, config: IndexCandidate[]): IndexCandidate[] {
     const tables = this.tablesOf.get(stmt.id) ?? new Set();
-    return config.filter((c) => tables.has(tableOf(c)) && !this.rejected.has(c.key) && mayUse(stmt, c));
+    return config.filter((c) => tables.has(tableOf(c)) && !this.rejected.has(c.key));
   }
 
 
@@ -94,16 +99,18 @@ export class WhatIfEvaluator {
     const out = new Map<string, CostOutcome>();
     const todo = new Map<string, { relevant: IndexCandidate[]; stmts: ParsedStatement[] }>();
     for (const s of statements) {
-      const relevant = this.relevant(s, config);
-      const hit = this.cache.get(this.cacheKey(s, relevant, values?.get(s.id)));
+      const onTables = this.onTables(s, config);
+      const hit = this.cache.get(this.cacheKey(s, onTables.filter((c) => mayUse(s, c)), values?.get(s.id)));
       if (hit) {
         this.cacheHits++;
         out.set(s.id, hit);
         continue;
       }
-      // Statements that need the same indexes share one job (one set-up of hypothetical indexes).
-      const group = relevant.map((c) => c.key).sort().join('\u0000');
-      const job = todo.get(group) ?? { relevant, stmts: [] };
+      // Statements on the same tables share one job (one set-up of hypothetical indexes): grouped
+      // by what they could use, screening's every-candidate configurations would need a set-up
+      // per statement. An index a statement cannot use does not change its plan.
+      const group = onTables.map((c) => c.key).sort().join('\u0000');
+      const job = todo.get(group) ?? { relevant: onTables, stmts: [] };
       job.stmts.push(s);
       todo.set(group, job);
     }

@@ -87,49 +87,87 @@ export class WhatIfSession {
     return [...this.active.keys()];
   }
 
-  /** Makes exactly `candidates` the hypothetical indexes of this session (creating and dropping the difference). */
+  /**
+   * Makes exactly `candidates` the hypothetical indexes of this session, creating and dropping the
+   * difference in one round trip each: screening moves between sets of hundreds of indexes, and a
+   * round trip per index made set-up most of its time.
+   */
   async useIndexes(candidates: IndexCandidate[]): Promise<Map<string, HypotheticalIndex | Error>> {
     const wanted = new Map(candidates.map((c) => [c.key, c]));
     const result = new Map<string, HypotheticalIndex | Error>();
-    if (this.created + candidates.length > CREATIONS_BEFORE_RESET) {
-      await this.client.query(`${ADVISOR_MARKER} SELECT hypopg_reset()`);
-      this.active.clear();
-      this.created = 0;
-    }
+    if (this.created + candidates.length > CREATIONS_BEFORE_RESET) await this.reset();
+    const drop: number[] = [];
     for (const [key, idx] of this.active) {
       if (!wanted.has(key)) {
-        for (const oid of idx.oids) await this.client.query(`${ADVISOR_MARKER} SELECT hypopg_drop_index($1)`, [oid]);
+        drop.push(...idx.oids);
         this.active.delete(key);
       }
     }
+    if (drop.length > 0) await this.client.query(`${ADVISOR_MARKER} SELECT count(hypopg_drop_index(o)) FROM unnest($1::oid[]) AS o`, [drop]);
+    const missing: IndexCandidate[] = [];
     for (const [key, c] of wanted) {
       const have = this.active.get(key);
-      if (have) {
-        result.set(key, have);
-        continue;
-      }
-      try {
-        // The planner uses a partitioned table's indexes through its partitions': simulate those.
-        const targets = c.partitions?.length ? c.partitions.map((p) => ({ ...c, schema: p.schema, table: p.name })) : [c];
-        const idx: HypotheticalIndex = { oids: [], names: [], bytes: 0 };
-        for (const t of targets) {
-          const r = await this.client.query<{ oid: number; name: string; bytes: string }>(
-            `${ADVISOR_MARKER} SELECT indexrelid::int AS oid, indexname AS name, hypopg_relation_size(indexrelid)::text AS bytes FROM hypopg_create_index($1)`,
-            [createIndexSql(t)],
-          );
-          this.created++;
-          const row = r.rows[0]!;
-          idx.oids.push(row.oid);
-          idx.names.push(row.name);
-          idx.bytes += Number(row.bytes);
-        }
+      if (have) result.set(key, have);
+      else missing.push(c);
+    }
+    if (missing.length === 0) return result;
+    try {
+      for (const [key, idx] of await this.create(missing)) {
         this.active.set(key, idx);
         result.set(key, idx);
-      } catch (err) {
-        result.set(key, new Error(firstLine((err as Error).message)));
+      }
+    } catch {
+      // One definition hypopg refuses fails the whole batch, and hypopg keeps what the batch had
+      // created before it (its list is not transactional): start clean, then one at a time.
+      const keep = [...wanted.values()].filter((c) => this.active.has(c.key));
+      await this.reset();
+      for (const c of [...keep, ...missing]) {
+        try {
+          const [[key, idx]] = [...(await this.create([c]))] as [[string, HypotheticalIndex]];
+          this.active.set(key, idx);
+          result.set(key, idx);
+        } catch (err) {
+          result.set(c.key, new Error(firstLine((err as Error).message)));
+        }
       }
     }
     return result;
+  }
+
+  private async reset(): Promise<void> {
+    await this.client.query(`${ADVISOR_MARKER} SELECT hypopg_reset()`);
+    this.active.clear();
+    this.created = 0;
+  }
+
+  /** Creates the candidates' hypothetical indexes in one statement (one per leaf partition on a partitioned table). */
+  private async create(candidates: IndexCandidate[]): Promise<Map<string, HypotheticalIndex>> {
+    const defs: string[] = [];
+    const owner: string[] = [];
+    for (const c of candidates) {
+      // The planner uses a partitioned table's indexes through its partitions': simulate those.
+      const targets = c.partitions?.length ? c.partitions.map((p) => ({ ...c, schema: p.schema, table: p.name })) : [c];
+      for (const t of targets) {
+        defs.push(createIndexSql(t));
+        owner.push(c.key);
+      }
+    }
+    const r = await this.client.query<{ n: number; oid: number; name: string; bytes: string }>(
+      `${ADVISOR_MARKER} SELECT d.n::int AS n, h.indexrelid::int AS oid, h.indexname AS name, hypopg_relation_size(h.indexrelid)::text AS bytes
+         FROM unnest($1::text[]) WITH ORDINALITY AS d(def, n), LATERAL hypopg_create_index(d.def) AS h ORDER BY d.n`,
+      [defs],
+    );
+    this.created += defs.length;
+    const out = new Map<string, HypotheticalIndex>();
+    for (const row of r.rows) {
+      const key = owner[row.n - 1]!;
+      const idx = out.get(key) ?? { oids: [], names: [], bytes: 0 };
+      idx.oids.push(row.oid);
+      idx.names.push(row.name);
+      idx.bytes += Number(row.bytes);
+      out.set(key, idx);
+    }
+    return out;
   }
 
   /** Name of the hypothetical index (as plans show it) → candidate key. */
