@@ -160,7 +160,7 @@ function tableDdl(t: Table): string[] {
 }
 
 /** Creates, fills and VACUUM ANALYZEs the tables over two connections. */
-async function loadSchema(url: string, tables: Table[]): Promise<void> {
+export async function loadSchema(url: string, tables: Table[]): Promise<void> {
   const queue = [...tables];
   const worker = async () => {
     const c = new pg.Client({ connectionString: url });

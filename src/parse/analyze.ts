@@ -545,12 +545,22 @@ function literalText(node: AstNode): string | undefined {
 }
 
 const VOLATILE = new Set(['random', 'now', 'clock_timestamp', 'statement_timestamp', 'nextval', 'current_timestamp']);
+/** Aggregates (`ORDER BY sum(amount) DESC`) are computed over groups of rows: no index holds them. */
+const AGGREGATES = new Set([
+  'count', 'sum', 'avg', 'min', 'max', 'array_agg', 'string_agg', 'json_agg', 'jsonb_agg', 'json_object_agg',
+  'jsonb_object_agg', 'bool_and', 'bool_or', 'every', 'bit_and', 'bit_or', 'stddev', 'stddev_pop', 'stddev_samp',
+  'variance', 'var_pop', 'var_samp', 'percentile_cont', 'percentile_disc', 'mode', 'corr', 'covar_pop', 'covar_samp',
+]);
 
+/** True when the expression cannot be an index key: parameters, volatile functions, aggregates, window functions. */
 function containsVolatileOrParam(node: AstNode): boolean {
   let found = false;
   walk(node, (type, body) => {
     if (type === 'ParamRef') found = true;
-    if (type === 'FuncCall' && VOLATILE.has(stringValues(body.funcname).pop() ?? '')) found = true;
+    if (type === 'FuncCall') {
+      const name = stringValues(body.funcname).pop() ?? '';
+      if (VOLATILE.has(name) || AGGREGATES.has(name) || body.agg_star || body.over) found = true;
+    }
     if (type === 'SQLValueFunction') found = true;
   });
   return found;

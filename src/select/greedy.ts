@@ -90,6 +90,9 @@ export async function selectIndexes(
     else failed.push({ statementId: s.id, reason: r && !r.ok ? r.error : 'not costed' });
   }
   const stmts = parsed.filter((s) => baseline.has(s.id));
+  // Every candidate's size, and the definitions hypopg refuses (a function that is not IMMUTABLE),
+  // found once here: a refused definition in a later batch would make it fall back to one index at a time.
+  await evaluator.estimateSizes(candidates);
 
   const useTime = opts.weight === 'total_time' && workload.some((w) => w.totalExecMs > 0);
   const gain = (id: string, before: number, after: number): number => {
@@ -117,9 +120,13 @@ export async function selectIndexes(
 
   // 2. Screening: with every candidate of its tables available, which does the planner pick?
   const byStatement = new Map<string, IndexCandidate[]>();
-  // Every candidate of its tables, usable or not: statements on the same tables then share one
-  // set-up of hypothetical indexes.
-  for (const s of stmts) byStatement.set(s.id, evaluator.onTables(s, candidates));
+  const byTable = new Map<string, IndexCandidate[]>();
+  for (const c of candidates) {
+    const list = byTable.get(tableOf(c)) ?? [];
+    list.push(c);
+    byTable.set(tableOf(c), list);
+  }
+  for (const s of stmts) byStatement.set(s.id, evaluator.relevant(s, [...evaluator.tables(s.id)].flatMap((t) => byTable.get(t) ?? [])));
   const used = new Set<string>();
   /** Per statement, the candidates the planner used in a screening plan of it. */
   const usedBy = new Map<string, Set<string>>();
@@ -138,13 +145,18 @@ export async function selectIndexes(
   // as well as the `(email, country)` it preferred by a hair. They are not ranked (that would cost
   // an evaluation each), only tried when their wider twin is a round's best (step 3).
   const narrower = new Map<string, IndexCandidate[]>();
+  // Compared within (table, method, predicate, leading key) only: all pairs would be quadratic in the candidates.
+  const family = (c: IndexCandidate) => `${tableOf(c)}\u0000${c.method}\u0000${c.where ?? ''}\u0000${c.columns[0] ? columnSql(c.columns[0]) : ''}`;
+  const families = new Map<string, IndexCandidate[]>();
+  for (const c of candidates) {
+    const list = families.get(family(c)) ?? [];
+    list.push(c);
+    families.set(family(c), list);
+  }
   for (const c of candidates.filter((x) => used.has(x.key))) {
-    const list = candidates.filter(
+    const list = families.get(family(c))!.filter(
       (p) =>
         !used.has(p.key) &&
-        p.method === c.method &&
-        tableOf(p) === tableOf(c) &&
-        (p.where ?? '') === (c.where ?? '') &&
         p.include.length === 0 &&
         // fewer key columns, or the same without the INCLUDE
         (p.columns.length < c.columns.length || (p.columns.length === c.columns.length && c.include.length > 0)) &&
@@ -154,11 +166,15 @@ export async function selectIndexes(
   }
   const pool = candidates.filter((c) => used.has(c.key));
   const unused = candidates.filter((c) => !used.has(c.key));
-  await evaluator.estimateSizes([...pool, ...[...narrower.values()].flat()]);
 
   // 3. Greedy rounds.
   const sizeOf = (c: IndexCandidate) => evaluator.sizes.get(c.key) ?? 0;
-  const stmtsOnTable = (t: string) => stmts.filter((s) => evaluator.reads(s.id, t));
+  const onTable = new Map<string, ParsedStatement[]>();
+  const stmtsOnTable = (t: string) => {
+    let list = onTable.get(t);
+    if (!list) onTable.set(t, (list = stmts.filter((s) => evaluator.reads(s.id, t))));
+    return list;
+  };
   // An index can only serve a statement that mentions its leading column (a condition, a join, an
   // ordering), or, when it covers (INCLUDE), one of the columns it carries: a narrow copy of the
   // table for an index-only scan. The others need not be re-costed for it.
@@ -238,21 +254,37 @@ export async function selectIndexes(
     const bounds = new Map<string, Scored>();
     const dropped = new Set<string>();
     const scoreOf = (c: IndexCandidate, net: number) => (byRatio ? net / Math.max(sizeOf(c), 8192) : net);
-    // Before its first evaluation, a candidate is bounded by what every candidate of its table
-    // together saves its statements (screening measured that): lazy evaluation starts from there
-    // instead of costing every candidate in round 1.
-    const initialBound = new Map<string, number>();
-    const initialNet = new Map<string, number>();
-    for (const c of pool) {
-      let upper = 0;
-      for (const st of stmtsToCost(c)) {
-        const best = bestPossible.get(st.id);
-        upper += best === undefined ? weightedCost(st.id, baseline.get(st.id)!) : Math.max(0, weightedCost(st.id, baseline.get(st.id)! - best));
+    /**
+     * What a candidate can still save: on each statement it is costed on, at most the way down to
+     * screening's best (no set of the candidates does better), and nothing where that way is too
+     * short to count (under --min-improvement of the statement's current cost, or the minimum
+     * saving a call). It shrinks as chosen indexes serve the statements, so a candidate whose
+     * statements are served leaves the race without an evaluation, and before its first
+     * evaluation it is what a candidate is ranked by.
+     */
+    let roomOf = new Map<string, number>();
+    const headroom = (c: IndexCandidate): number => {
+      let room = roomOf.get(c.key);
+      if (room === undefined) {
+        room = 0;
+        for (const st of stmtsToCost(c)) {
+          const cur = current.get(st.id)!;
+          const way = cur - (bestPossible.get(st.id) ?? 0);
+          if (way <= 0 || way / cur < minImprovement || way < MIN_SAVING_PER_CALL) continue;
+          room += weightedCost(st.id, way);
+        }
+        roomOf.set(c.key, room);
       }
-      initialBound.set(c.key, scoreOf(c, upper));
-      initialNet.set(c.key, upper);
-    }
-    const boundOf = (c: IndexCandidate) => bounds.get(c.key)?.score ?? initialBound.get(c.key) ?? Number.POSITIVE_INFINITY;
+      return room;
+    };
+    let currentRound = 0;
+    /** An upper bound of the candidate's net benefit now: its last figure, or what is left to save. */
+    const netBound = (c: IndexCandidate) => Math.min(bounds.get(c.key)?.net ?? Number.POSITIVE_INFINITY, headroom(c));
+    const boundOf = (c: IndexCandidate) => {
+      const b = bounds.get(c.key);
+      return b?.round === currentRound ? b.score : scoreOf(c, netBound(c));
+    };
+    const tooSmall = (net: number) => net <= 0 || (totalWeightedCost > 0 && net / totalWeightedCost < minShare);
     const batch = Math.max(2, 2 * evaluator.connections);
     /** Whether the candidate can still join the set (budget, caps), whatever its benefit. */
     const fits = (c: IndexCandidate, config: IndexCandidate[]) => {
@@ -264,6 +296,8 @@ export async function selectIndexes(
 
     for (let round = 1; ; round++) {
       if (opts.maxIndexes !== undefined && chosen.length >= opts.maxIndexes) break;
+      currentRound = round;
+      roomOf = new Map();
       const config = chosen.map((x) => x.candidate);
       const isOpen = (c: IndexCandidate) => !dropped.has(c.key) && fits(c, config);
       const open = pool.filter(isOpen);
@@ -277,13 +311,14 @@ export async function selectIndexes(
             const net = total - wc;
             bounds.set(c.key, { c, net, score: scoreOf(c, net), gains, wc, round });
             // Too small now, too small later: benefits only shrink as the set grows.
-            if (net <= 0 || (totalWeightedCost > 0 && net / totalWeightedCost < minShare)) dropped.add(c.key);
+            if (tooSmall(net)) dropped.add(c.key);
             opts.onProgress?.(phase, ++evaluated, open.length);
           }),
         );
       const isFresh = (c: IndexCandidate) => bounds.get(c.key)?.round === round;
       let best: Scored | undefined;
       // Sorted once a round; refreshed candidates (whose bound only falls) are put back in place.
+      for (const c of open) if (tooSmall(netBound(c))) dropped.add(c.key);
       const ranked = open.filter((c) => !dropped.has(c.key)).sort((a, b) => boundOf(b) - boundOf(a));
       for (;;) {
         if (ranked.length === 0) break;
@@ -303,9 +338,7 @@ export async function selectIndexes(
       // Nearly as good and much smaller (partial, no INCLUDE, BRIN, hash): take the smaller one.
       const top = best;
       const near = (x: Scored | undefined) => x !== undefined && x.net >= NEAR_BEST * top.net && sizeOf(x.c) < sizeOf(top.c);
-      // Any smaller open candidate whose benefit could still be near: its last figure, or before
-      // its first evaluation screening's bound, says whether it can be.
-      const netBound = (c: IndexCandidate) => bounds.get(c.key)?.net ?? initialNet.get(c.key) ?? Number.POSITIVE_INFINITY;
+      // Any smaller open candidate whose benefit could still be near (its bound says whether it can be).
       const maybeSmaller = [
         ...open.filter(
           (c) => !dropped.has(c.key) && c !== top.c && tableOf(c) === tableOf(top.c) && sizeOf(c) < sizeOf(top.c) && netBound(c) >= NEAR_BEST * top.net,
@@ -367,9 +400,11 @@ export async function selectIndexes(
 
   // 4. Drop what later choices made redundant: without it, the workload must lose more than the threshold.
   for (let i = chosen.length - 1; i >= 0 && chosen.length > 1; i--) {
+    opts.onProgress?.('removing redundant indexes', chosen.length - 1 - i, chosen.length);
     const victim = chosen[i]!;
     const others = chosen.filter((_, j) => j !== i).map((x) => x.candidate);
-    const affected = stmtsFor(victim.candidate);
+    // The statements the rounds chose it for (step 5 then credits it with all it serves).
+    const affected = stmtsToCost(victim.candidate);
     const without = await evaluator.costs(affected, others);
     let loss = 0;
     for (const s of affected) {
@@ -385,28 +420,41 @@ export async function selectIndexes(
     }
   }
 
-  // 5. Credit each index with what it saves given the ones chosen before it: after pruning, the
-  // figures of the round it was added in may count statements a dropped index had served.
+  // 5. Credit: every statement a chosen index may serve is costed once with the whole set, and
+  // its saving goes to the chosen index its plan uses. A plan that uses several is costed again
+  // with the first of them, then the first two…, each credited with what it adds (in the order
+  // they were chosen). One call per statement instead of one per (index, statement).
+  opts.onProgress?.('crediting each index', 0, 1);
   const final = new Map(baseline);
-  const config: IndexCandidate[] = [];
   for (const ch of chosen) {
-    config.push(ch.candidate);
-    const affected = stmtsFor(ch.candidate);
-    const costs = await evaluator.costs(affected, config);
     ch.statements = [];
-    let total = 0;
-    for (const s of affected) {
-      const r = costs.get(s.id);
-      const before = final.get(s.id)!;
-      if (!r?.ok) continue;
-      const g = gain(s.id, before, r.cost);
-      if (g <= 0) continue;
-      total += g;
-      ch.statements.push({ statementId: s.id, costBefore: before, costAfter: r.cost, weight: weightOf(s.id) });
-      final.set(s.id, r.cost);
-    }
-    ch.benefit = total - ch.writeCost;
+    ch.benefit = -ch.writeCost;
   }
+  const config = chosen.map((x) => x.candidate);
+  const served = [...new Set(chosen.flatMap((x) => stmtsFor(x.candidate)))];
+  const withAll = await evaluator.costs(served, config);
+  const credit = (ch: ChosenIndex, st: ParsedStatement, before: number, after: number): boolean => {
+    const g = gain(st.id, before, after);
+    if (g <= 0) return false;
+    ch.benefit += g;
+    ch.statements.push({ statementId: st.id, costBefore: before, costAfter: after, weight: weightOf(st.id) });
+    final.set(st.id, after);
+    return true;
+  };
+  await Promise.all(
+    served.map(async (st) => {
+      const r = withAll.get(st.id);
+      if (!r?.ok) return;
+      const using = chosen.filter((x) => r.indexesUsed.includes(x.candidate.key));
+      let before = baseline.get(st.id)!;
+      for (let k = 0; k < using.length; k++) {
+        const after = k === using.length - 1 ? r.cost : (await evaluator.costs([st], using.slice(0, k + 1).map((x) => x.candidate))).get(st.id);
+        const cost = typeof after === 'number' ? after : after?.ok ? after.cost : undefined;
+        if (cost !== undefined && credit(using[k]!, st, before, cost)) before = cost;
+      }
+    }),
+  );
+  opts.onProgress?.('crediting each index', 1, 1);
 
   const weightedCostAfter = stmts.reduce((n, s) => n + weightedCost(s.id, final.get(s.id)!), 0);
   return { chosen, baseline, final, totalWeightedCost, weightedCostAfter, failed, unused, gain, weightedCost, weightOf };
@@ -425,12 +473,15 @@ async function screen(
   onProgress: (done: number, total: number) => void,
 ): Promise<Map<string, number>> {
   const costsOut = new Map<string, number>();
-  const groups = new Map<string, { config: IndexCandidate[]; stmts: ParsedStatement[] }>();
+  // Statements on the same tables share one set-up: the candidates any of them can use (an index a
+  // statement cannot use does not change its plan, and fewer indexes plan faster).
+  const groups = new Map<string, { config: Map<string, IndexCandidate>; stmts: ParsedStatement[] }>();
   for (const s of stmts) {
     const config = byStatement.get(s.id)!;
     if (config.length === 0) continue;
-    const key = config.map((c) => c.key).sort().join('\u0000');
-    const g = groups.get(key) ?? { config, stmts: [] };
+    const key = [...new Set(config.map(tableOf))].sort().join(',');
+    const g = groups.get(key) ?? { config: new Map<string, IndexCandidate>(), stmts: [] as ParsedStatement[] };
+    for (const c of config) g.config.set(c.key, c);
     g.stmts.push(s);
     groups.set(key, g);
   }
@@ -438,11 +489,10 @@ async function screen(
   onProgress(0, groups.size);
   // Neighbouring groups that share tables share most hypothetical indexes: a session moving from
   // one to the next creates and drops only the difference.
-  const tablesKey = (g: { config: IndexCandidate[] }) => [...new Set(g.config.map(tableOf))].sort().join(',');
-  const ordered = [...groups.values()].sort((a, b) => (tablesKey(a) < tablesKey(b) ? -1 : tablesKey(a) > tablesKey(b) ? 1 : 0));
+  const ordered = [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
   await Promise.all(
     ordered.map(async (g) => {
-      const costs = await evaluator.costs(g.stmts, g.config);
+      const costs = await evaluator.costs(g.stmts, [...g.config.values()]);
       for (const [id, r] of costs) {
         if (!r.ok) continue;
         for (const k of r.indexesUsed) used.add(k);

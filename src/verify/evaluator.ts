@@ -14,6 +14,9 @@ export interface EvaluatorOptions extends ConnectOptions {
   onProgress?: (whatIfCalls: number) => void;
 }
 
+/** EXPLAINs sent in one query: fewer round trips, and a failing one costs at most this many again. */
+const STATEMENTS_PER_ROUND_TRIP = 25;
+
 const tableKeys = new WeakMap<object, string>();
 /** `schema.table` of a candidate (remembered: it is asked for in the hottest loops). */
 export const tableOf = (c: Pick<IndexCandidate, 'schema' | 'table'>): string => {
@@ -66,6 +69,11 @@ export class WhatIfEvaluator {
     await Promise.all(this.sessions.map((s) => s.close()));
   }
 
+  /** The tables (`schema.table`) the statement reads. */
+  tables(statementId: string): ReadonlySet<string> {
+    return this.tablesOf.get(statementId) ?? new Set();
+  }
+
   /** True when the statement reads the table (`schema.table`). */
   reads(statementId: string, table: string): boolean {
     return this.tablesOf.get(statementId)?.has(table) ?? false;
@@ -97,40 +105,37 @@ export class WhatIfEvaluator {
    */
   async costs(statements: ParsedStatement[], config: IndexCandidate[], values?: Map<string, string[]>): Promise<Map<string, CostOutcome>> {
     const out = new Map<string, CostOutcome>();
-    const todo = new Map<string, { relevant: IndexCandidate[]; stmts: ParsedStatement[] }>();
+    const todo: ParsedStatement[] = [];
     for (const s of statements) {
-      const onTables = this.onTables(s, config);
-      const hit = this.cache.get(this.cacheKey(s, onTables.filter((c) => mayUse(s, c)), values?.get(s.id)));
+      const hit = this.cache.get(this.cacheKey(s, this.relevant(s, config), values?.get(s.id)));
       if (hit) {
         this.cacheHits++;
         out.set(s.id, hit);
-        continue;
+      } else {
+        todo.push(s);
       }
-      // Statements on the same tables share one job (one set-up of hypothetical indexes): grouped
-      // by what they could use, screening's every-candidate configurations would need a set-up
-      // per statement. An index a statement cannot use does not change its plan.
-      const group = onTables.map((c) => c.key).sort().join('\u0000');
-      const job = todo.get(group) ?? { relevant: onTables, stmts: [] };
-      job.stmts.push(s);
-      todo.set(group, job);
     }
-    const jobs: Array<{ relevant: IndexCandidate[]; stmts: ParsedStatement[] }> = [];
-    for (const job of todo.values()) {
-      // Split big jobs so that all connections get work.
-      const chunk = Math.max(1, Math.ceil(job.stmts.length / this.sessions.length));
-      for (let i = 0; i < job.stmts.length; i += chunk) jobs.push({ relevant: job.relevant, stmts: job.stmts.slice(i, i + chunk) });
-    }
+    // Every statement sees the whole configuration (an index a statement cannot use does not
+    // change its plan), so one set-up of hypothetical indexes serves them all; the statements are
+    // split between the connections.
+    const install = config.filter((c) => !this.rejected.has(c.key));
+    const chunk = Math.max(1, Math.ceil(todo.length / this.sessions.length));
+    const jobs: ParsedStatement[][] = [];
+    for (let i = 0; i < todo.length; i += chunk) jobs.push(todo.slice(i, i + chunk));
     await Promise.all(
-      jobs.map((job) =>
+      jobs.map((stmts) =>
         this.limit(() =>
-          this.onSession(async (session) => {
-            const usable = await this.install(session, job.relevant);
-            for (const s of job.stmts) {
-              const v = values?.get(s.id);
-              const r = await session.cost(s, v);
-              const outcome: CostOutcome = r.ok ? { ...r, indexesUsed: r.indexesUsed.map((n) => session.keyOfIndexName(n) ?? n) } : r;
-              this.cache.set(this.cacheKey(s, this.relevant(s, usable), v), outcome);
-              out.set(s.id, outcome);
+          this.onSession(install, async (session) => {
+            const usable = await this.install(session, install);
+            for (let i = 0; i < stmts.length; i += STATEMENTS_PER_ROUND_TRIP) {
+              const batch = stmts.slice(i, i + STATEMENTS_PER_ROUND_TRIP);
+              const results = await session.costMany(batch, (s) => values?.get(s.id));
+              batch.forEach((s, j) => {
+                const r = results[j]!;
+                const outcome: CostOutcome = r.ok ? { ...r, indexesUsed: r.indexesUsed.map((n) => session.keyOfIndexName(n) ?? n) } : r;
+                this.cache.set(this.cacheKey(s, this.relevant(s, usable), values?.get(s.id)), outcome);
+                out.set(s.id, outcome);
+              });
             }
             this.onProgress?.(this.whatIfCalls);
           }),
@@ -145,11 +150,24 @@ export class WhatIfEvaluator {
     const missing = candidates.filter((c) => !this.sizes.has(c.key) && !this.rejected.has(c.key));
     const batches: IndexCandidate[][] = [];
     for (let i = 0; i < missing.length; i += 200) batches.push(missing.slice(i, i + 200));
-    await Promise.all(batches.map((batch) => this.limit(() => this.onSession((session) => this.install(session, batch)))));
+    await Promise.all(batches.map((batch) => this.limit(() => this.onSession(batch, (session) => this.install(session, batch)))));
   }
 
-  private async onSession<T>(work: (session: WhatIfSession) => Promise<T>): Promise<T> {
-    const session = this.free.pop()!;
+  /**
+   * Runs `work` on a free session: the one that already has most of `wanted` in place, so that
+   * consecutive jobs on the same tables (screening's groups are sorted by table) go on creating
+   * only the difference instead of alternating between sessions.
+   */
+  private async onSession<T>(wanted: IndexCandidate[], work: (session: WhatIfSession) => Promise<T>): Promise<T> {
+    let best = this.free.length - 1;
+    if (this.free.length > 1 && wanted.length > 0) {
+      let bestOverlap = -1;
+      this.free.forEach((s, i) => {
+        const overlap = s.overlap(wanted);
+        if (overlap > bestOverlap) [best, bestOverlap] = [i, overlap];
+      });
+    }
+    const session = this.free.splice(best, 1)[0]!;
     try {
       return await work(session);
     } finally {

@@ -64,6 +64,69 @@ export class PlanCoster {
     return { ok: false, error: 'could not determine the parameter types' };
   }
 
+  /**
+   * Costs several statements in one round trip (one multi-statement simple query): on a busy
+   * machine a round trip, not the planning, is most of a what-if call's time. When one of them
+   * fails, the query stops there; the batch is then costed one statement at a time, which sorts
+   * out errors and parameter types as `cost` does.
+   */
+  async costMany<T extends CostRequest>(stmts: T[], values?: (stmt: T) => string[] | undefined): Promise<CostOutcome[]> {
+    const plannable = stmts.filter((s) => s.explainText);
+    if (plannable.length <= 1) return Promise.all(stmts.map((s) => this.cost(s, values?.(s))));
+    const sql: string[] = [];
+    const planAt: number[] = [];
+    let mode = this.planCacheMode;
+    for (const s of plannable) {
+      const v = values?.(s);
+      const q = this.explainSql(s, v);
+      if (q.mode && q.mode !== mode) {
+        sql.push(`SET plan_cache_mode = ${q.mode}`);
+        mode = q.mode;
+      }
+      planAt.push(sql.length + q.planAt);
+      sql.push(...q.sql);
+    }
+    let results: pg.QueryResult[];
+    try {
+      const r = (await this.client.query(sql.join('; '))) as unknown as pg.QueryResult | pg.QueryResult[];
+      results = Array.isArray(r) ? r : [r];
+      this.explainCalls += plannable.length;
+      this.planCacheMode = mode;
+    } catch {
+      // The implicit transaction rolled back, SET included; the prepared name may be taken.
+      this.forgetSettings();
+      await this.client.query(`DEALLOCATE ${PREPARED}`).catch(() => {});
+      const out: CostOutcome[] = [];
+      for (const s of stmts) out.push(await this.cost(s, values?.(s)));
+      return out;
+    }
+    const byStmt = new Map<T, CostOutcome>();
+    plannable.forEach((s, i) => {
+      const plan = planOf(results[planAt[i]!]!);
+      byStmt.set(s, { ok: true, cost: plan['Total Cost'] as number, indexesUsed: indexNames(plan), scans: scans(plan) });
+    });
+    return stmts.map((s) => byStmt.get(s) ?? { ok: false, error: s.error ?? 'no explainable text' });
+  }
+
+  /** The SQL that explains one statement, which of its results holds the plan, and the plan_cache_mode it needs. */
+  private explainSql(stmt: CostRequest, values?: string[]): { sql: string[]; planAt: number; mode?: string } {
+    const text = stmt.explainText!;
+    if (stmt.paramCount === 0) return { sql: [`${ADVISOR_MARKER} EXPLAIN (FORMAT JSON) ${text}`], planAt: 0 };
+    if (!values && this.serverVersion >= 16 && this.genericPlanOption && !this.typesOf(stmt).includes('text')) {
+      return { sql: [`${ADVISOR_MARKER} EXPLAIN (FORMAT JSON, GENERIC_PLAN) ${text}`], planAt: 0 };
+    }
+    const args = values ?? Array.from({ length: stmt.paramCount }, () => 'NULL');
+    return {
+      sql: [
+        `PREPARE ${PREPARED}(${this.typesOf(stmt).join(', ')}) AS ${text}`,
+        `${ADVISOR_MARKER} EXPLAIN (FORMAT JSON) EXECUTE ${PREPARED}(${args.join(', ')})`,
+        `DEALLOCATE ${PREPARED}`,
+      ],
+      planAt: 1,
+      mode: values ? 'force_custom_plan' : 'force_generic_plan',
+    };
+  }
+
   /** A ROLLBACK undoes SETs made in the transaction: forget what this session was set to. */
   forgetSettings(): void {
     this.planCacheMode = '';
@@ -86,11 +149,8 @@ export class PlanCoster {
         this.genericPlanOption = false;
       }
     }
-    // PREPARE + EXPLAIN EXECUTE works on every version. The statement is prepared afresh each time:
-    // a cached plan would not see a change of (hypothetical) indexes.
-    // One fixed name: with track_utility on, pg_stat_statements keeps one entry per distinct
-    // EXPLAIN EXECUTE text, and a new name per call would flood the user's statistics.
-    const name = 'pgia_plan';
+    // PREPARE + EXPLAIN EXECUTE works on every version (see PREPARED).
+    const name = PREPARED;
     const args = values ?? Array.from({ length: stmt.paramCount }, () => 'NULL');
     const mode = values ? 'force_custom_plan' : 'force_generic_plan';
     if (this.planCacheMode !== mode) {
@@ -110,6 +170,14 @@ export class PlanCoster {
     }
   }
 }
+
+/**
+ * PREPARE + EXPLAIN EXECUTE: the statement is prepared afresh each time, since a cached plan would
+ * not see a change of (hypothetical) indexes. One fixed name: with track_utility on,
+ * pg_stat_statements keeps one entry per distinct EXPLAIN EXECUTE text, and a new name per call
+ * would flood the user's statistics.
+ */
+const PREPARED = 'pgia_plan';
 
 function planOf(r: pg.QueryResult): Record<string, unknown> {
   return r.rows[0]['QUERY PLAN'][0].Plan;

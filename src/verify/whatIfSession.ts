@@ -82,6 +82,13 @@ export class WhatIfSession {
     return Math.min(4, Math.max(1, Math.floor(r.rows[0]!.free / 4)));
   }
 
+  /** How many of the candidates are already in place. */
+  overlap(candidates: IndexCandidate[]): number {
+    let n = 0;
+    for (const c of candidates) if (this.active.has(c.key)) n++;
+    return n;
+  }
+
   /** Hypothetical indexes now in effect, by candidate key. */
   get activeKeys(): string[] {
     return [...this.active.keys()];
@@ -179,6 +186,11 @@ export class WhatIfSession {
   /** Planner cost of the statement with the current hypothetical indexes (see PlanCoster). */
   cost(stmt: ParsedStatement, values?: string[]): Promise<CostOutcome> {
     return this.coster.cost(stmt, values);
+  }
+
+  /** Planner costs of several statements, in one round trip where they all plan (see PlanCoster). */
+  costMany(stmts: ParsedStatement[], values?: (stmt: ParsedStatement) => string[] | undefined): Promise<CostOutcome[]> {
+    return this.coster.costMany(stmts, values);
   }
 
   get explainCalls(): number {

@@ -165,4 +165,12 @@ describe('parseStatement', () => {
     const r = parse(`SELECT o.id FROM orders o WHERE o.status = 'new' OR (o.status = 'new' AND o.total > 100)`);
     expect(table(r.tables, 'orders').predicates.map((x) => [x.text, x.orArm ?? false])).toEqual([["status = 'new'", false]]);
   });
+  it('keeps aggregates and window functions out of index keys', () => {
+    const p = parse(`SELECT customer_id, sum(total) FROM orders GROUP BY customer_id ORDER BY sum(total) DESC LIMIT 10`);
+    const o = table(p.tables, 'orders');
+    expect(o.orderBy).toEqual([]);
+    expect(o.groupBy).toEqual([{ column: 'customer_id' }]);
+    const q = parse(`SELECT id FROM orders WHERE total > 10 ORDER BY count(*) OVER (PARTITION BY customer_id)`);
+    expect(table(q.tables, 'orders').orderBy).toEqual([]);
+  });
 });
