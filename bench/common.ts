@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Progress } from '../src/advise.js';
+import type { Progress, TickInfo } from '../src/advise.js';
 
 /** The repository root (bench/ is compiled to dist-bench/bench/, so two levels up from either). */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -154,11 +154,11 @@ export class StageRecorder implements Progress {
     this.onLine?.(name);
   }
 
-  tick(detail: string): void {
-    const calls = /([\d,]+) what-if calls/.exec(detail);
-    if (calls) this.calls = Number(calls[1]!.replace(/,/g, ''));
-    const phase = detail.split(' · ')[0]!.trim();
-    if (phase && !/^[\d,]+ what-if calls$/.test(phase) && phase !== this.phase) {
+  tick(detail: string, _done?: number, _total?: number, info?: TickInfo): void {
+    if (!info) return;
+    this.calls = info.whatIfCalls;
+    const phase = info.phase;
+    if (phase !== this.phase) {
       this.phase = phase;
       const round = /round (\d+)/.exec(phase);
       if (round) this.rounds = Math.max(this.rounds, Number(round[1]));

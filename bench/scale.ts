@@ -790,11 +790,11 @@ function scaleMarkdown(x: {
   }
   out.push('');
   out.push(
-    'Where the time goes (from `advise()`\'s `progress` callbacks): "verifying N candidates" is opening the what-if sessions and costing every ' +
-      'statement with no index (the baseline); "screening pass k" costs each statement with all candidates of its tables at once (Dexter\'s trick; ' +
-      'later passes without the favourites), the last pass also takes hypopg\'s size estimates; "selection rounds" are the greedy rounds ' +
-      '(the last one includes the redundancy pass\'s time); "costing with representative values" re-costs the chosen set with values from pg_stats ' +
-      '(its call count includes the redundancy pass\'s: neither reports progress ticks, and the call count is only visible in tick texts).',
+    'Where the time goes (from `advise()`\'s `progress` callbacks): "verifying N candidates" is opening the what-if sessions, costing every ' +
+      'statement with no index (the baseline) and creating every candidate once as a hypothetical index (its size, and whether hypopg accepts it); ' +
+      '"screening pass k" costs each statement with all the candidates it could use at once (Dexter\'s trick; later passes without the favourites); ' +
+      '"selection rounds" are the greedy rounds (the last one finds nothing worth adding); "removing redundant indexes" and "crediting each index" ' +
+      'are the pruning and the per-index figures; "costing with representative values" re-costs the chosen set with values from pg_stats.',
     '',
   );
   for (const r of x.runs) {

@@ -18,10 +18,18 @@ import { WhatIfEvaluator } from './verify/evaluator.js';
 const DEFAULT_LIMIT = 10;
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
 
+/** What a progress tick is about, for callers that record rather than display (benchmarks). */
+export interface TickInfo {
+  /** The step within the stage: `screening pass 2`, `selection round 7 (6 chosen)`. */
+  phase: string;
+  /** EXPLAIN calls made so far in this run. */
+  whatIfCalls: number;
+}
+
 export interface Progress {
   stage(name: string): void;
   /** Detail within the stage; with done/total, a bar and an ETA for the step. */
-  tick(detail: string, done?: number, total?: number): void;
+  tick(detail: string, done?: number, total?: number, info?: TickInfo): void;
   done(): void;
 }
 
@@ -97,7 +105,8 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     selection = await selectIndexes(workload.statements, advisable, hypothetical, evaluator, {
       ...opts,
       writeCost,
-      onProgress: (phase, done, total) => progress.tick(`${phase} · ${evaluator.whatIfCalls} what-if calls`, done, total),
+      onProgress: (phase, done, total) =>
+        progress.tick(`${phase} · ${evaluator.whatIfCalls} what-if calls`, done, total, { phase, whatIfCalls: evaluator.whatIfCalls }),
     });
     progress.stage('costing with representative values');
     representative = await costRepresentative(advisable, catalog, evaluator, selection, opts.minImprovement ?? SELECT_DEFAULTS.minImprovement);
