@@ -5,6 +5,7 @@
 import type { IndexCandidate, ParsedStatement, TableAccess, WorkloadStatement } from '../types.js';
 import { columnSql } from '../candidates/indexDefinition.js';
 import { type WhatIfEvaluator, tableOf } from '../verify/evaluator.js';
+import { usableCandidates } from '../verify/usable.js';
 
 /** Defaults of the selection's thresholds (the CLI shows them in --help). */
 export const SELECT_DEFAULTS = { minImprovement: 0.3, minBenefitShare: 0.001 } as const;
@@ -126,13 +127,11 @@ export async function selectIndexes(
 
   // 2. Screening: with every candidate of its tables available, which does the planner pick?
   const byStatement = new Map<string, IndexCandidate[]>();
-  const byTable = new Map<string, IndexCandidate[]>();
-  for (const c of candidates) {
-    const list = byTable.get(tableOf(c)) ?? [];
-    list.push(c);
-    byTable.set(tableOf(c), list);
+  const usable = usableCandidates(candidates.filter((c) => !evaluator.rejected.has(c.key)));
+  for (const s of stmts) {
+    const tables = evaluator.tables(s.id);
+    byStatement.set(s.id, usable(s).filter((c) => tables.has(tableOf(c))));
   }
-  for (const s of stmts) byStatement.set(s.id, evaluator.relevant(s, [...evaluator.tables(s.id)].flatMap((t) => byTable.get(t) ?? [])));
   const used = new Set<string>();
   /** Per statement, the candidates the planner used in a screening plan of it. */
   const usedBy = new Map<string, Set<string>>();
@@ -508,7 +507,7 @@ async function screen(
   const ordered = [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
   await Promise.all(
     ordered.map(async (g) => {
-      const costs = await evaluator.costs(g.stmts, [...g.config.values()]);
+      const costs = await evaluator.costs(g.stmts, [...g.config.values()], undefined, { remember: false });
       for (const [id, r] of costs) {
         if (!r.ok) continue;
         for (const k of r.indexesUsed) used.add(k);

@@ -103,11 +103,19 @@ export class WhatIfEvaluator {
    * Costs each statement with the given hypothetical indexes in place (plans use the indexes'
    * names as candidate keys in `indexesUsed`). One job runs per connection at a time.
    */
-  async costs(statements: ParsedStatement[], config: IndexCandidate[], values?: Map<string, string[]>): Promise<Map<string, CostOutcome>> {
+  async costs(
+    statements: ParsedStatement[],
+    config: IndexCandidate[],
+    values?: Map<string, string[]>,
+    opts: { remember?: boolean } = {},
+  ): Promise<Map<string, CostOutcome>> {
+    // Screening's every-candidate configurations never come back: neither looked up nor kept
+    // (their keys, hundreds of candidates each, cost more than the lookups save).
+    const remember = opts.remember ?? true;
     const out = new Map<string, CostOutcome>();
     const todo: ParsedStatement[] = [];
     for (const s of statements) {
-      const hit = this.cache.get(this.cacheKey(s, this.relevant(s, config), values?.get(s.id)));
+      const hit = remember ? this.cache.get(this.cacheKey(s, this.relevant(s, config), values?.get(s.id))) : undefined;
       if (hit) {
         this.cacheHits++;
         out.set(s.id, hit);
@@ -133,7 +141,7 @@ export class WhatIfEvaluator {
               batch.forEach((s, j) => {
                 const r = results[j]!;
                 const outcome: CostOutcome = r.ok ? { ...r, indexesUsed: r.indexesUsed.map((n) => session.keyOfIndexName(n) ?? n) } : r;
-                this.cache.set(this.cacheKey(s, this.relevant(s, usable), values?.get(s.id)), outcome);
+                if (remember) this.cache.set(this.cacheKey(s, this.relevant(s, usable), values?.get(s.id)), outcome);
                 out.set(s.id, outcome);
               });
             }

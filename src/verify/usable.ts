@@ -52,3 +52,43 @@ export function mayUse(stmt: ParsedStatement, c: IndexCandidate): boolean {
   for (const k of c.columns) if (k.column === undefined || cols.has(k.column)) return true;
   return c.include.some((x) => cols.has(x));
 }
+
+/**
+ * The same test as `mayUse` for many candidates at once: the candidates each statement may use,
+ * found through the columns it mentions instead of by trying every candidate of its tables
+ * (screening at 5,000 statements spent seconds on those tries).
+ */
+export function usableCandidates(candidates: IndexCandidate[]): (stmt: ParsedStatement) => IndexCandidate[] {
+  const all = new Map<string, IndexCandidate[]>();
+  /** Expression keys and partial indexes: possible whenever the table is read. */
+  const always = new Map<string, IndexCandidate[]>();
+  const byColumn = new Map<string, Map<string, IndexCandidate[]>>();
+  const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => {
+    const list = m.get(k);
+    if (list) list.push(v);
+    else m.set(k, [v]);
+  };
+  for (const c of candidates) {
+    push(all, c.table, c);
+    if (c.where || c.columns.some((k) => k.column === undefined)) {
+      push(always, c.table, c);
+      continue;
+    }
+    let m = byColumn.get(c.table);
+    if (!m) byColumn.set(c.table, (m = new Map()));
+    for (const col of new Set([...c.columns.map((k) => k.column!), ...c.include])) push(m, col, c);
+  }
+  return (stmt) => {
+    const out = new Set<IndexCandidate>();
+    for (const [table, cols] of mentions(stmt)) {
+      if (cols === 'any') {
+        for (const c of all.get(table) ?? []) out.add(c);
+        continue;
+      }
+      for (const c of always.get(table) ?? []) out.add(c);
+      const m = byColumn.get(table);
+      if (m) for (const col of cols) for (const c of m.get(col) ?? []) out.add(c);
+    }
+    return [...out];
+  };
+}

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureParser } from '../../src/parse/parser.js';
 import { parseStatement } from '../../src/parse/parseStatement.js';
 import type { IndexCandidate } from '../../src/types.js';
-import { mayUse } from '../../src/verify/usable.js';
+import { mayUse, usableCandidates } from '../../src/verify/usable.js';
 
 const columns: Record<string, string[]> = { orders: ['id', 'customer_id', 'status', 'created_at', 'total', 'note'] };
 const parse = (query: string) => parseStatement({ id: 'q', query }, (_s, t) => columns[t]);
@@ -38,5 +38,29 @@ describe('mayUse', () => {
     const s = parse('SELECT id FROM orders WHERE customer_id = $1');
     expect(mayUse(s, { ...index(['x']), columns: [{ sql: '(lower(note))' }] })).toBe(true);
     expect(mayUse(s, index(['status'], { where: "status = 'new'" }))).toBe(true);
+  });
+
+  it('usableCandidates finds, through the columns mentioned, exactly the candidates mayUse accepts', () => {
+    const candidates = [
+      index(['customer_id']),
+      index(['created_at']),
+      index(['status', 'total']),
+      index(['status']),
+      index(['id']),
+      index(['note'], { key: 'note incl status', include: ['status'] }),
+      index(['note'], { key: 'note incl total', include: ['total'] }),
+      { ...index(['x']), key: 'expr', columns: [{ sql: '(lower(note))' }] },
+      index(['status'], { key: 'partial', where: "status = 'new'" }),
+    ];
+    const find = usableCandidates(candidates);
+    for (const sql of [
+      'SELECT id, total FROM orders WHERE customer_id = $1 ORDER BY created_at',
+      'SELECT * FROM orders WHERE id = $1',
+      'SELECT count(*) FROM orders',
+      "SELECT id FROM orders WHERE status = 'new' GROUP BY id",
+    ]) {
+      const s = parse(sql);
+      expect(find(s).map((c) => c.key).sort()).toEqual(candidates.filter((c) => mayUse(s, c)).map((c) => c.key).sort());
+    }
   });
 });
