@@ -79,3 +79,35 @@ describe('WhatIfSession.useIndexes', () => {
     expect(await used('a')).toEqual([]);
   });
 });
+
+describe('WhatIfSession.costMany', () => {
+  const parsed = (id: string, query: string) => ({ ...parseStatement({ id, query }, () => ['id', 'a', 'b', 'c', 'tags']), id });
+
+  it('costs a batch in one go as each statement alone would be costed, parameters and all', async () => {
+    await session.useIndexes([A, B]);
+    const batch = [
+      parsed('lit', 'SELECT id FROM w WHERE a = 42'),
+      parsed('param', 'SELECT id FROM w WHERE b = $1'),
+      parsed('range', 'SELECT id FROM w WHERE c > $1 AND a = $2'),
+    ];
+    const together = await session.costMany(batch);
+    const alone = [];
+    for (const s of batch) alone.push(await session.cost(s));
+    expect(together).toEqual(alone);
+    expect(together.map((r) => r.ok && r.indexesUsed.map((n) => session.keyOfIndexName(n)))).toEqual([['A'], ['B'], ['A']]);
+  });
+
+  it('a statement that fails does not take the rest of its batch with it', async () => {
+    const batch = [
+      parsed('before', 'SELECT id FROM w WHERE a = $1'),
+      parsed('bad', 'SELECT id FROM w WHERE no_such_column = $1'),
+      parsed('after', 'SELECT id FROM w WHERE b = 7'),
+    ];
+    const r = await session.costMany(batch);
+    expect(r[0]).toMatchObject({ ok: true });
+    expect(r[1]).toMatchObject({ ok: false, error: expect.stringMatching(/no_such_column/) });
+    expect(r[2]).toMatchObject({ ok: true });
+    // …and the session is still usable, its prepared name free.
+    expect(await session.costMany([batch[0]!, batch[2]!])).toMatchObject([{ ok: true }, { ok: true }]);
+  });
+});
