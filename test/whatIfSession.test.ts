@@ -25,10 +25,8 @@ const B = candidate('B', 'btree', 'b');
 const C = candidate('C', 'btree', 'c');
 const G = candidate('G', 'gin', 'tags'); // hypopg 1.3 simulates btree, brin, hash: not GIN
 
-const statement = (column: string) => {
-  const p = parseStatement({ id: column, query: `SELECT id FROM w WHERE ${column} = 42` }, () => ['id', 'a', 'b', 'c', 'tags']);
-  return { ...p, id: column };
-};
+const parsed = (id: string, query: string) => ({ ...parseStatement({ id, query }, () => ['id', 'a', 'b', 'c', 'tags']), id });
+const statement = (column: string) => parsed(column, `SELECT id FROM w WHERE ${column} = 42`);
 
 /** Candidate keys of the indexes the plan of `WHERE column = 42` uses (a name no key owns stays a name). */
 async function used(column: string): Promise<string[]> {
@@ -81,8 +79,6 @@ describe('WhatIfSession.useIndexes', () => {
 });
 
 describe('WhatIfSession.costMany', () => {
-  const parsed = (id: string, query: string) => ({ ...parseStatement({ id, query }, () => ['id', 'a', 'b', 'c', 'tags']), id });
-
   it('costs a batch in one go as each statement alone would be costed, parameters and all', async () => {
     await session.useIndexes([A, B]);
     const batch = [
