@@ -5,7 +5,7 @@ import pLimit from 'p-limit';
 import type { ConnectOptions } from '../db/connect.js';
 import type { IndexCandidate, ParsedStatement } from '../types.js';
 import { mayUse } from './usable.js';
-import { type CostOutcome, WhatIfSession } from './whatIfSession.js';
+import { type CostOutcome, hypotheticalCount, WhatIfSession } from './whatIfSession.js';
 
 export interface EvaluatorOptions extends ConnectOptions {
   concurrency?: number;
@@ -156,8 +156,19 @@ export class WhatIfEvaluator {
   /** hypopg's estimated size of each candidate, creating it once where not known yet. */
   async estimateSizes(candidates: IndexCandidate[]): Promise<void> {
     const missing = candidates.filter((c) => !this.sizes.has(c.key) && !this.rejected.has(c.key));
+    // At most 200 hypothetical indexes a batch (a candidate on a partitioned table makes one per partition).
     const batches: IndexCandidate[][] = [];
-    for (let i = 0; i < missing.length; i += 200) batches.push(missing.slice(i, i + 200));
+    let batch: IndexCandidate[] = [];
+    let size = 0;
+    for (const c of missing) {
+      if (batch.length > 0 && size + hypotheticalCount(c) > 200) {
+        batches.push(batch);
+        [batch, size] = [[], 0];
+      }
+      batch.push(c);
+      size += hypotheticalCount(c);
+    }
+    if (batch.length > 0) batches.push(batch);
     await Promise.all(batches.map((batch) => this.limit(() => this.onSession(batch, (session) => this.install(session, batch)))));
   }
 

@@ -20,8 +20,14 @@ export interface HypotheticalIndex {
   bytes: number;
 }
 
-/** hypopg slows down past a few thousand indexes created in one backend: reset well before that. */
+/**
+ * hypopg slows down past a few thousand indexes created in one backend, and hands out a limited
+ * range of OIDs (about 8,000 live indexes here: "not more oid available"): reset well before that.
+ */
 const CREATIONS_BEFORE_RESET = 1000;
+
+/** Hypothetical indexes a candidate takes: one per leaf partition on a partitioned table. */
+export const hypotheticalCount = (c: IndexCandidate): number => Math.max(1, c.partitions?.length ?? 0);
 
 export class WhatIfSession {
   private readonly active = new Map<string, HypotheticalIndex>();
@@ -102,7 +108,7 @@ export class WhatIfSession {
   async useIndexes(candidates: IndexCandidate[]): Promise<Map<string, HypotheticalIndex | Error>> {
     const wanted = new Map(candidates.map((c) => [c.key, c]));
     const result = new Map<string, HypotheticalIndex | Error>();
-    if (this.created + candidates.length > CREATIONS_BEFORE_RESET) await this.reset();
+    if (this.created + candidates.reduce((n, c) => n + hypotheticalCount(c), 0) > CREATIONS_BEFORE_RESET) await this.reset();
     const drop: number[] = [];
     for (const [key, idx] of this.active) {
       if (!wanted.has(key)) {
