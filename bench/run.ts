@@ -3,7 +3,8 @@
 //
 //   npm run bench                      both
 //   npm run bench -- tpch              TPC-H quality only   (--budgets 50,150 --repeats 3 --max-columns N
-//                                      --min-improvement 0.003 --no-unbounded --url URL-of-a-loaded-TPC-H)
+//                                      --min-improvement 0.003 --no-unbounded --no-real (skip building the
+//                                      sets for real and timing the queries) --url URL-of-a-loaded-TPC-H)
 //   npm run bench -- scale             scaling only         (--sizes 100,1000,5000 --tables 50 --seed 42
 //                                      --timeout MINUTES per advise() run; --cpu-prof: V8 profile of each
 //                                      advise() into the scale-profile section instead of the timings)
@@ -20,6 +21,7 @@ async function main(): Promise<number> {
       'max-columns': { type: 'string' },
       'min-improvement': { type: 'string' },
       'no-unbounded': { type: 'boolean' },
+      'no-real': { type: 'boolean' },
       repeats: { type: 'string' },
       url: { type: 'string' },
       timeout: { type: 'string' },
@@ -38,6 +40,7 @@ async function main(): Promise<number> {
       ...(values['max-columns'] ? { maxColumns: Number(values['max-columns']) } : {}),
       ...(values['min-improvement'] ? { minImprovement: Number(values['min-improvement']) } : {}),
       unbounded: !values['no-unbounded'],
+      real: !values['no-real'],
       ...(values.repeats ? { repeats: Number(values.repeats) } : {}),
       ...(values.url ? { url: values.url } : {}),
     });

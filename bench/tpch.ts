@@ -12,6 +12,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { advise } from '../src/advise.js';
 import { startThrowawayCluster, type ThrowawayCluster } from '../src/db/cluster.js';
+import { quoteIdent } from '../src/db/quote.js';
 import { ensureParser } from '../src/parse/parser.js';
 import type { AdviceResult } from '../src/types.js';
 import { fmtInt, fmtS, log, machine, machineLine, mdRow, run, SHARED, StageRecorder, summarizeStages, updateResults } from './common.js';
@@ -43,6 +44,11 @@ export interface TpchOptions {
   repeats?: number;
   /** Use this already loaded TPC-H database instead of starting clusters (development only). */
   url?: string;
+  /**
+   * Build each chosen set for real on the first load and time the queries (EXPLAIN ANALYZE), to
+   * see whether the planner's estimates hold in execution. On by default.
+   */
+  real?: boolean;
 }
 
 interface WhatIf {
@@ -69,7 +75,21 @@ interface Repeat {
   loadMs: number;
   baseline: WhatIf;
   runs: BudgetRun[];
+  /** Real execution times of the queries with each set built for real (first load only). */
+  real?: RealRun[];
 }
+
+interface RealRun {
+  label: string;
+  indexes: number;
+  buildMs: number;
+  /** Median execution time of each query (EXPLAIN ANALYZE's), by query number. */
+  perQuery: Record<string, number>;
+  totalMs: number;
+}
+
+/** Runs per query and set for the real-execution check (after one warm-up run); the median counts. */
+const REAL_RUNS = 3;
 
 export interface TpchSummary {
   markdown: string;
@@ -116,6 +136,77 @@ async function autovacuumOff(url: string): Promise<void> {
   } finally {
     await c.end();
   }
+}
+
+/**
+ * Builds each chosen set for real (plain CREATE INDEX on the throwaway cluster; dropped again
+ * afterwards) and times the 19 queries: one warm-up run, then the median of REAL_RUNS runs of
+ * EXPLAIN (ANALYZE, TIMING OFF). Planner costs are the literature's measure; this says whether
+ * the ranking they give holds when the queries run.
+ */
+async function realExecution(url: string, runs: BudgetRun[]): Promise<RealRun[]> {
+  const queries = TPCH_QUERIES.map((q) => [q, readFileSync(path.join(TPCH, 'queries', `q${String(q).padStart(2, '0')}.sql`), 'utf8').trim().replace(/;\s*$/, '')] as const);
+  const sets = [{ label: 'no index', recs: [] as AdviceResult['recommendations'] }, ...runs.map((r) => ({ label: r.label, recs: r.result.recommendations }))];
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const out: RealRun[] = [];
+  try {
+    await c.query("SET statement_timeout = '300s'");
+    for (const set of sets) {
+      log(`TPC-H real execution: ${set.label} (${set.recs.length} indexes built for real)…`);
+      const t = performance.now();
+      for (const r of set.recs) await c.query(r.definition);
+      const buildMs = performance.now() - t;
+      try {
+        const perQuery: Record<string, number> = {};
+        for (const [q, sql] of queries) {
+          const times: number[] = [];
+          for (let i = 0; i <= REAL_RUNS; i++) {
+            const r = await c.query(`EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) ${sql}`);
+            if (i > 0) times.push(Number(r.rows[0]['QUERY PLAN'][0]['Execution Time']));
+          }
+          perQuery[String(q)] = spread(times).median;
+        }
+        out.push({ label: set.label, indexes: set.recs.length, buildMs, perQuery, totalMs: Object.values(perQuery).reduce((a, b) => a + b, 0) });
+      } finally {
+        for (const r of set.recs) await c.query(`DROP INDEX IF EXISTS ${quoteIdent(r.candidate.schema)}.${quoteIdent(r.name)}`);
+      }
+    }
+  } finally {
+    await c.end();
+  }
+  return out;
+}
+
+function realMarkdown(real: RealRun[] | undefined): string[] {
+  if (!real?.length) return [];
+  const none = real[0]!.totalMs;
+  const ms = (v: number) => `${v.toFixed(0)} ms`;
+  const out = [
+    `Real execution (load 1): each set built for real with plain \`CREATE INDEX\`, then each query run once to warm up and ${REAL_RUNS} times with ` +
+      `\`EXPLAIN (ANALYZE, TIMING OFF)\`; the median execution time counts. Times on a 2-core machine move by several per cent from run to run.`,
+    '',
+    mdRow(['set', 'indexes', 'build time', 'Σ execution time', 'relative to no index']),
+    mdRow(['---', '---:', '---:', '---:', '---:']),
+    ...real.map((r) => mdRow([r.label, String(r.indexes), r.indexes ? fmtS(r.buildMs) : '–', ms(r.totalMs), `${((100 * r.totalMs) / none).toFixed(1)} %`])),
+    '',
+    '<details><summary>Real execution time per query (median ms)</summary>',
+    '',
+    mdRow(['query', ...real.map((r) => r.label)]),
+    mdRow(['---', ...real.map(() => '---:')]),
+    ...TPCH_QUERIES.map((q) => mdRow([`Q${q}`, ...real.map((r) => (r.perQuery[String(q)] ?? 0).toFixed(1))])),
+    '',
+    '</details>',
+    '',
+  ];
+  return out;
+}
+
+/** One line per set for the console summary. */
+export function realLine(real: RealRun[] | undefined): string | undefined {
+  if (!real?.length) return undefined;
+  const none = real[0]!.totalMs;
+  return `TPC-H real execution (load 1, Σ median times): ${real.map((r) => `${r.label} ${(r.totalMs / 1000).toFixed(2)} s${r === real[0] ? '' : ` (${((100 * r.totalMs) / none).toFixed(1)} %)`}`).join(', ')}`;
 }
 
 function workloadJson(): string {
@@ -186,7 +277,8 @@ export async function runTpch(opts: TpchOptions = {}): Promise<TpchSummary> {
               `${result.whatIfCalls} what-if calls, ${fmtS(wallMs)}`,
           );
         }
-        reps.push({ loadMs, baseline, runs });
+        const real = rep === 1 && opts.real !== false ? await realExecution(url, runs) : undefined;
+        reps.push({ loadMs, baseline, runs, ...(real ? { real } : {}) });
       } finally {
         await cluster?.stop();
       }
@@ -203,7 +295,8 @@ export async function runTpch(opts: TpchOptions = {}): Promise<TpchSummary> {
       `${a.indexes.median} indexes, ${a.size.median} MB, ${fmtInt(a.calls.median)} planner calls, ${fmtS(a.wall.median)})${verdict(b.mb, a)}`
     );
   });
-  return { markdown, lines };
+  const real = realLine(reps[0]?.real);
+  return { markdown, lines: real ? [...lines, real] : lines };
 }
 
 interface Spread {
@@ -350,6 +443,7 @@ function tpchMarkdown(x: {
   }
   out.push(mdRow(['**all**', fmtInt(total), '100 %', ...x.plan.map((b) => `**${pct(aggs.get(b.label)!.cost.median)}**`)]));
   out.push('');
+  out.push(...realMarkdown(x.reps[0]!.real));
 
   for (const b of x.plan) {
     const a = aggs.get(b.label)!;
