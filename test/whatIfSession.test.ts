@@ -93,6 +93,14 @@ describe('WhatIfSession.costMany', () => {
     expect(together.map((r) => r.ok && r.indexesUsed.map((n) => session.keyOfIndexName(n)))).toEqual([['A'], ['B'], ['A']]);
   });
 
+  it('plans normalized text whose parameters only arithmetic types (pg_stat_statements of TPC-H Q6, Q12, Q19)', async () => {
+    const r = await session.costMany([
+      parsed('q12', 'SELECT b, sum(CASE WHEN a = $1 OR a = $2 THEN $3 ELSE $4 END) FROM w GROUP BY b'),
+      parsed('q6', 'SELECT sum(a * c) FROM w WHERE c BETWEEN $1 - $2 AND $3 + $4 AND b < $5'),
+    ]);
+    expect(r).toMatchObject([{ ok: true }, { ok: true }]);
+  });
+
   it('a statement that fails does not take the rest of its batch with it', async () => {
     const batch = [
       parsed('before', 'SELECT id FROM w WHERE a = $1'),

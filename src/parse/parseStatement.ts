@@ -25,7 +25,8 @@ export function parseStatement(
     const repaired = repairForExplain(ast, opts);
     const used = new Set(repaired.usedParams);
     // A parameter the text no longer uses gets no type from context: declare it text.
-    const paramTypes = Array.from({ length: repaired.paramCount }, (_, i) => (used.has(i + 1) ? 'unknown' : 'text'));
+    const numeric = new Set(repaired.numericParams);
+    const paramTypes = Array.from({ length: repaired.paramCount }, (_, i) => (!used.has(i + 1) ? 'text' : numeric.has(i + 1) ? 'numeric' : 'unknown'));
     const out: ParsedStatement = { id: stmt.id, kind, explainText: repaired.text, paramCount: repaired.paramCount, paramTypes, tables };
     if (recovered.length) out.recovered = recovered;
     if (notes.length) out.notes = notes;

@@ -10,7 +10,16 @@ export interface RepairedText {
   paramCount: number;
   /** `$n` numbers that the text still uses (others were rewritten away). */
   usedParams: number[];
+  /**
+   * `$n` numbers that must be declared numeric: arithmetic between two parameters (`$5 + $6` where
+   * the query said `1 + 10`), or a CASE of parameters summed (`sum(CASE … THEN $3 ELSE $4 END)`).
+   * Left unknown, the server stops at "operator is not unique: unknown + unknown" or `sum(text)`.
+   */
+  numericParams: number[];
 }
+
+const ARITHMETIC = new Set(['+', '-', '*', '/', '%']);
+const NUMERIC_AGGREGATES = new Set(['sum', 'avg']);
 
 export interface RepairOptions {
   /**
@@ -37,9 +46,25 @@ export function repairForExplain(stmt: AstNode, opts: RepairOptions = {}): Repai
     if (type === 'ParamRef' && typeof body.number === 'number') used.add(body.number);
   });
   const usedParams = [...used].sort((a, b) => a - b);
+  const numeric = new Set<number>();
+  const paramOf = (n: AstNode | undefined): number | undefined => (typeof n?.ParamRef?.number === 'number' ? n.ParamRef.number : undefined);
+  walk(copy, (type, body) => {
+    if (type === 'A_Expr' && body.kind === 'AEXPR_OP' && ARITHMETIC.has(stringValues(body.name)[0] ?? '')) {
+      const l = paramOf(body.lexpr);
+      const r = paramOf(body.rexpr);
+      if (l !== undefined && r !== undefined) numeric.add(l).add(r);
+      if (!body.lexpr && r !== undefined) numeric.add(r); // unary minus
+    }
+    if (type === 'FuncCall' && NUMERIC_AGGREGATES.has(stringValues(body.funcname).pop() ?? '')) {
+      const c = body.args?.[0]?.CaseExpr;
+      const results: Array<AstNode | undefined> = c ? [...(c.args ?? []).map((w: AstNode) => w.CaseWhen?.result), c.defresult] : [];
+      const params = results.map(paramOf);
+      if (params.length > 0 && params.every((p) => p !== undefined)) for (const p of params) numeric.add(p!);
+    }
+  });
   let paramCount = 0;
   walk(stmt, (type, body) => {
     if (type === 'ParamRef' && typeof body.number === 'number') paramCount = Math.max(paramCount, body.number);
   });
-  return { text: deparse(copy), paramCount, usedParams };
+  return { text: deparse(copy), paramCount, usedParams, numericParams: [...numeric].sort((a, b) => a - b) };
 }

@@ -173,4 +173,14 @@ describe('parseStatement', () => {
     const q = parse(`SELECT id FROM orders WHERE total > 10 ORDER BY count(*) OVER (PARTITION BY customer_id)`);
     expect(table(q.tables, 'orders').orderBy).toEqual([]);
   });
+
+  it('declares numeric the parameters that arithmetic or a summed CASE needs typed (normalized TPC-H Q6, Q12, Q19)', () => {
+    const p = parse(
+      `SELECT sum(CASE WHEN status = $1 OR status = $2 THEN $3 ELSE $4 END), sum(quantity * ($5 - price))
+       FROM order_items i JOIN orders o ON o.id = i.order_id
+       WHERE price BETWEEN $6 - $7 AND $8 + $9 AND quantity <= -$10 AND o.created_at >= date $11 + interval $12 day`,
+    );
+    expect(p.error).toBeUndefined();
+    expect(p.paramTypes).toEqual(['unknown', 'unknown', 'numeric', 'numeric', 'unknown', 'numeric', 'numeric', 'numeric', 'numeric', 'numeric', 'unknown', 'unknown']);
+  });
 });
