@@ -125,7 +125,7 @@ export interface StageTiming {
 /**
  * A Progress that turns advise()'s callbacks into a time profile. Stages (`stage(name)`) and the
  * phases inside them (the part of a `tick(detail)` before ` · `, such as `screening pass 1` or
- * `selection round 3 (2 chosen)`) each start a new entry; the running what-if call count is read
+ * `selection, round 3 (2 chosen)`) each start a new entry; the running what-if call count is read
  * from the `N what-if calls` in the ticks. Work that reports no ticks (the baseline costing before
  * the first screening tick, the redundancy pass after the last round) is counted in the entry
  * before it.
@@ -197,7 +197,7 @@ export class StageRecorder implements Progress {
 }
 
 /** Selection rounds are many: one entry for all of them in summaries. */
-export const isRound = (name: string) => /^(selection|greedy) round \d+/.test(name);
+export const isRound = (name: string) => /^selection(, | by benefit[^,]*, )round \d+/.test(name);
 
 /** `stage 0.12 s (N calls); …` with the selection rounds folded into one entry. */
 export function summarizeStages(stages: StageTiming[]): string {

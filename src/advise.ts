@@ -20,7 +20,7 @@ export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
 
 /** What a progress tick is about, for callers that record rather than display (benchmarks). */
 export interface TickInfo {
-  /** The step within the stage: `screening pass 2`, `selection round 7 (6 chosen)`. */
+  /** The step within the stage: `screening pass 2`, `selection, round 7 (6 chosen)`. */
   phase: string;
   /** EXPLAIN calls made so far in this run. */
   whatIfCalls: number;

@@ -316,7 +316,9 @@ export async function selectIndexes(
       const config = chosen.map((x) => x.candidate);
       const isOpen = (c: IndexCandidate) => !dropped.has(c.key) && fits(c, config);
       const open = pool.filter(isOpen);
-      const phase = `selection round ${round} (${chosen.length} chosen)`;
+      // Under a budget the greedy runs twice: say which run the rounds belong to.
+      const run = opts.budgetBytes === undefined ? '' : byRatio ? ' by benefit per byte' : ' by benefit';
+      const phase = `selection${run}, round ${round} (${chosen.length} chosen)`;
       let evaluated = 0;
       const refresh = (list: IndexCandidate[]) =>
         Promise.all(
