@@ -71,8 +71,13 @@ export class PlanCoster {
    * out errors and parameter types as `cost` does.
    */
   async costMany<T extends CostRequest>(stmts: T[], values?: (stmt: T) => string[] | undefined): Promise<CostOutcome[]> {
+    const oneByOne = async () => {
+      const out: CostOutcome[] = [];
+      for (const s of stmts) out.push(await this.cost(s, values?.(s)));
+      return out;
+    };
     const plannable = stmts.filter((s) => s.explainText);
-    if (plannable.length <= 1) return Promise.all(stmts.map((s) => this.cost(s, values?.(s))));
+    if (plannable.length <= 1) return oneByOne();
     const sql: string[] = [];
     const planAt: number[] = [];
     let mode = this.planCacheMode;
@@ -96,9 +101,7 @@ export class PlanCoster {
       // The implicit transaction rolled back, SET included; the prepared name may be taken.
       this.forgetSettings();
       await this.client.query(`DEALLOCATE ${PREPARED}`).catch(() => {});
-      const out: CostOutcome[] = [];
-      for (const s of stmts) out.push(await this.cost(s, values?.(s)));
-      return out;
+      return oneByOne();
     }
     const byStmt = new Map<T, CostOutcome>();
     plannable.forEach((s, i) => {
@@ -109,11 +112,11 @@ export class PlanCoster {
   }
 
   /** The SQL that explains one statement, which of its results holds the plan, and the plan_cache_mode it needs. */
-  private explainSql(stmt: CostRequest, values?: string[]): { sql: string[]; planAt: number; mode?: string } {
+  private explainSql(stmt: CostRequest, values?: string[]): { sql: string[]; planAt: number; mode?: string; generic?: boolean } {
     const text = stmt.explainText!;
     if (stmt.paramCount === 0) return { sql: [`${ADVISOR_MARKER} EXPLAIN (FORMAT JSON) ${text}`], planAt: 0 };
     if (!values && this.serverVersion >= 16 && this.genericPlanOption && !this.typesOf(stmt).includes('text')) {
-      return { sql: [`${ADVISOR_MARKER} EXPLAIN (FORMAT JSON, GENERIC_PLAN) ${text}`], planAt: 0 };
+      return { sql: [`${ADVISOR_MARKER} EXPLAIN (FORMAT JSON, GENERIC_PLAN) ${text}`], planAt: 0, generic: true };
     }
     const args = values ?? Array.from({ length: stmt.paramCount }, () => 'NULL');
     return {
@@ -138,34 +141,25 @@ export class PlanCoster {
 
   private async explain(stmt: CostRequest, values?: string[]): Promise<Record<string, unknown>> {
     this.explainCalls++;
-    const text = stmt.explainText!;
-    if (stmt.paramCount === 0) return planOf(await this.client.query(`${ADVISOR_MARKER} EXPLAIN (FORMAT JSON) ${text}`));
-    if (!values && this.serverVersion >= 16 && this.genericPlanOption && !this.typesOf(stmt).includes('text')) {
-      // One round trip; it must go by the simple query protocol (no bind message).
-      try {
-        return planOf(await this.client.query(`${ADVISOR_MARKER} EXPLAIN (FORMAT JSON, GENERIC_PLAN) ${text}`));
-      } catch (err) {
-        if (!/GENERIC_PLAN/i.test((err as Error).message)) throw err;
-        this.genericPlanOption = false;
-      }
+    const q = this.explainSql(stmt, values);
+    if (q.mode && this.planCacheMode !== q.mode) {
+      await this.client.query(`SET plan_cache_mode = ${q.mode}`);
+      this.planCacheMode = q.mode;
     }
-    // PREPARE + EXPLAIN EXECUTE works on every version (see PREPARED).
-    const name = PREPARED;
-    const args = values ?? Array.from({ length: stmt.paramCount }, () => 'NULL');
-    const mode = values ? 'force_custom_plan' : 'force_generic_plan';
-    if (this.planCacheMode !== mode) {
-      await this.client.query(`SET plan_cache_mode = ${mode}`);
-      this.planCacheMode = mode;
-    }
-    // One round trip: PREPARE, EXPLAIN EXECUTE and DEALLOCATE as one simple-protocol query.
+    // One round trip, by the simple query protocol (GENERIC_PLAN takes no bind message; PREPARE,
+    // EXPLAIN EXECUTE and DEALLOCATE go as one query).
     try {
-      const results = (await this.client.query(
-        `PREPARE ${name}(${this.typesOf(stmt).join(', ')}) AS ${text}; ${ADVISOR_MARKER} EXPLAIN (FORMAT JSON) EXECUTE ${name}(${args.join(', ')}); DEALLOCATE ${name}`,
-      )) as unknown as pg.QueryResult[];
-      return planOf(results[1]!);
+      const r = (await this.client.query(q.sql.join('; '))) as unknown as pg.QueryResult | pg.QueryResult[];
+      return planOf(Array.isArray(r) ? r[q.planAt]! : r);
     } catch (err) {
+      if (q.generic && /GENERIC_PLAN/i.test((err as Error).message)) {
+        // A server that reports 16+ but lacks the option (a fork): PREPARE from now on.
+        this.genericPlanOption = false;
+        this.explainCalls--;
+        return this.explain(stmt, values);
+      }
       // The query stopped at the error: make sure the name is free for the next statement.
-      await this.client.query(`DEALLOCATE ${name}`).catch(() => {});
+      if (q.sql.length > 1) await this.client.query(`DEALLOCATE ${PREPARED}`).catch(() => {});
       throw err;
     }
   }
