@@ -115,7 +115,8 @@ export class PlanCoster {
   private explainSql(stmt: CostRequest, values?: string[]): { sql: string[]; planAt: number; mode?: string; generic?: boolean } {
     const text = stmt.explainText!;
     if (stmt.paramCount === 0) return { sql: [`${ADVISOR_MARKER} EXPLAIN (FORMAT JSON) ${text}`], planAt: 0 };
-    if (!values && this.serverVersion >= 16 && this.genericPlanOption && !this.typesOf(stmt).includes('text')) {
+    if (!values && this.serverVersion >= 16 && this.genericPlanOption && this.typesOf(stmt).every((t) => t === 'unknown')) {
+      // GENERIC_PLAN cannot declare parameter types: statements that need some go by PREPARE.
       return { sql: [`${ADVISOR_MARKER} EXPLAIN (FORMAT JSON, GENERIC_PLAN) ${text}`], planAt: 0, generic: true };
     }
     const args = values ?? Array.from({ length: stmt.paramCount }, () => 'NULL');
