@@ -1,7 +1,7 @@
 // The whole pipeline against a real server: pg_stat_statements filled by real executions,
 // hypothetical indexes, and the advice a DBA would give for this schema.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { advise } from '../src/advise.js';
+import { advise, type TickInfo } from '../src/advise.js';
 import { quoteIdent } from '../src/db/quote.js';
 import type { AdviceResult } from '../src/types.js';
 import { createTestDatabase, resetStatementStats, type TestDatabase } from './support/db.js';
@@ -38,8 +38,15 @@ beforeAll(async () => {
   await c.query('SELECT country, count(*) FROM customers GROUP BY country');
   // One statement the server cannot plan any more (its table is gone) must not stop the rest.
   await c.query('CREATE TABLE scratch (a int); SELECT * FROM scratch WHERE a = 1; DROP TABLE scratch;');
-  result = await advise({ url: db.url, concurrency: 2 });
+  result = await advise({
+    url: db.url,
+    concurrency: 2,
+    progress: { stage: (name) => void stages.push(name), tick: (_d, _done, _total, info) => void (info && ticks.push(info)), done() {} },
+  });
 }, 240_000);
+
+const stages: string[] = [];
+const ticks: TickInfo[] = [];
 
 afterAll(async () => {
   await db?.drop();
@@ -82,5 +89,19 @@ describe('advise against pg_stat_statements', () => {
   it('leaves the target unchanged: no real index was created', async () => {
     const r = await db.client.query(`SELECT count(*)::int AS n FROM pg_indexes WHERE schemaname = 'public'`);
     expect(r.rows[0].n).toBe(3); // the three primary keys
+  });
+
+  it('reports progress as data: each phase in order, with the what-if calls made so far', () => {
+    expect(stages[0]).toBe('reading catalog and workload');
+    const phases = [...new Set(ticks.map((t) => t.phase))];
+    expect(phases[0]).toBe('screening pass 1');
+    const firstRound = phases.indexOf('selection, round 1 (0 chosen)');
+    expect(firstRound).toBeGreaterThan(0);
+    expect(phases.slice(0, firstRound).every((p) => p.startsWith('screening pass '))).toBe(true);
+    expect(phases).toContain('crediting each index');
+    const calls = ticks.map((t) => t.whatIfCalls);
+    expect(calls).toEqual([...calls].sort((a, b) => a - b));
+    expect(calls.at(-1)).toBeLessThanOrEqual(result.whatIfCalls);
+    expect(calls.at(-1)).toBeGreaterThan(0);
   });
 });
