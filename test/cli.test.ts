@@ -1,14 +1,20 @@
 // The command as a user runs it (the built bin/pg-index-advisor.js): bad input gives one clear
 // line and exit status 1, never a password; one bad statement never stops the rest.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, resetStatementStats, type TestDatabase, urlForDatabase } from './support/db.js';
 
 let db: TestDatabase;
-const out = () => mkdtempSync(join(tmpdir(), 'pgia-cli-'));
+const outDirs: string[] = [];
+/** A fresh report folder, removed after the file's tests. */
+const out = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgia-cli-'));
+  outDirs.push(dir);
+  return dir;
+};
 
 function cli(args: string[]) {
   const r = spawnSync(process.execPath, ['bin/pg-index-advisor.js', ...args], { encoding: 'utf8', env: { ...process.env, PGIA_DEBUG: '' } });
@@ -35,6 +41,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await db?.client.query('DROP ROLE IF EXISTS pgia_reader').catch(() => {});
   await db?.drop();
+  for (const dir of outDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('pg-index-advisor advise', () => {

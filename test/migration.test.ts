@@ -1,7 +1,7 @@
 // The migrations a user would run: generated from real advice, applied with psql as the README
 // says, on names that need quoting and on a partitioned table (no CONCURRENTLY on the parent).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,11 +45,15 @@ beforeAll(async () => {
     await db.client.query('SELECT taken_at, value FROM measurements WHERE sensor_id = $1', [i]);
   }
   result = await advise({ url: db.url });
-  files = await writeAdviceReports(result, mkdtempSync(join(tmpdir(), 'pgia-mig-')));
+  outDir = mkdtempSync(join(tmpdir(), 'pgia-mig-'));
+  files = await writeAdviceReports(result, outDir);
 }, 180_000);
+
+let outDir: string | undefined;
 
 afterAll(async () => {
   await db?.drop();
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
 
 describe('generated migrations', () => {

@@ -1,11 +1,17 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readWorkloadFile } from '../../src/harvest/workloadFile.js';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 function file(name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'pgia-wl-'));
+  dirs.push(dir);
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
