@@ -385,7 +385,8 @@ export async function selectIndexes(
      */
     async function reviveComplements(added: Scored): Promise<void> {
       const config = chosen.map((x) => x.candidate);
-      const changed = stmts.filter((st) => added.gains.some((g) => g.statementId === st.id));
+      const changedIds = new Set(added.gains.map((g) => g.statementId));
+      const changed = stmts.filter((st) => changedIds.has(st.id));
       const revivable = pool.filter((c) => c !== added.c && dropped.has(c.key) && bounds.has(c.key) && fits(c, config));
       await Promise.all(
         revivable.map(async (c) => {

@@ -85,13 +85,8 @@ export class WhatIfEvaluator {
    * the cached costs of the statements that never mention l_partkey valid.
    */
   relevant(stmt: ParsedStatement, config: IndexCandidate[]): IndexCandidate[] {
-    return this.onTables(stmt, config).filter((c) => mayUse(stmt, c));
-  }
-
-  /** The part of `config` on the tables the statement reads. */
-  onTables(stmt: ParsedStatement, config: IndexCandidate[]): IndexCandidate[] {
     const tables = this.tablesOf.get(stmt.id) ?? new Set();
-    return config.filter((c) => tables.has(tableOf(c)) && !this.rejected.has(c.key));
+    return config.filter((c) => tables.has(tableOf(c)) && !this.rejected.has(c.key) && mayUse(stmt, c));
   }
 
 
@@ -114,8 +109,14 @@ export class WhatIfEvaluator {
     const remember = opts.remember ?? true;
     const out = new Map<string, CostOutcome>();
     const todo: ParsedStatement[] = [];
+    const keys = new Map<string, string>();
     for (const s of statements) {
-      const hit = remember ? this.cache.get(this.cacheKey(s, this.relevant(s, config), values?.get(s.id))) : undefined;
+      let hit: CostOutcome | undefined;
+      if (remember) {
+        const key = this.cacheKey(s, this.relevant(s, config), values?.get(s.id));
+        keys.set(s.id, key);
+        hit = this.cache.get(key);
+      }
       if (hit) {
         this.cacheHits++;
         out.set(s.id, hit);
@@ -133,7 +134,7 @@ export class WhatIfEvaluator {
     await Promise.all(
       jobs.map((stmts) =>
         this.limit(() =>
-          this.onSession(install, async (session) => {
+          this.onSession(async (session) => {
             const usable = await this.install(session, install);
             for (let i = 0; i < stmts.length; i += STATEMENTS_PER_ROUND_TRIP) {
               const batch = stmts.slice(i, i + STATEMENTS_PER_ROUND_TRIP);
@@ -141,7 +142,11 @@ export class WhatIfEvaluator {
               batch.forEach((s, j) => {
                 const r = results[j]!;
                 const outcome: CostOutcome = r.ok ? { ...r, indexesUsed: r.indexesUsed.map((n) => session.keyOfIndexName(n) ?? n) } : r;
-                if (remember) this.cache.set(this.cacheKey(s, this.relevant(s, usable), values?.get(s.id)), outcome);
+                if (remember) {
+                  // The lookup's key holds unless hypopg refused one of the indexes just now.
+                  const key = usable.length === install.length ? keys.get(s.id)! : this.cacheKey(s, this.relevant(s, usable), values?.get(s.id));
+                  this.cache.set(key, outcome);
+                }
                 out.set(s.id, outcome);
               });
             }
@@ -169,24 +174,11 @@ export class WhatIfEvaluator {
       size += hypotheticalCount(c);
     }
     if (batch.length > 0) batches.push(batch);
-    await Promise.all(batches.map((batch) => this.limit(() => this.onSession(batch, (session) => this.install(session, batch)))));
+    await Promise.all(batches.map((batch) => this.limit(() => this.onSession((session) => this.install(session, batch)))));
   }
 
-  /**
-   * Runs `work` on a free session: the one that already has most of `wanted` in place, so that
-   * consecutive jobs on the same tables (screening's groups are sorted by table) go on creating
-   * only the difference instead of alternating between sessions.
-   */
-  private async onSession<T>(wanted: IndexCandidate[], work: (session: WhatIfSession) => Promise<T>): Promise<T> {
-    let best = this.free.length - 1;
-    if (this.free.length > 1 && wanted.length > 0) {
-      let bestOverlap = -1;
-      this.free.forEach((s, i) => {
-        const overlap = s.overlap(wanted);
-        if (overlap > bestOverlap) [best, bestOverlap] = [i, overlap];
-      });
-    }
-    const session = this.free.splice(best, 1)[0]!;
+  private async onSession<T>(work: (session: WhatIfSession) => Promise<T>): Promise<T> {
+    const session = this.free.pop()!;
     try {
       return await work(session);
     } finally {

@@ -91,13 +91,6 @@ export class WhatIfSession {
     return Math.min(4, Math.max(1, Math.floor(r.rows[0]!.free / 4)));
   }
 
-  /** How many of the candidates are already in place. */
-  overlap(candidates: IndexCandidate[]): number {
-    let n = 0;
-    for (const c of candidates) if (this.active.has(c.key)) n++;
-    return n;
-  }
-
   /** Hypothetical indexes now in effect, by candidate key. */
   get activeKeys(): string[] {
     return [...this.active.keys()];
