@@ -8,12 +8,25 @@ import { type HarvestOptions, harvestPgStatStatements } from './harvest/pgStatSt
 import { readWorkloadFile } from './harvest/workloadFile.js';
 import { ensureParser } from './parse/parser.js';
 import { parseStatement } from './parse/parseStatement.js';
-import { SELECT_DEFAULTS, type SelectOptions, type Selection, selectIndexes } from './select/greedy.js';
-import { representativeValues } from './verify/representativeValues.js';
+import { chooseMeasured, needsRealIndex, proposeUnverified, type RealOnlyChoice, statementsFor } from './select/realOnly.js';
+import { workloadCost } from './select/scoring.js';
+import { SELECT_DEFAULTS, type SelectOptions, selectIndexes } from './select/selectIndexes.js';
 import { tableWrites, writeCostOf } from './select/writeCost.js';
-import { adviseRealOnly, needsRealIndex } from './select/realOnly.js';
-import type { AdviceResult, Catalog, IndexCandidate, ParsedStatement, RepresentativeCost, Recommendation, Workload, WorkloadStatement } from './types.js';
+import type {
+  AdviceResult,
+  Catalog,
+  ChosenIndex,
+  IndexCandidate,
+  ParsedStatement,
+  Recommendation,
+  RepresentativeCost,
+  Selection,
+  Workload,
+  WorkloadStatement,
+} from './types.js';
 import { WhatIfEvaluator } from './verify/evaluator.js';
+import { measureRealIndexes, type RealMeasurements } from './verify/realIndexes.js';
+import { representativeValues } from './verify/representativeValues.js';
 
 const DEFAULT_LIMIT = 10;
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
@@ -82,27 +95,21 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
   const realOnly = candidates.filter(needsRealIndex);
 
   progress.stage(`verifying ${candidates.length} candidates with hypopg`);
-  const tablesOf = new Map<string, Set<string>>();
-  for (const p of advisable) {
-    const set = new Set<string>();
-    for (const t of p.tables) {
-      const ct = findTable(catalog, t.schema, t.table);
-      if (ct) set.add(`${ct.schema}.${ct.name}`);
-    }
-    tablesOf.set(p.id, set);
-  }
+  const tablesOf = tablesRead(advisable, catalog);
+  const statementTimeoutMs = opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   const evaluator = await WhatIfEvaluator.open(opts.url, tablesOf, {
     ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
-    statementTimeoutMs: opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+    statementTimeoutMs,
     createExtension: opts.createExtension ?? false,
   });
-  let selection;
-  let special;
+  let selection: Selection;
+  let special: RealOnlyChoice;
   let representative: Map<string, RepresentativeCost> = new Map();
+  let real: RealMeasurements | undefined;
   const writes = tableWrites(workload.statements, advisable, catalog);
   const writeCost = (c: IndexCandidate) => writeCostOf(c, writes);
   try {
-    selection = await selectIndexes(workload.statements, advisable, hypothetical, evaluator, {
+    selection = await selectIndexes({ workload: workload.statements, statements: advisable, candidates: hypothetical, tablesOf }, evaluator, {
       ...opts,
       writeCost,
       onProgress: (phase, done, total) =>
@@ -110,17 +117,26 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     });
     progress.stage('costing with representative values');
     representative = await costRepresentative(advisable, catalog, evaluator, selection, opts.minImprovement ?? SELECT_DEFAULTS.minImprovement);
-    if (realOnly.length > 0) progress.stage(`${opts.verifyRealUrl ? 'building' : 'estimating'} ${realOnly.length} GIN/GiST candidates`);
-    special = await adviseRealOnly(realOnly, advisable, evaluator, selection, {
-      ...(opts.verifyRealUrl ? { verifyRealUrl: opts.verifyRealUrl } : {}),
-      statementTimeoutMs: opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
-      minBenefitShare: opts.minBenefitShare ?? SELECT_DEFAULTS.minBenefitShare,
-      writeCost,
-      tableRows: (key) => catalog.tables.find((t) => `${t.schema}.${t.name}` === key)?.rows ?? 0,
-    });
   } finally {
     await evaluator.close();
   }
+  // GIN and GiST: decided on the statements' costs with the hypothetical set in place.
+  const servedBy = statementsFor(advisable, selection);
+  if (realOnly.length > 0) progress.stage(`${opts.verifyRealUrl ? 'building' : 'estimating'} ${realOnly.length} GIN/GiST candidates`);
+  if (opts.verifyRealUrl) {
+    real = await measureRealIndexes(opts.verifyRealUrl, realOnly, servedBy, statementTimeoutMs);
+    special = chooseMeasured(real.measured, selection, {
+      where: real.where,
+      minBenefitShare: opts.minBenefitShare ?? SELECT_DEFAULTS.minBenefitShare,
+      writeCost,
+    });
+  } else {
+    special = proposeUnverified(realOnly, servedBy, selection, {
+      writeCost,
+      tableRows: (key) => catalog.tables.find((t) => `${t.schema}.${t.name}` === key)?.rows ?? 0,
+    });
+  }
+  const final = special.final;
   const disagreeing = [...representative.values()].filter((r) => !r.agrees).length;
   if (disagreeing > 0) {
     warnings.push(
@@ -137,11 +153,7 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     for (const ix of t.indexes) set.add(ix.name);
     takenNames.set(t.schema, set);
   }
-  const hypopgNote = `hypopg hypothetical index; planner cost of each statement's generic plan (PostgreSQL ${evaluator.serverVersion})`;
-  const recommendations: Recommendation[] = [
-    ...selection.chosen.map((ch) => ({ ...ch, verified: true, verification: hypopgNote })),
-    ...special.chosen,
-  ].map((ch) => {
+  const recommendations: Recommendation[] = [...selection.chosen, ...special.chosen].map((ch) => {
     // Index names share the namespace of the schema's tables and indexes.
     const taken = takenNames.get(ch.candidate.schema) ?? new Set();
     takenNames.set(ch.candidate.schema, taken);
@@ -154,12 +166,12 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
       benefit: ch.benefit,
       writeCost: ch.writeCost,
       benefitShare: selection.totalWeightedCost > 0 ? ch.benefit / selection.totalWeightedCost : 0,
-      verified: ch.verified,
-      verification: ch.verification,
-      statements: ch.statements.map((g) => ({ ...g, weight: selection.weightOf(g.statementId) })),
+      verified: ch.verification.kind !== 'unverified',
+      verification: describeVerification(ch, evaluator.serverVersion),
+      statements: ch.statements,
     };
   });
-  const rejected = [...evaluator.rejected, ...special.failed.map((f) => [f.key, f.error] as const)].map(([key, reason]) => {
+  const rejected = [...evaluator.rejected, ...(real?.failed ?? []).map((f) => [f.key, f.error] as const)].map(([key, reason]) => {
     const c = candidates.find((x) => x.key === key)!;
     return { definition: createIndexSql(c), reason };
   });
@@ -173,13 +185,13 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     recommendations,
     notAdvisable,
     skipped: workload.skipped,
-    statements: advisable.map((p) => summarize(p, workload, selection.baseline, selection.final, representative)),
+    statements: advisable.map((p) => summarize(p, workload, selection.baseline, final, representative)),
     workloadCostBefore: selection.totalWeightedCost,
-    workloadCostAfter: [...selection.final].reduce((n, [id, cost]) => n + selection.weightedCost(id, cost), 0),
+    workloadCostAfter: workloadCost(selection.scoring, final),
     rejectedCandidates: rejected,
     statementsAnalyzed: advisable.length,
     candidatesConsidered: candidates.length,
-    whatIfCalls: evaluator.whatIfCalls + special.explainCalls,
+    whatIfCalls: evaluator.whatIfCalls + (real?.explainCalls ?? 0),
     warnings,
   };
 }
@@ -227,8 +239,8 @@ async function costRepresentative(
     shown.set(p.id, r.shown);
   }
   const stmts = statements.filter((p) => values.has(p.id));
-  const before = await evaluator.costs(stmts, [], values);
-  const after = await evaluator.costs(stmts, selection.chosen.map((c) => c.candidate), values);
+  const before = await evaluator.costs(stmts, [], { values });
+  const after = await evaluator.costs(stmts, selection.chosen.map((c) => c.candidate), { values });
   const out = new Map<string, RepresentativeCost>();
   for (const p of stmts) {
     const b = before.get(p.id);
@@ -241,4 +253,29 @@ async function costRepresentative(
     out.set(p.id, { values: shown.get(p.id)!, costBefore: b.cost, costAfter: a.cost, agrees: genericHelps === representativeHelps });
   }
   return out;
+}
+
+/** The tables (`schema.table`) each statement reads, resolved against the catalog's search_path. */
+function tablesRead(statements: ParsedStatement[], catalog: Catalog): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const p of statements) {
+    const set = new Set<string>();
+    for (const t of p.tables) {
+      const ct = findTable(catalog, t.schema, t.table);
+      if (ct) set.add(`${ct.schema}.${ct.name}`);
+    }
+    out.set(p.id, set);
+  }
+  return out;
+}
+
+/** The report's words for how an index's figures were obtained. */
+function describeVerification(ch: ChosenIndex, serverVersion: number): string {
+  const v = ch.verification;
+  if (v.kind === 'hypopg') return `hypopg hypothetical index; planner cost of each statement's generic plan (PostgreSQL ${serverVersion})`;
+  if (v.kind === 'real') return `built for real in a rolled-back transaction on ${v.where}; planner cost of each statement's generic plan with and without it`;
+  return (
+    `not verified: hypopg cannot simulate ${ch.candidate.method.toUpperCase()} indexes; ${v.evidence.join('; ')}. ` +
+    `Run with --verify-real <scratch database URL> to build it in a rolled-back transaction and measure it.`
+  );
 }

@@ -226,12 +226,79 @@ export interface IndexColumn {
   opclass?: string;
 }
 
-/** Planner costs of one statement under one configuration. */
-export interface StatementCost {
+/** A plan node that reads a table, with the planner's row estimate. */
+export interface ScanEstimate {
+  relation: string;
+  schema?: string;
+  node: string;
+  rows: number;
+  index?: string;
+}
+
+/**
+ * What the planner said of one statement under one configuration: its total cost and the indexes
+ * (real ones by name, hypothetical ones by candidate key) its plan uses, or why it could not plan it.
+ */
+export type CostOutcome = { ok: true; cost: number; indexesUsed: string[]; scans: ScanEstimate[] } | { ok: false; error: string };
+
+/** One statement's cost before and after an index (or a set), and what the statement weighs. */
+export interface StatementGain {
   statementId: string;
-  cost: number;
-  /** Names of the indexes (real or hypothetical) the plan uses. */
-  indexesUsed: string[];
+  costBefore: number;
+  /** NaN (null in JSON) where it was not measured (unverified proposals). */
+  costAfter: number;
+  /** Calls, or total execution time in ms (`weight: 'total_time'`). */
+  weight: number;
+}
+
+/** An index the selection chose, with what it is credited with. */
+export interface ChosenIndex {
+  candidate: IndexCandidate;
+  bytes: number;
+  /** Net benefit (Σ weighted saving − write cost), in the workload's weighted cost units. */
+  benefit: number;
+  writeCost: number;
+  statements: StatementGain[];
+  /** How the figures were obtained. */
+  verification: Verification;
+}
+
+export type Verification =
+  | { kind: 'hypopg' }
+  | { kind: 'real'; where: string }
+  /** hypopg cannot simulate the index and nothing built it: the evidence is the planner's row estimate. */
+  | { kind: 'unverified'; evidence: string[] };
+
+/**
+ * How a statement's planner cost becomes workload cost: per statement, its calls, total time and
+ * baseline cost, with the thresholds under which a saving does not count.
+ */
+export interface Scoring {
+  weight: 'calls' | 'total_time';
+  statements: Map<string, { calls: number; totalExecMs: number; baseline: number }>;
+  /** A saving counts only when the cost falls by at least this share... */
+  minImprovement: number;
+  /** ...and by at least this many cost units a call. */
+  minSavingPerCall: number;
+}
+
+/** What the selection decided, as data: the chosen indexes and every statement's cost before and after. */
+export interface Selection {
+  chosen: ChosenIndex[];
+  /** Planner cost of each statement that could be planned, with no new index. */
+  baseline: Map<string, number>;
+  /** The same with the chosen indexes. */
+  final: Map<string, number>;
+  /** The tables each baseline plan reads and how many rows the planner expects from each. */
+  baselineScans: Map<string, ScanEstimate[]>;
+  scoring: Scoring;
+  /** The workload's weighted cost with no new index: the denominator of shares. */
+  totalWeightedCost: number;
+  weightedCostAfter: number;
+  /** Statements the server could not plan, with its reason. */
+  failed: Array<{ statementId: string; reason: string }>;
+  /** Keys of the candidates the planner used in no plan even with every candidate available. */
+  unused: string[];
 }
 
 export interface Recommendation {

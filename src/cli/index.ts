@@ -3,7 +3,7 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_STATEMENT_TIMEOUT_MS } from '../advise.js';
 import { nightlyReport } from '../nightly.js';
-import { SELECT_DEFAULTS } from '../select/greedy.js';
+import { SELECT_DEFAULTS } from '../select/selectIndexes.js';
 import { redactUrl } from '../db/connect.js';
 import { audit, parseStatsAge } from '../audit/audit.js';
 import { adviceJson, writeAdviceReports, writeAuditReports } from '../report/writeReports.js';

@@ -3,9 +3,10 @@
 // so the cache key is (statement, those indexes).
 import pLimit from 'p-limit';
 import type { ConnectOptions } from '../db/connect.js';
-import type { IndexCandidate, ParsedStatement } from '../types.js';
-import { mayUse } from './usable.js';
-import { type CostOutcome, hypotheticalCount, WhatIfSession } from './whatIfSession.js';
+import { tableOf } from '../candidates/tableOf.js';
+import { mayUse } from '../candidates/usable.js';
+import type { CostOutcome, IndexCandidate, ParsedStatement } from '../types.js';
+import { hypotheticalCount, WhatIfSession } from './whatIfSession.js';
 
 export interface EvaluatorOptions extends ConnectOptions {
   concurrency?: number;
@@ -16,14 +17,6 @@ export interface EvaluatorOptions extends ConnectOptions {
 
 /** EXPLAINs sent in one query: fewer round trips, and a failing one costs at most this many again. */
 const STATEMENTS_PER_ROUND_TRIP = 25;
-
-const tableKeys = new WeakMap<object, string>();
-/** `schema.table` of a candidate (remembered: it is asked for in the hottest loops). */
-export const tableOf = (c: Pick<IndexCandidate, 'schema' | 'table'>): string => {
-  let key = tableKeys.get(c);
-  if (key === undefined) tableKeys.set(c, (key = `${c.schema}.${c.table}`));
-  return key;
-};
 
 export class WhatIfEvaluator {
   private readonly cache = new Map<string, CostOutcome>();
@@ -38,14 +31,14 @@ export class WhatIfEvaluator {
   private constructor(
     private readonly sessions: WhatIfSession[],
     /** Tables (`schema.table`) each statement reads, resolved against the catalog. */
-    private readonly tablesOf: Map<string, Set<string>>,
+    private readonly tablesOf: ReadonlyMap<string, ReadonlySet<string>>,
     private readonly onProgress?: (calls: number) => void,
   ) {
     this.free = [...sessions];
     this.limit = pLimit(sessions.length);
   }
 
-  static async open(url: string, tablesOf: Map<string, Set<string>>, opts: EvaluatorOptions = {}): Promise<WhatIfEvaluator> {
+  static async open(url: string, tablesOf: ReadonlyMap<string, ReadonlySet<string>>, opts: EvaluatorOptions = {}): Promise<WhatIfEvaluator> {
     const first = await WhatIfSession.open(url, opts);
     const n = Math.max(1, opts.concurrency ?? (await first.freeConnectionShare()));
     const rest = await Promise.all(Array.from({ length: n - 1 }, () => WhatIfSession.open(url, { ...opts, createExtension: false })));
@@ -69,16 +62,6 @@ export class WhatIfEvaluator {
     await Promise.all(this.sessions.map((s) => s.close()));
   }
 
-  /** The tables (`schema.table`) the statement reads. */
-  tables(statementId: string): ReadonlySet<string> {
-    return this.tablesOf.get(statementId) ?? new Set();
-  }
-
-  /** True when the statement reads the table (`schema.table`). */
-  reads(statementId: string, table: string): boolean {
-    return this.tablesOf.get(statementId)?.has(table) ?? false;
-  }
-
   /**
    * The part of `config` that can change the statement's plan: indexes on its tables that it can
    * use. Narrower than "on its tables", so that choosing an index on lineitem (l_partkey) leaves
@@ -89,21 +72,21 @@ export class WhatIfEvaluator {
     return config.filter((c) => tables.has(tableOf(c)) && !this.rejected.has(c.key) && mayUse(stmt, c));
   }
 
-
   private cacheKey(stmt: ParsedStatement, relevant: IndexCandidate[], values?: string[]): string {
     return `${stmt.id}\u0000${relevant.map((c) => c.key).sort().join('\u0000')}${values ? `\u0001${values.join('\u0000')}` : ''}`;
   }
 
   /**
    * Costs each statement with the given hypothetical indexes in place (plans use the indexes'
-   * names as candidate keys in `indexesUsed`). One job runs per connection at a time.
+   * names as candidate keys in `indexesUsed`). One job runs per connection at a time. With
+   * `values` (SQL literals per statement), the custom plans for those values instead.
    */
   async costs(
     statements: ParsedStatement[],
     config: IndexCandidate[],
-    values?: Map<string, string[]>,
-    opts: { remember?: boolean } = {},
+    opts: { values?: Map<string, string[]>; remember?: boolean } = {},
   ): Promise<Map<string, CostOutcome>> {
+    const values = opts.values;
     // Screening's every-candidate configurations never come back: neither looked up nor kept
     // (their keys, hundreds of candidates each, cost more than the lookups save).
     const remember = opts.remember ?? true;

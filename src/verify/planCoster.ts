@@ -3,19 +3,7 @@
 // plan PostgreSQL uses without parameter values), or by a custom plan for given values.
 import type pg from 'pg';
 import { ADVISOR_MARKER } from '../db/connect.js';
-
-export type CostOutcome =
-  | { ok: true; cost: number; indexesUsed: string[]; scans: ScanEstimate[] }
-  | { ok: false; error: string };
-
-/** A plan node that reads a table, with the planner's row estimate. */
-export interface ScanEstimate {
-  relation: string;
-  schema?: string;
-  node: string;
-  rows: number;
-  index?: string;
-}
+import type { CostOutcome, ScanEstimate } from '../types.js';
 
 export interface CostRequest {
   id: string;

@@ -5,8 +5,8 @@ import type pg from 'pg';
 import { ADVISOR_MARKER, connect, redactUrl } from '../db/connect.js';
 import { quoteIdent, quoteLiteral } from '../db/quote.js';
 import { createIndexSql } from '../candidates/indexDefinition.js';
-import type { IndexCandidate, ParsedStatement } from '../types.js';
-import { type CostOutcome, PlanCoster, firstLine } from './planCoster.js';
+import type { CostOutcome, IndexCandidate, ParsedStatement } from '../types.js';
+import { PlanCoster, firstLine } from './planCoster.js';
 
 export interface RealVerification {
   ok: true;

@@ -3,15 +3,14 @@
 // the parameter values, so `$n` text from pg_stat_statements can be costed as it is.
 import type pg from 'pg';
 import { ADVISOR_MARKER, connect, type ConnectOptions } from '../db/connect.js';
-import type { IndexCandidate, ParsedStatement } from '../types.js';
+import type { CostOutcome, IndexCandidate, ParsedStatement } from '../types.js';
 import { createIndexSql } from '../candidates/indexDefinition.js';
-import { type CostOutcome, PlanCoster, firstLine } from './planCoster.js';
+import { PlanCoster, firstLine } from './planCoster.js';
 
 export class VerifyError extends Error {
   override name = 'VerifyError';
 }
 
-export type { CostOutcome } from './planCoster.js';
 
 /** One candidate's hypothetical index: one per leaf partition on a partitioned table. */
 export interface HypotheticalIndex {

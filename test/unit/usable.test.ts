@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureParser } from '../../src/parse/parser.js';
 import { parseStatement } from '../../src/parse/parseStatement.js';
 import type { IndexCandidate } from '../../src/types.js';
-import { mayUse, usableCandidates } from '../../src/verify/usable.js';
+import { mayUse, usableCandidates } from '../../src/candidates/usable.js';
 
 const columns: Record<string, string[]> = { orders: ['id', 'customer_id', 'status', 'created_at', 'total', 'note'] };
 const parse = (query: string) => parseStatement({ id: 'q', query }, (_s, t) => columns[t]);

@@ -3,41 +3,51 @@
 // of columns the statement reads. An index it cannot use leaves its plan (and cost) unchanged.
 import type { IndexCandidate, ParsedStatement, TableAccess } from '../types.js';
 
-/** Per statement, per table name: the columns it mentions, or 'any' when it cannot be told. */
-const mentionsOf = new WeakMap<ParsedStatement, Map<string, Set<string> | 'any'>>();
-
-export function mentionedColumns(t: TableAccess): Set<string> | 'any' {
-  // `SELECT *` reads every column; `SELECT count(*)` reads none, and any index serves a full
-  // index-only scan of it.
-  if (t.columnsRead.includes('*')) return 'any';
-  const cols = new Set<string>([...t.columnsRead, ...t.joinColumns]);
-  for (const p of t.predicates) {
-    if (p.key.column) cols.add(p.key.column);
-    for (const c of p.key.expressionColumns ?? []) cols.add(c);
-  }
-  for (const o of t.orderBy) {
-    if (o.key.column) cols.add(o.key.column);
-    for (const c of o.key.expressionColumns ?? []) cols.add(c);
-  }
-  for (const g of t.groupBy) {
-    if (g.column) cols.add(g.column);
-    for (const c of g.expressionColumns ?? []) cols.add(c);
-  }
-  if (t.write) for (const c of t.write.columns) cols.add(c);
-  return cols.size === 0 ? 'any' : cols;
+export interface Mentions {
+  /** Columns of the table the statement reads, filters, joins, orders or groups by. */
+  columns: ReadonlySet<string>;
+  /** `SELECT *`: it reads every column (the list above has only those it names). */
+  readsAll: boolean;
 }
 
-function mentions(stmt: ParsedStatement): Map<string, Set<string> | 'any'> {
-  let m = mentionsOf.get(stmt);
+const mentionsOfAccess = new WeakMap<TableAccess, Mentions>();
+
+/**
+ * The columns of one table a statement mentions. The columns an UPDATE sets are not among them:
+ * an index on them does not help find the rows (it costs the write, which select/ counts apart).
+ */
+export function mentionedColumns(t: TableAccess): Mentions {
+  let m = mentionsOfAccess.get(t);
+  if (m) return m;
+  const cols = new Set<string>(t.joinColumns);
+  for (const c of t.columnsRead) if (c !== '*') cols.add(c);
+  for (const k of [...t.predicates.map((p) => p.key), ...t.orderBy.map((o) => o.key), ...t.groupBy]) {
+    if (k.column) cols.add(k.column);
+    for (const c of k.expressionColumns ?? []) cols.add(c);
+  }
+  m = { columns: cols, readsAll: t.columnsRead.includes('*') };
+  mentionsOfAccess.set(t, m);
+  return m;
+}
+
+/**
+ * Per table name, the columns the statement mentions, or 'any' where any index may serve it:
+ * `SELECT *` (an index-only scan is out of the question, but this stays on the safe side), or
+ * `SELECT count(*)`, which mentions no column and which a full index-only scan of any index serves.
+ */
+const usableColumnsOf = new WeakMap<ParsedStatement, Map<string, ReadonlySet<string> | 'any'>>();
+
+function usableColumns(stmt: ParsedStatement): Map<string, ReadonlySet<string> | 'any'> {
+  let m = usableColumnsOf.get(stmt);
   if (!m) {
     m = new Map();
     for (const t of stmt.tables) {
       const have = m.get(t.table);
       const mine = mentionedColumns(t);
-      if (have === 'any' || mine === 'any') m.set(t.table, 'any');
-      else m.set(t.table, new Set([...(have ?? []), ...mine]));
+      if (have === 'any' || mine.readsAll || mine.columns.size === 0) m.set(t.table, 'any');
+      else m.set(t.table, new Set([...(have ?? []), ...mine.columns]));
     }
-    mentionsOf.set(stmt, m);
+    usableColumnsOf.set(stmt, m);
   }
   return m;
 }
@@ -47,7 +57,7 @@ function mentions(stmt: ParsedStatement): Map<string, Set<string> | 'any'> {
  * columns. Expression keys and partial indexes are always possible (their columns are not listed).
  */
 export function mayUse(stmt: ParsedStatement, c: IndexCandidate): boolean {
-  const cols = mentions(stmt).get(c.table);
+  const cols = usableColumns(stmt).get(c.table);
   if (cols === undefined || cols === 'any' || c.where) return true;
   for (const k of c.columns) if (k.column === undefined || cols.has(k.column)) return true;
   return c.include.some((x) => cols.has(x));
@@ -80,7 +90,7 @@ export function usableCandidates(candidates: IndexCandidate[]): (stmt: ParsedSta
   }
   return (stmt) => {
     const out = new Set<IndexCandidate>();
-    for (const [table, cols] of mentions(stmt)) {
+    for (const [table, cols] of usableColumns(stmt)) {
       if (cols === 'any') {
         for (const c of all.get(table) ?? []) out.add(c);
         continue;

@@ -1,0 +1,257 @@
+// Selection as a pure stage: the greedy rounds, budget, write cost, complements, pruning and
+// credit, driven by a deterministic model of the planner (test/support/fakeCosting.ts).
+import { describe, expect, it } from 'vitest';
+import { chooseMeasured, proposeUnverified, statementsFor } from '../../src/select/realOnly.js';
+import { gain, makeScoring } from '../../src/select/scoring.js';
+import { type SelectOptions, selectIndexes } from '../../src/select/selectIndexes.js';
+import type { IndexCandidate, Selection } from '../../src/types.js';
+import { candidate, FakeCosting, type FakeStatement, workloadOf } from '../support/fakeCosting.js';
+
+async function select(statements: FakeStatement[], candidates: IndexCandidate[], bytes: Record<string, number>, opts: SelectOptions = {}) {
+  const costing = new FakeCosting(statements, bytes);
+  const { parsed, workload, tablesOf } = workloadOf(statements);
+  const selection = await selectIndexes({ workload, statements: parsed, candidates, tablesOf }, costing, opts);
+  return { selection, costing, parsed };
+}
+
+const keys = (s: Selection) => s.chosen.map((c) => c.candidate.key).sort();
+const KB = 8192;
+
+describe('selectIndexes', () => {
+  const a = candidate('t', ['a']);
+  const b = candidate('t', ['b']);
+
+  it('chooses what saves the workload most, and credits each index with the statements its plans use', async () => {
+    const { selection } = await select(
+      [
+        { id: 's1', calls: 100, columns: ['a'], base: 1000, plans: [{ needs: [a.key], cost: 10 }] },
+        { id: 's2', calls: 10, columns: ['b'], base: 1000, plans: [{ needs: [b.key], cost: 10 }] },
+        { id: 's3', calls: 10, columns: ['c'], base: 1000, plans: [] },
+      ],
+      [a, b],
+      { [a.key]: KB, [b.key]: KB },
+    );
+    expect(keys(selection)).toEqual([a.key, b.key].sort());
+    const ia = selection.chosen.find((c) => c.candidate.key === a.key)!;
+    expect(ia.statements).toEqual([{ statementId: 's1', costBefore: 1000, costAfter: 10, weight: 100 }]);
+    expect(ia.benefit).toBe(100 * 990);
+    expect(ia.verification).toEqual({ kind: 'hypopg' });
+    expect(selection.totalWeightedCost).toBe(100 * 1000 + 10 * 1000 + 10 * 1000);
+    expect(selection.weightedCostAfter).toBe(100 * 10 + 10 * 10 + 10 * 1000);
+    expect(selection.final.get('s3')).toBe(1000);
+  });
+
+  it('counts a saving only above --min-improvement and 10 cost units a call', async () => {
+    const { selection } = await select(
+      [
+        { id: 's1', calls: 1000, columns: ['a'], base: 1000, plans: [{ needs: [a.key], cost: 800 }] }, // 20 %
+        { id: 's2', calls: 1000, columns: ['b'], base: 12, plans: [{ needs: [b.key], cost: 4 }] }, // 8 units a call
+      ],
+      [a, b],
+      { [a.key]: KB, [b.key]: KB },
+    );
+    expect(selection.chosen).toEqual([]);
+    const lower = await select(
+      [{ id: 's1', calls: 1000, columns: ['a'], base: 1000, plans: [{ needs: [a.key], cost: 800 }] }],
+      [a],
+      { [a.key]: KB },
+      { minImprovement: 0.1 },
+    );
+    expect(keys(lower.selection)).toEqual([a.key]);
+  });
+
+  it('sets aside statements the server cannot plan', async () => {
+    const { selection } = await select(
+      [
+        { id: 's1', calls: 10, columns: ['a'], base: 1000, plans: [{ needs: [a.key], cost: 10 }] },
+        { id: 'bad', calls: 10, columns: ['a'], base: 1000, plans: [], error: 'function f(numeric) does not exist' },
+      ],
+      [a],
+      { [a.key]: KB },
+    );
+    expect(selection.failed).toEqual([{ statementId: 'bad', reason: 'function f(numeric) does not exist' }]);
+    expect([...selection.baseline.keys()]).toEqual(['s1']);
+  });
+
+  it('leaves out an index whose write cost exceeds what it saves', async () => {
+    const stmts: FakeStatement[] = [{ id: 's1', calls: 10, columns: ['a'], base: 1000, plans: [{ needs: [a.key], cost: 10 }] }];
+    const cheap = await select(stmts, [a], { [a.key]: KB }, { writeCost: () => 9000 });
+    expect(keys(cheap.selection)).toEqual([a.key]);
+    expect(cheap.selection.chosen[0]!.benefit).toBe(9900 - 9000);
+    expect(cheap.selection.chosen[0]!.writeCost).toBe(9000);
+    const dear = await select(stmts, [a], { [a.key]: KB }, { writeCost: () => 10_000 });
+    expect(dear.selection.chosen).toEqual([]);
+  });
+
+  it('under a budget, keeps the set that saves more: one big index rather than the small ones that fill the room first', async () => {
+    const big = candidate('t', ['a', 'b']);
+    const small1 = candidate('t', ['c']);
+    const small2 = candidate('t', ['d']);
+    const stmts: FakeStatement[] = [
+      { id: 's1', calls: 100, columns: ['a', 'b'], base: 1000, plans: [{ needs: [big.key], cost: 10 }] },
+      { id: 's2', calls: 15, columns: ['c'], base: 1000, plans: [{ needs: [small1.key], cost: 10 }] },
+      { id: 's3', calls: 15, columns: ['d'], base: 1000, plans: [{ needs: [small2.key], cost: 10 }] },
+    ];
+    const bytes = { [big.key]: 100 * KB, [small1.key]: KB, [small2.key]: KB };
+    // By benefit per byte the small ones come first and leave no room for the big one.
+    const { selection } = await select(stmts, [big, small1, small2], bytes, { budgetBytes: 100 * KB });
+    expect(keys(selection)).toEqual([big.key]);
+    // With room for all, all.
+    const roomy = await select(stmts, [big, small1, small2], bytes, { budgetBytes: 102 * KB });
+    expect(keys(roomy.selection)).toEqual([big.key, small1.key, small2.key].sort());
+  });
+
+  it('under a budget, packs small indexes where they save more than the big one', async () => {
+    const big = candidate('t', ['a', 'b']);
+    const small1 = candidate('t', ['c']);
+    const small2 = candidate('t', ['d']);
+    const stmts: FakeStatement[] = [
+      { id: 's1', calls: 100, columns: ['a', 'b'], base: 1000, plans: [{ needs: [big.key], cost: 10 }] },
+      { id: 's2', calls: 60, columns: ['c'], base: 1000, plans: [{ needs: [small1.key], cost: 10 }] },
+      { id: 's3', calls: 60, columns: ['d'], base: 1000, plans: [{ needs: [small2.key], cost: 10 }] },
+    ];
+    const { selection } = await select(stmts, [big, small1, small2], { [big.key]: 100 * KB, [small1.key]: 50 * KB, [small2.key]: 50 * KB }, { budgetBytes: 100 * KB });
+    expect(keys(selection)).toEqual([small1.key, small2.key].sort());
+  });
+
+  it('brings back an index that only helps once another is chosen (complements)', async () => {
+    const part = candidate('parts', ['brand']);
+    const ship = candidate('parts', ['part_id']);
+    const { selection } = await select(
+      [
+        {
+          id: 'join',
+          calls: 10,
+          table: 'parts',
+          columns: ['brand', 'part_id'],
+          base: 10_000,
+          // brand alone: no better than the hash join; part_id alone: a nested loop; both: far better.
+          plans: [
+            { needs: [ship.key], cost: 5000 },
+            { needs: [part.key, ship.key], cost: 100 },
+          ],
+        },
+      ],
+      [part, ship],
+      { [part.key]: KB, [ship.key]: KB },
+    );
+    expect(keys(selection)).toEqual([part.key, ship.key].sort());
+    expect(selection.final.get('join')).toBe(100);
+    // Credit: the plan uses both; the first chosen gets what it alone saves, the second the rest.
+    const credit = Object.fromEntries(selection.chosen.map((c) => [c.candidate.key, c.statements[0]!]));
+    expect(credit[ship.key]).toMatchObject({ costBefore: 10_000, costAfter: 5000 });
+    expect(credit[part.key]).toMatchObject({ costBefore: 5000, costAfter: 100 });
+  });
+
+  it('prunes the early pick once the later picks serve its statements better', async () => {
+    const wide = candidate('t', ['a']);
+    const x = candidate('t', ['a', 'b']);
+    const y = candidate('t', ['a', 'c']);
+    const { selection } = await select(
+      [
+        // `wide` helps both statements a little: it wins round 1; x and y each serve one far better.
+        { id: 's1', calls: 10, columns: ['a', 'b'], base: 1000, plans: [{ needs: [wide.key], cost: 400 }, { needs: [x.key], cost: 10 }] },
+        { id: 's2', calls: 10, columns: ['a', 'c'], base: 1000, plans: [{ needs: [wide.key], cost: 400 }, { needs: [y.key], cost: 10 }] },
+      ],
+      [wide, x, y],
+      { [wide.key]: KB, [x.key]: 2 * KB, [y.key]: 2 * KB },
+    );
+    expect(keys(selection)).toEqual([x.key, y.key].sort());
+    for (const c of selection.chosen) expect(c.statements).toHaveLength(1);
+  });
+
+  it('prefers a smaller index within 5 % of the best one', async () => {
+    const wide = candidate('t', ['a'], { include: ['z'] });
+    const plain = candidate('t', ['a']);
+    const { selection } = await select(
+      [{ id: 's1', calls: 10, columns: ['a', 'z'], base: 1000, plans: [{ needs: [wide.key], cost: 10 }, { needs: [plain.key], cost: 40 }] }],
+      [wide, plain],
+      { [wide.key]: 4 * KB, [plain.key]: 2 * KB },
+    );
+    expect(keys(selection)).toEqual([plain.key]);
+  });
+
+  it('holds the caps: --max-indexes and --max-per-table', async () => {
+    const other = candidate('u', ['a']);
+    const stmts: FakeStatement[] = [
+      { id: 's1', calls: 30, columns: ['a'], base: 1000, plans: [{ needs: [a.key], cost: 10 }] },
+      { id: 's2', calls: 20, columns: ['b'], base: 1000, plans: [{ needs: [b.key], cost: 10 }] },
+      { id: 's3', calls: 10, table: 'u', columns: ['a'], base: 1000, plans: [{ needs: [other.key], cost: 10 }] },
+    ];
+    const bytes = { [a.key]: KB, [b.key]: KB, [other.key]: KB };
+    expect(keys((await select(stmts, [a, b, other], bytes, { maxIndexes: 1 })).selection)).toEqual([a.key]);
+    expect(keys((await select(stmts, [a, b, other], bytes, { maxPerTable: 1 })).selection)).toEqual([a.key, other.key].sort());
+  });
+
+  it('drops what saves under --min-benefit-share of the workload', async () => {
+    const stmts: FakeStatement[] = [
+      { id: 's1', calls: 1, columns: ['a'], base: 1000, plans: [{ needs: [a.key], cost: 10 }] },
+      { id: 's2', calls: 100, columns: ['c'], base: 1000, plans: [] },
+    ];
+    // 990 of 101,000: about 1 %.
+    expect(keys((await select(stmts, [a], { [a.key]: KB })).selection)).toEqual([a.key]);
+    expect((await select(stmts, [a], { [a.key]: KB }, { minBenefitShare: 0.01 })).selection.chosen).toEqual([]);
+  });
+
+  it('weighs by total time when asked', async () => {
+    const { parsed, workload } = workloadOf([{ id: 's1', calls: 10, columns: ['a'], base: 100, plans: [] }]);
+    workload[0]!.totalExecMs = 500;
+    const scoring = makeScoring(workload, parsed, new Map([['s1', 100]]), { weight: 'total_time', minImprovement: 0.3 });
+    // Half the cost is half the time.
+    expect(gain(scoring, 's1', 100, 50)).toBe(250);
+    expect(gain(scoring, 's1', 100, 80)).toBe(0);
+  });
+
+  it('gives the same answer on every run', async () => {
+    const c = candidate('t', ['c']);
+    const stmts: FakeStatement[] = [
+      { id: 's1', calls: 10, columns: ['a', 'b'], base: 1000, plans: [{ needs: [a.key], cost: 100 }, { needs: [b.key], cost: 100 }] },
+      { id: 's2', calls: 10, columns: ['b', 'c'], base: 1000, plans: [{ needs: [b.key], cost: 100 }, { needs: [c.key], cost: 100 }] },
+    ];
+    const bytes = { [a.key]: KB, [b.key]: KB, [c.key]: KB };
+    const first = keys((await select(stmts, [a, b, c], bytes)).selection);
+    for (let i = 0; i < 5; i++) expect(keys((await select(stmts, [a, b, c], bytes)).selection)).toEqual(first);
+    expect(first).toEqual([b.key]);
+  });
+});
+
+describe('GIN and GiST after the hypothetical set', () => {
+  const gin = candidate('docs', ['body'], { method: 'gin', statementIds: ['s1'] });
+  const ginPath = candidate('docs', ['attrs'], { method: 'gin', statementIds: ['s1'], columns: [{ sql: 'attrs', column: 'attrs', opclass: 'jsonb_path_ops' }] });
+
+  async function hypothetical() {
+    const stmts: FakeStatement[] = [{ id: 's1', calls: 10, table: 'docs', columns: ['body'], base: 1000, plans: [] }];
+    const { selection, parsed } = await select(stmts, [], {});
+    return { selection, servedBy: statementsFor(parsed, selection) };
+  }
+
+  it('chooses from indexes built for real, with their relative saving carried over, and the smaller of two equals', async () => {
+    const { selection } = await hypothetical();
+    const plan = (cost: number, used: string[] = []) => ({ ok: true as const, cost, indexesUsed: used, scans: [] });
+    const choice = chooseMeasured(
+      [
+        { candidate: gin, bytes: 90 * KB, before: new Map([['s1', plan(2000)]]), after: new Map([['s1', plan(200, [gin.key])]]) },
+        { candidate: ginPath, bytes: 30 * KB, before: new Map([['s1', plan(2000)]]), after: new Map([['s1', plan(205, [ginPath.key])]]) },
+      ],
+      selection,
+      { where: 'scratch', minBenefitShare: 0.001, writeCost: () => 0 },
+    );
+    expect(choice.chosen.map((c) => c.candidate.key)).toEqual([ginPath.key]);
+    expect(choice.chosen[0]!.verification).toEqual({ kind: 'real', where: 'scratch' });
+    expect(choice.chosen[0]!.statements[0]).toMatchObject({ costBefore: 1000, costAfter: 102.5, weight: 10 });
+    expect(choice.final.get('s1')).toBe(102.5);
+    // The selection itself is left as it was.
+    expect(selection.final.get('s1')).toBe(1000);
+  });
+
+  it('proposes unverified only where the plan scans the table whole for a few rows', async () => {
+    const { selection, servedBy } = await hypothetical();
+    const few = proposeUnverified([gin], servedBy, selection, { writeCost: () => 5, tableRows: () => 100 });
+    expect(few.chosen).toHaveLength(1);
+    expect(few.chosen[0]!.verification).toMatchObject({ kind: 'unverified' });
+    expect(few.chosen[0]!.statements[0]).toMatchObject({ statementId: 's1', costBefore: 1000, weight: 10 });
+    expect(Number.isNaN(few.chosen[0]!.statements[0]!.costAfter)).toBe(true);
+    // The model's scan keeps 1 row: of 10 rows that is 10 %, too many to propose without proof.
+    expect(proposeUnverified([gin], servedBy, selection, { writeCost: () => 5, tableRows: () => 10 }).chosen).toEqual([]);
+  });
+});
