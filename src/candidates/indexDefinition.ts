@@ -1,7 +1,8 @@
 // Shared vocabulary for candidate indexes: a stable key, a readable name and the DDL text.
 import { createHash } from 'node:crypto';
 import { quoteIdent, quoteQualified } from '../db/quote.js';
-import { type AstNode, deparse, parseSql, walk } from '../parse/parser.js';
+import { asNode, type Node, walk } from '../parse/ast.js';
+import { deparse, parseSql } from '../parse/parser.js';
 import type { CatalogIndex, IndexCandidate, IndexColumn } from '../types.js';
 
 export function columnSql(c: IndexColumn): string {
@@ -91,17 +92,30 @@ export function existingIndexCovers(existing: CatalogIndex, c: IndexCandidate): 
 export function normalizeExpr(s: string | undefined): string {
   if (!s) return '';
   const parsed = parseSql(`SELECT ${s}`);
-  const target = parsed.ok ? parsed.stmts[0]?.SelectStmt?.targetList?.[0]?.ResTarget?.val : undefined;
+  const select = parsed.ok ? asNode(parsed.stmts[0], 'SelectStmt') : undefined;
+  const target = asNode(select?.targetList?.[0], 'ResTarget')?.val;
   if (!target) return s.replace(/^\((.*)\)$/, '$1').replace(/\s+/g, '').toLowerCase();
   const copy = structuredClone({ v: target });
   walk(copy, (_type, body) => {
-    for (const [k, v] of Object.entries(body)) {
-      if (v && typeof v === 'object' && 'TypeCast' in v && (v as AstNode).TypeCast.arg?.A_Const) body[k] = (v as AstNode).TypeCast.arg;
-      if (Array.isArray(v)) v.forEach((x, i) => x?.TypeCast?.arg?.A_Const && (v[i] = x.TypeCast.arg));
+    // Any field of any node may hold a cast constant.
+    const fields = body as Record<string, unknown>;
+    for (const [k, v] of Object.entries(fields)) {
+      const constant = castConstant(v);
+      if (constant) fields[k] = constant;
+      const items: unknown[] = Array.isArray(v) ? v : [];
+      items.forEach((x, i) => {
+        const c = castConstant(x);
+        if (c) items[i] = c;
+      });
     }
   });
-  const v = copy.v as AstNode;
-  return deparse(v.TypeCast?.arg?.A_Const ? v.TypeCast.arg : v);
+  return deparse(castConstant(copy.v) ?? copy.v);
+}
+
+/** The constant of `'abc'::text`; undefined for anything else. */
+function castConstant(node: unknown): Node | undefined {
+  const arg = asNode(node, 'TypeCast')?.arg;
+  return asNode(arg, 'A_Const') ? arg : undefined;
 }
 
 /** Reads DESC / NULLS FIRST per key from pg_get_indexdef's `(...)` list. */

@@ -1,7 +1,8 @@
 // Which harvested statements are worth advising: real queries on user tables. Utility statements,
 // catalog-only queries and the advisor's own SQL are set aside with the reason.
 import { ADVISOR_MARKER } from '../db/connect.js';
-import { nodeType, parseSql, walk } from '../parse/parser.js';
+import { nodeKind, type RangeVar, walk } from '../parse/ast.js';
+import { parseSql } from '../parse/parser.js';
 
 const QUERY_TYPES = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
 const CATALOG_SCHEMAS = new Set(['pg_catalog', 'information_schema']);
@@ -14,15 +15,16 @@ export function skipReason(query: string): string | undefined {
   const parsed = parseSql(query);
   if (!parsed.ok) return undefined;
   const stmt = parsed.stmts[0];
-  const type = nodeType(stmt)?.[0];
+  const type = nodeKind(stmt);
   if (!type || !QUERY_TYPES.has(type)) return `utility statement (${type ?? 'empty'})`;
   let userTables = 0;
   let catalogTables = 0;
   walk(stmt, (t, body) => {
     // INSERT/UPDATE/DELETE/MERGE hold their target as a bare RangeVar body in `relation`.
-    const rv = t === 'RangeVar' ? body : body.relation?.relname ? body.relation : undefined;
+    const target = 'relation' in body ? body.relation : undefined;
+    const rv: RangeVar | undefined = t === 'RangeVar' ? body : target && 'relname' in target && target.relname ? target : undefined;
     if (!rv) return;
-    if (CATALOG_SCHEMAS.has(rv.schemaname) || (!rv.schemaname && /^pg_/.test(rv.relname))) catalogTables++;
+    if (CATALOG_SCHEMAS.has(rv.schemaname ?? '') || (!rv.schemaname && /^pg_/.test(rv.relname ?? ''))) catalogTables++;
     else userTables++;
   });
   if (userTables === 0 && catalogTables > 0) return 'reads only system catalogs';

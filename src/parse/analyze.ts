@@ -2,7 +2,24 @@
 // orders and groups by. Scopes follow SQL's: every SELECT level has its own FROM list; a subquery
 // sees its parents' tables (correlation); CTE names shadow tables.
 import type { KeyPart, Predicate, PredicateKind, SortKey, StatementKind, TableAccess } from '../types.js';
-import { type AstNode, deparse, nodeType, stringValues, walk } from './parser.js';
+import {
+  type A_Expr,
+  asNode,
+  type DeleteStmt,
+  type InsertStmt,
+  type JoinExpr,
+  type MergeStmt,
+  type Node,
+  nodeKind,
+  nodeType,
+  type RangeVar,
+  type SelectStmt,
+  stringValues,
+  type UpdateStmt,
+  walk,
+  type WithClause,
+} from './ast.js';
+import { deparse } from './parser.js';
 
 /** Column names of a table, when the catalog is known; undefined when it is not. */
 export type ColumnLookup = (schema: string | undefined, table: string) => string[] | undefined;
@@ -28,6 +45,9 @@ interface Resolved {
   outer: boolean;
 }
 
+/** UPDATE, DELETE and MERGE: each has some of these fields. */
+type ModifyStmt = UpdateStmt & DeleteStmt & MergeStmt;
+
 const RANGE_OPS = new Set(['<', '<=', '>', '>=']);
 const LIKE_OPS = new Set(['~~', '~~*', '~', '~*']);
 const FLIP: Record<string, string> = { '<': '>', '>': '<', '<=': '>=', '>=': '<=', '=': '=', '<>': '<>', '!=': '!=', '&&': '&&', '@>': '<@', '<@': '@>' };
@@ -37,7 +57,7 @@ export class StatementAnalyzer {
 
   constructor(private readonly lookup: ColumnLookup = () => undefined) {}
 
-  analyze(stmt: AstNode): { kind: StatementKind; tables: TableAccess[] } {
+  analyze(stmt: Node | undefined): { kind: StatementKind; tables: TableAccess[] } {
     const t = nodeType(stmt);
     if (!t) return { kind: 'other', tables: [] };
     const [type, body] = t;
@@ -66,20 +86,20 @@ export class StatementAnalyzer {
 
   // ---- statements -------------------------------------------------------------------------
 
-  private withCtes(withClause: AstNode | undefined, parent: Scope | undefined, ctes: Set<string>): Set<string> {
+  private withCtes(withClause: WithClause | undefined, parent: Scope | undefined, ctes: Set<string>): Set<string> {
     if (!withClause) return ctes;
     const inner = new Set(ctes);
     for (const c of withClause.ctes ?? []) {
-      const cte = c.CommonTableExpr;
+      const cte = asNode(c, 'CommonTableExpr');
       if (!cte) continue;
-      inner.add(cte.ctename);
+      inner.add(cte.ctename!);
       // A recursive CTE may name itself; non-recursive ones only see earlier CTEs, close enough.
       this.statementInScope(cte.ctequery, parent, inner);
     }
     return inner;
   }
 
-  private statementInScope(node: AstNode, parent: Scope | undefined, ctes: Set<string>): void {
+  private statementInScope(node: Node | undefined, parent: Scope | undefined, ctes: Set<string>): void {
     const t = nodeType(node);
     if (!t) return;
     if (t[0] === 'SelectStmt') this.select(t[1], parent, ctes);
@@ -88,7 +108,7 @@ export class StatementAnalyzer {
     else if (t[0] === 'DeleteStmt') this.modify(t[1], 'delete', ctes);
   }
 
-  private select(s: AstNode, parent: Scope | undefined, outerCtes: Set<string>): void {
+  private select(s: SelectStmt, parent: Scope | undefined, outerCtes: Set<string>): void {
     const ctes = this.withCtes(s.withClause, parent, outerCtes);
     if (s.op && s.op !== 'SETOP_NONE') {
       if (s.larg) this.select(s.larg, parent, ctes);
@@ -96,7 +116,7 @@ export class StatementAnalyzer {
       return;
     }
     const scope: Scope = { parent, entries: [], ctes };
-    const quals: AstNode[] = [];
+    const quals: Node[] = [];
     for (const item of s.fromClause ?? []) this.fromItem(item, scope, quals);
     if (s.whereClause) quals.push(s.whereClause);
     this.conditions(quals, scope);
@@ -107,40 +127,39 @@ export class StatementAnalyzer {
     this.orderAndGroup(s, scope);
   }
 
-  private insert(s: AstNode, outerCtes: Set<string> = new Set()): void {
+  private insert(s: InsertStmt, outerCtes: Set<string> = new Set()): void {
     const ctes = this.withCtes(s.withClause, undefined, outerCtes);
-    const access = this.newAccess(s.relation);
-    const columns = (s.cols ?? []).map((c: AstNode) => c.ResTarget?.name).filter(Boolean);
-    access.write = { kind: 'insert', columns };
+    const access = this.newAccess(s.relation!);
+    access.write = { kind: 'insert', columns: targetNames(s.cols) };
     if (s.selectStmt) this.statementInScope(s.selectStmt, undefined, ctes);
     // ON CONFLICT (cols) DO UPDATE ... WHERE: the arbiter columns must already be unique-indexed.
   }
 
-  private modify(s: AstNode, kind: 'update' | 'delete' | 'merge', outerCtes: Set<string> = new Set()): void {
+  private modify(s: ModifyStmt, kind: 'update' | 'delete' | 'merge', outerCtes: Set<string> = new Set()): void {
     const ctes = this.withCtes(s.withClause, undefined, outerCtes);
     const scope: Scope = { entries: [], ctes };
-    const target = this.newAccess(s.relation);
+    const target = this.newAccess(s.relation!);
     scope.entries.push({ alias: target.alias, access: target });
-    const updated = kind === 'update' ? (s.targetList ?? []).map((t: AstNode) => t.ResTarget?.name).filter(Boolean) : [];
-    target.write = { kind, columns: updated };
-    const quals: AstNode[] = [];
+    target.write = { kind, columns: kind === 'update' ? targetNames(s.targetList) : [] };
+    const quals: Node[] = [];
     for (const item of s.fromClause ?? s.usingClause ?? []) this.fromItem(item, scope, quals);
     if (s.sourceRelation) this.fromItem(s.sourceRelation, scope, quals);
     if (s.joinCondition) quals.push(s.joinCondition);
     if (s.whereClause) quals.push(s.whereClause);
     this.conditions(quals, scope);
-    this.columnsRead([s.targetList, quals, s.returningList], scope);
+    // RETURNING is not read: this asked for `returningList`, which libpg-query 18's AST no longer
+    // has (RETURNING is in `returningClause.exprs`). Reading it would change the advice.
+    this.columnsRead([s.targetList, quals], scope);
     this.subqueries(s.targetList, scope);
-    this.subqueries(s.returningList, scope);
   }
 
   // ---- FROM -------------------------------------------------------------------------------
 
-  private newAccess(rv: AstNode): TableAccess {
+  private newAccess(rv: RangeVar): TableAccess {
     const access: TableAccess = {
       schema: rv.schemaname || undefined,
-      table: rv.relname,
-      alias: rv.alias?.aliasname ?? rv.relname,
+      table: rv.relname!,
+      alias: rv.alias?.aliasname ?? rv.relname!,
       predicates: [],
       joinColumns: [],
       orderBy: [],
@@ -152,15 +171,16 @@ export class StatementAnalyzer {
     return access;
   }
 
-  private fromItem(item: AstNode, scope: Scope, quals: AstNode[]): void {
+  private fromItem(item: Node | undefined, scope: Scope, quals: Node[]): void {
     const t = nodeType(item);
     if (!t) return;
     const [type, body] = t;
     if (type === 'RangeVar') {
-      if (!body.schemaname && scope.ctes.has(body.relname) === true) {
-        scope.entries.push({ alias: body.alias?.aliasname ?? body.relname });
-      } else if (!body.schemaname && this.isCteInParents(scope, body.relname)) {
-        scope.entries.push({ alias: body.alias?.aliasname ?? body.relname });
+      const name = body.relname!;
+      if (!body.schemaname && scope.ctes.has(name) === true) {
+        scope.entries.push({ alias: body.alias?.aliasname ?? name });
+      } else if (!body.schemaname && this.isCteInParents(scope, name)) {
+        scope.entries.push({ alias: body.alias?.aliasname ?? name });
       } else {
         const access = this.newAccess(body);
         scope.entries.push({ alias: access.alias, access });
@@ -171,7 +191,7 @@ export class StatementAnalyzer {
       if (body.quals) quals.push(body.quals);
       for (const col of stringValues(body.usingClause)) this.usingColumn(col, body, scope);
     } else if (type === 'RangeSubselect') {
-      this.select(body.subquery?.SelectStmt ?? {}, body.lateral ? scope : scope.parent, scope.ctes);
+      this.select(asNode(body.subquery, 'SelectStmt') ?? {}, body.lateral ? scope : scope.parent, scope.ctes);
       scope.entries.push({ alias: body.alias?.aliasname ?? '', columns: stringValues(body.alias?.colnames) });
     } else if (type === 'RangeFunction') {
       scope.entries.push({ alias: body.alias?.aliasname ?? '' });
@@ -184,10 +204,10 @@ export class StatementAnalyzer {
   }
 
   /** `JOIN ... USING (col)`: the column is a join key on every table of both sides that has it. */
-  private usingColumn(col: string, join: AstNode, scope: Scope): void {
+  private usingColumn(col: string, join: JoinExpr, scope: Scope): void {
     const names = new Set<string>();
     walk([join.larg, join.rarg], (type, body) => {
-      if (type === 'RangeVar') names.add(body.alias?.aliasname ?? body.relname);
+      if (type === 'RangeVar') names.add(body.alias?.aliasname ?? body.relname!);
       return type !== 'RangeSubselect';
     });
     for (const e of scope.entries) {
@@ -199,7 +219,7 @@ export class StatementAnalyzer {
 
   // ---- columns ----------------------------------------------------------------------------
 
-  private resolve(fields: unknown[], scope: Scope): Resolved | undefined {
+  private resolve(fields: Node[], scope: Scope): Resolved | undefined {
     const names = stringValues(fields);
     if (names.length !== fields.length || names.length === 0) return undefined; // A_Star
     const column = names[names.length - 1]!;
@@ -234,7 +254,7 @@ export class StatementAnalyzer {
     walk(nodes, (type, body) => {
       if (type === 'SubLink') return false; // its own scope records its own reads
       if (type !== 'ColumnRef') return;
-      const fields: AstNode[] = body.fields ?? [];
+      const fields = body.fields ?? [];
       const last = fields[fields.length - 1];
       if (last && 'A_Star' in last) {
         const qualifier = stringValues(fields.slice(0, -1)).pop();
@@ -251,7 +271,7 @@ export class StatementAnalyzer {
     walk(node, (type, body) => {
       if (type !== 'SubLink') return;
       if (body.testexpr) this.subqueries(body.testexpr, scope);
-      const sel = body.subselect?.SelectStmt;
+      const sel = asNode(body.subselect, 'SelectStmt');
       if (sel) this.select(sel, scope, scope.ctes);
       return false;
     });
@@ -259,7 +279,7 @@ export class StatementAnalyzer {
 
   // ---- WHERE / ON -------------------------------------------------------------------------
 
-  private conditions(quals: AstNode[], scope: Scope): void {
+  private conditions(quals: Node[], scope: Scope): void {
     for (const c of conjunctsOf(quals)) {
       this.subqueries(c, scope);
       this.condition(c, scope);
@@ -272,10 +292,10 @@ export class StatementAnalyzer {
    * every arm gets each arm's conditions as `orArm` predicates, which an index serves with a
    * BitmapOr. A table missing from one arm gets nothing: no index can find that arm's rows.
    */
-  private orCondition(arms: AstNode[], scope: Scope): void {
+  private orCondition(arms: Node[], scope: Scope): void {
     const armConjuncts = arms.map((a) => conjunctsOf([a]));
     // Text positions differ between arms that say the same thing.
-    const signature = (n: AstNode) => JSON.stringify(n, (k, v: unknown) => (/(^|_)location$|_list_(start|end)$/.test(k) ? undefined : v));
+    const signature = (n: Node) => JSON.stringify(n, (k, v: unknown) => (/(^|_)location$|_list_(start|end)$/.test(k) ? undefined : v));
     const signatures = armConjuncts.map((cs) => new Set(cs.map(signature)));
     const common = armConjuncts[0]!.filter((c) => signatures.every((s) => s.has(signature(c))));
     const commonSigs = new Set(common.map(signature));
@@ -297,7 +317,7 @@ export class StatementAnalyzer {
     });
   }
 
-  private condition(node: AstNode, scope: Scope): void {
+  private condition(node: Node, scope: Scope): void {
     const t = nodeType(node);
     if (!t) return;
     const [type, body] = t;
@@ -313,8 +333,8 @@ export class StatementAnalyzer {
       if (key) this.addPredicate(key, 'bool', '=', node, { constant: 'true' });
       return;
     }
-    if (type === 'BoolExpr' && body.boolop === 'NOT_EXPR' && nodeType(body.args?.[0])?.[0] === 'ColumnRef') {
-      const key = this.keyOf(body.args[0], scope);
+    if (type === 'BoolExpr' && body.boolop === 'NOT_EXPR' && nodeKind(body.args?.[0]) === 'ColumnRef') {
+      const key = this.keyOf(body.args?.[0], scope);
       if (key) this.addPredicate(key, 'bool', '=', node, { constant: 'false', negated: true });
       return;
     }
@@ -326,9 +346,9 @@ export class StatementAnalyzer {
     }
   }
 
-  private operatorCondition(e: AstNode, node: AstNode, scope: Scope): void {
+  private operatorCondition(e: A_Expr, node: Node, scope: Scope): void {
     const op = stringValues(e.name)[0] ?? '';
-    const kind: string = e.kind;
+    const kind = e.kind;
     if (kind === 'AEXPR_BETWEEN' || kind === 'AEXPR_BETWEEN_SYM') {
       const key = this.keyOf(e.lexpr, scope);
       if (key && this.isValue(e.rexpr, scope)) this.addPredicate(key, 'range', 'BETWEEN', node);
@@ -337,7 +357,7 @@ export class StatementAnalyzer {
     if (kind === 'AEXPR_IN' || kind === 'AEXPR_OP_ANY') {
       const key = this.keyOf(e.lexpr, scope);
       if (!key || op !== '=' || !this.isValue(e.rexpr, scope)) return;
-      const items: AstNode[] = kind === 'AEXPR_IN' && Array.isArray(e.rexpr?.List?.items) ? e.rexpr.List.items : [];
+      const items = kind === 'AEXPR_IN' ? (asNode(e.rexpr, 'List')?.items ?? []) : [];
       const constants = items.map(literalText);
       const allLiteral = constants.length > 0 && constants.every((c): c is string => c !== undefined);
       this.addPredicate(key, 'in', kind === 'AEXPR_IN' ? 'IN' : '= ANY', node, allLiteral ? { constants } : {});
@@ -377,7 +397,7 @@ export class StatementAnalyzer {
     key: KeyPart,
     kind: PredicateKind,
     operator: string,
-    node: AstNode,
+    node: Node,
     extra: { constant?: string; constants?: string[]; negated?: boolean } = {},
   ): void {
     const target = this.currentTarget;
@@ -395,9 +415,9 @@ export class StatementAnalyzer {
     target.predicates.push(p);
   }
 
-  private plainColumn(node: AstNode | undefined, scope: Scope): Resolved | undefined {
+  private plainColumn(node: Node | undefined, scope: Scope): Resolved | undefined {
     const t = nodeType(node);
-    if (!t || t[0] !== 'ColumnRef') return undefined;
+    if (t?.[0] !== 'ColumnRef') return undefined;
     return this.resolve(t[1].fields ?? [], scope);
   }
 
@@ -405,7 +425,7 @@ export class StatementAnalyzer {
    * The indexable side of a condition: a column, or an expression over columns of exactly one
    * table of this query level. Sets `currentTarget` to that table.
    */
-  private keyOf(node: AstNode | undefined, scope: Scope): KeyPart | undefined {
+  private keyOf(node: Node | undefined, scope: Scope): KeyPart | undefined {
     if (!node) return undefined;
     const t = nodeType(node);
     if (!t) return undefined;
@@ -441,7 +461,7 @@ export class StatementAnalyzer {
   }
 
   /** True when the node is a constant for this query level: literals, parameters, outer columns. */
-  private isValue(node: AstNode | undefined, scope: Scope): boolean {
+  private isValue(node: Node | undefined, scope: Scope): boolean {
     if (!node) return false;
     let local = false;
     walk(node, (type, body) => {
@@ -456,19 +476,19 @@ export class StatementAnalyzer {
 
   // ---- ORDER BY / GROUP BY / LIMIT ----------------------------------------------------------
 
-  private orderAndGroup(s: AstNode, scope: Scope): void {
-    const targets: AstNode[] = s.targetList ?? [];
+  private orderAndGroup(s: SelectStmt, scope: Scope): void {
+    const targets = s.targetList ?? [];
     const hasLimit = Boolean(s.limitCount) || s.limitOption === 'LIMIT_OPTION_WITH_TIES';
     if (hasLimit) for (const e of scope.entries) if (e.access) e.access.hasLimit = true;
 
     const sortKeys: Array<{ access: TableAccess; key: SortKey }> = [];
     let sortable = true;
     for (const item of s.sortClause ?? []) {
-      const sb = item.SortBy;
+      const sb = asNode(item, 'SortBy');
       const node = sb ? this.targetExpression(sb.node, targets) : undefined;
       this.currentTarget = undefined;
       const key = node ? this.keyOf(node, scope) : undefined;
-      if (!key || !this.currentTarget) {
+      if (!sb || !key || !this.currentTarget) {
         sortable = false;
         break;
       }
@@ -491,25 +511,25 @@ export class StatementAnalyzer {
   }
 
   /** ORDER BY 2 / ORDER BY alias name the select list; map them back to the expression. */
-  private targetExpression(node: AstNode, targets: AstNode[]): AstNode | undefined {
+  private targetExpression(node: Node | undefined, targets: Node[]): Node | undefined {
     const t = nodeType(node);
     if (t?.[0] === 'A_Const' && t[1].ival !== undefined) {
       const n = Number(t[1].ival?.ival ?? 0);
-      return targets[n - 1]?.ResTarget?.val;
+      return asNode(targets[n - 1], 'ResTarget')?.val;
     }
     if (t?.[0] === 'ColumnRef' && (t[1].fields ?? []).length === 1) {
       const name = stringValues(t[1].fields)[0];
-      const named = targets.find((x) => x.ResTarget?.name === name);
-      if (named) return named.ResTarget.val;
+      const named = targets.map((x) => asNode(x, 'ResTarget')).find((x) => x?.name === name);
+      if (named) return named.val;
     }
     return node;
   }
 }
 
 /** `a AND (b AND c)` → [a, b, c]. */
-function conjunctsOf(quals: AstNode[]): AstNode[] {
-  const out: AstNode[] = [];
-  const split = (n: AstNode) => {
+function conjunctsOf(quals: Node[]): Node[] {
+  const out: Node[] = [];
+  const split = (n: Node) => {
     const t = nodeType(n);
     if (t && t[0] === 'BoolExpr' && t[1].boolop === 'AND_EXPR') for (const a of t[1].args ?? []) split(a);
     else out.push(n);
@@ -518,7 +538,7 @@ function conjunctsOf(quals: AstNode[]): AstNode[] {
   return out;
 }
 
-function classify(operator: string, value: AstNode): PredicateKind {
+function classify(operator: string, value: Node | undefined): PredicateKind {
   if (operator === '=') return 'eq';
   if (RANGE_OPS.has(operator)) return 'range';
   if (operator === '<>' || operator === '!=') return 'neq';
@@ -530,14 +550,14 @@ function classify(operator: string, value: AstNode): PredicateKind {
   return 'other';
 }
 
-function castTo(node: AstNode): string | undefined {
+function castTo(node: Node | undefined): string | undefined {
   const t = nodeType(node);
   if (t?.[0] !== 'TypeCast') return undefined;
   return stringValues(t[1].typeName?.names).pop();
 }
 
 /** The literal a value side carries (`'abc'`, `42`), or undefined for parameters and expressions. */
-function literalText(node: AstNode): string | undefined {
+function literalText(node: Node | undefined): string | undefined {
   let t = nodeType(node);
   if (t?.[0] === 'TypeCast') t = nodeType(t[1].arg);
   if (t?.[0] !== 'A_Const' || t[1].isnull) return undefined;
@@ -553,7 +573,7 @@ const AGGREGATES = new Set([
 ]);
 
 /** True when the expression cannot be an index key: parameters, volatile functions, aggregates, window functions. */
-function containsVolatileOrParam(node: AstNode): boolean {
+function containsVolatileOrParam(node: Node): boolean {
   let found = false;
   walk(node, (type, body) => {
     if (type === 'ParamRef') found = true;
@@ -567,14 +587,20 @@ function containsVolatileOrParam(node: AstNode): boolean {
 }
 
 /** Deparses a node with `alias.` qualifiers removed, as it would read in CREATE INDEX on that table. */
-export function deparseLocal(node: AstNode, alias: string): string {
+export function deparseLocal(node: Node, alias: string): string {
   const copy = structuredClone(node);
   walk(copy, (type, body) => {
     if (type !== 'ColumnRef') return;
-    const names = stringValues(body.fields);
-    if (names.length >= 2 && names[names.length - 2] === alias) body.fields = body.fields.slice(-1);
+    const fields = body.fields ?? [];
+    const names = stringValues(fields);
+    if (names.length >= 2 && names[names.length - 2] === alias) body.fields = fields.slice(-1);
   });
   return deparse(copy);
+}
+
+/** The column names of an INSERT's column list or an UPDATE's SET list. */
+function targetNames(list: Node[] | undefined): string[] {
+  return (list ?? []).map((c) => asNode(c, 'ResTarget')?.name).filter((name): name is string => Boolean(name));
 }
 
 function addUnique(list: string[], value: string): void {

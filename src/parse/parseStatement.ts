@@ -1,6 +1,7 @@
 import type { ParsedStatement, WorkloadStatement } from '../types.js';
 import { type ColumnLookup, StatementAnalyzer } from './analyze.js';
-import { type AstNode, parseSql, stringValues, walk } from './parser.js';
+import { asNode, type Node, stringValues, walk } from './ast.js';
+import { parseSql } from './parser.js';
 import { repairForExplain } from './repair.js';
 
 /**
@@ -42,20 +43,21 @@ export function parseStatement(
  * longer matches an index on the expression. The configuration is put back from the server's
  * default_text_search_config (what a one-argument call would use), and said so in the report.
  */
-function recoverTextSearchConfig(ast: AstNode, config: string | undefined) {
+function recoverTextSearchConfig(ast: Node, config: string | undefined) {
   const recovered: NonNullable<ParsedStatement['recovered']> = [];
   const notes: string[] = [];
   walk(ast, (type, body) => {
     if (type !== 'FuncCall' || stringValues(body.funcname).pop() !== 'to_tsvector') return;
-    const first = body.args?.[0]?.ParamRef;
-    if (!first || body.args.length !== 2) return;
+    const args = body.args;
+    const first = asNode(args?.[0], 'ParamRef');
+    if (!args || !first || args.length !== 2) return;
     if (!config) {
       notes.push(`to_tsvector($${first.number}, ...): the text search configuration was normalized away; no full-text index can be advised for it`);
       return;
     }
     const value = config.replace(/^pg_catalog\./, '');
-    body.args[0] = { A_Const: { sval: { sval: value } } };
-    recovered.push({ param: first.number, value: `'${value}'`, source: 'default_text_search_config' });
+    args[0] = { A_Const: { sval: { sval: value } } };
+    recovered.push({ param: first.number!, value: `'${value}'`, source: 'default_text_search_config' });
   });
   return { recovered, notes };
 }

@@ -2,7 +2,8 @@
 // (`date $1`, `interval $2 day`, `EXTRACT($3 FROM x)`); the server rejects that text. Printing the
 // AST back with pgsql-deparser turns the typed literals into casts (`CAST($1 AS date)`); the few
 // places where a parameter can never stand are rewritten to a harmless constant.
-import { type AstNode, deparse, stringValues, walk } from './parser.js';
+import { asNode, type Node, stringValues, walk } from './ast.js';
+import { deparse } from './parser.js';
 
 export interface RepairedText {
   text: string;
@@ -30,14 +31,14 @@ export interface RepairOptions {
   limit?: number;
 }
 
-export function repairForExplain(stmt: AstNode, opts: RepairOptions = {}): RepairedText {
+export function repairForExplain(stmt: Node, opts: RepairOptions = {}): RepairedText {
   const copy = structuredClone(stmt);
   walk(copy, (type, body) => {
-    if (type === 'SelectStmt' && opts.limit !== undefined && body.limitCount?.ParamRef) {
+    if (type === 'SelectStmt' && opts.limit !== undefined && asNode(body.limitCount, 'ParamRef')) {
       body.limitCount = { A_Const: { ival: { ival: Math.max(1, Math.round(opts.limit)) } } };
     }
     // EXTRACT(field FROM x): the field must be a keyword; the planner's cost does not depend on it.
-    if (type === 'FuncCall' && stringValues(body.funcname).pop() === 'extract' && body.args?.[0]?.ParamRef) {
+    if (type === 'FuncCall' && stringValues(body.funcname).pop() === 'extract' && body.args && asNode(body.args[0], 'ParamRef')) {
       body.args[0] = { A_Const: { sval: { sval: 'epoch' } } };
     }
   });
@@ -47,7 +48,7 @@ export function repairForExplain(stmt: AstNode, opts: RepairOptions = {}): Repai
   });
   const usedParams = [...used].sort((a, b) => a - b);
   const numeric = new Set<number>();
-  const paramOf = (n: AstNode | undefined): number | undefined => (typeof n?.ParamRef?.number === 'number' ? n.ParamRef.number : undefined);
+  const paramOf = (n: Node | undefined): number | undefined => asNode(n, 'ParamRef')?.number;
   walk(copy, (type, body) => {
     if (type === 'A_Expr' && body.kind === 'AEXPR_OP' && ARITHMETIC.has(stringValues(body.name)[0] ?? '')) {
       const l = paramOf(body.lexpr);
@@ -56,8 +57,8 @@ export function repairForExplain(stmt: AstNode, opts: RepairOptions = {}): Repai
       if (!body.lexpr && r !== undefined) numeric.add(r); // unary minus
     }
     if (type === 'FuncCall' && NUMERIC_AGGREGATES.has(stringValues(body.funcname).pop() ?? '')) {
-      const c = body.args?.[0]?.CaseExpr;
-      const results: Array<AstNode | undefined> = c ? [...(c.args ?? []).map((w: AstNode) => w.CaseWhen?.result), c.defresult] : [];
+      const c = asNode(body.args?.[0], 'CaseExpr');
+      const results = c ? [...(c.args ?? []).map((w) => asNode(w, 'CaseWhen')?.result), c.defresult] : [];
       const params = results.map(paramOf);
       if (params.length > 0 && params.every((p) => p !== undefined)) for (const p of params) numeric.add(p!);
     }

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureParser } from '../../src/parse/parser.js';
+import { asNode, nodeKind, nodeType, stringValues, walk } from '../../src/parse/ast.js';
+import { ensureParser, parseSql } from '../../src/parse/parser.js';
 import { parseStatement } from '../../src/parse/parseStatement.js';
 import type { TableAccess } from '../../src/types.js';
 
@@ -182,5 +183,45 @@ describe('parseStatement', () => {
     );
     expect(p.error).toBeUndefined();
     expect(p.paramTypes).toEqual(['unknown', 'unknown', 'numeric', 'numeric', 'unknown', 'numeric', 'numeric', 'numeric', 'numeric', 'numeric', 'unknown', 'unknown']);
+  });
+});
+
+describe('typed AST access', () => {
+  function statement(sql: string) {
+    const parsed = parseSql(sql);
+    if (!parsed.ok) throw new Error(parsed.error);
+    return parsed.stmts[0];
+  }
+
+  it('reads a node by its kind', () => {
+    const stmt = statement(`SELECT a.x FROM s.t a WHERE a.y = $1`);
+    expect(nodeKind(stmt)).toBe('SelectStmt');
+    expect(asNode(stmt, 'InsertStmt')).toBeUndefined();
+    const from = asNode(stmt, 'SelectStmt')?.fromClause?.[0];
+    expect(asNode(from, 'RangeVar')).toMatchObject({ schemaname: 's', relname: 't', alias: { aliasname: 'a' } });
+    const where = nodeType(asNode(stmt, 'SelectStmt')?.whereClause);
+    expect(where?.[0] === 'A_Expr' && stringValues(where[1].name)).toEqual(['=']);
+  });
+
+  it('walks nodes depth first; false skips the children', () => {
+    const stmt = statement(`SELECT a.x, count(*) FROM t a WHERE a.y = $2 AND EXISTS (SELECT z FROM u WHERE w = $1) GROUP BY a.x`);
+    const columns: string[] = [];
+    const params: number[] = [];
+    walk(stmt, (kind, body) => {
+      if (kind === 'ColumnRef') columns.push(stringValues(body.fields).join('.'));
+      if (kind === 'ParamRef') params.push(body.number ?? 0);
+      return kind !== 'SubLink';
+    });
+    expect(columns).toEqual(['a.x', 'a.y', 'a.x']);
+    expect(params).toEqual([2]);
+  });
+
+  it('takes for a node only a one-key object named by a node kind', () => {
+    expect(nodeType({ A_Const: { ival: {} } })).toEqual(['A_Const', { ival: {} }]);
+    expect(nodeType({ sval: 'x' })).toBeUndefined(); // a String node's body
+    expect(nodeType({ A_Const: {}, location: 1 })).toBeUndefined();
+    expect(nodeType([{ A_Const: {} }])).toBeUndefined();
+    expect(nodeType(undefined)).toBeUndefined();
+    expect(stringValues([{ String: { sval: 'a' } }, { A_Star: {} }, { String: { sval: 'b' } }])).toEqual(['a', 'b']);
   });
 });
