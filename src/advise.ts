@@ -1,7 +1,8 @@
 // The advice pipeline: harvest → parse → candidates → verify/select → result. The CLI and the demo
 // call this; each stage is its own module and can be run on its own.
 import { generateCandidates } from './candidates/generate.js';
-import { createIndexSql, indexName, uniqueName } from './candidates/indexDefinition.js';
+import { createIndexSql, indexName } from './candidates/indexDefinition.js';
+import { uniqueName } from './db/names.js';
 import { findTable, readCatalog } from './catalog/readCatalog.js';
 import { connect, redactUrl } from './db/connect.js';
 import { type HarvestOptions, harvestPgStatStatements } from './harvest/pgStatStatements.js';

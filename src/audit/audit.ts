@@ -8,7 +8,7 @@
 // Every session is read-only with a statement_timeout; the role needs pg_monitor and nothing else.
 import type pg from 'pg';
 import { connect, ConnectionError, redactUrl } from '../db/connect.js';
-import { analyze, DEFAULT_THRESHOLDS, formatAge, scanKey, type AuditThresholds, type ScanSummary } from './analyze.js';
+import { analyze, DEFAULT_THRESHOLDS, scanKey, type AuditThresholds, type ScanSummary } from './analyze.js';
 import { estimateBtreeBloat, pgstatindexBloat, type BloatFigure } from './bloat.js';
 import {
   pgstattupleSchema,
@@ -23,7 +23,7 @@ import {
   type IndexRow,
 } from './read.js';
 import type { IndexScanStats } from './model.js';
-import type { AuditHost, AuditResult } from './types.js';
+import type { AuditHost, AuditResult } from '../types.js';
 
 export interface AuditOptions {
   /** Connection URLs: the primary first, then replicas. */
@@ -313,5 +313,3 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     await Promise.all(clients.map((c) => c.end().catch(() => {})));
   }
 }
-
-export { formatAge };

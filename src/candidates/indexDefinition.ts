@@ -1,5 +1,5 @@
 // Shared vocabulary for candidate indexes: a stable key, a readable name and the DDL text.
-import { createHash } from 'node:crypto';
+import { fitName } from '../db/names.js';
 import { quoteIdent, quoteQualified } from '../db/quote.js';
 import { type AstNode, deparse, parseSql, walk } from '../parse/parser.js';
 import type { CatalogIndex, IndexCandidate, IndexColumn } from '../types.js';
@@ -23,7 +23,10 @@ export function candidateKey(c: Pick<IndexCandidate, 'schema' | 'table' | 'metho
   ].join('|');
 }
 
-/** `orders_customer_id_created_at_idx`; long names are cut to PostgreSQL's 63 bytes with a hash to stay unique. */
+/**
+ * `orders_customer_id_created_at_idx`; long names are cut to PostgreSQL's 63 bytes with a hash of
+ * the candidate's key to stay unique (../db/names.ts; uniqueName there keeps it clear of taken names).
+ */
 export function indexName(c: Pick<IndexCandidate, 'table' | 'columns' | 'method' | 'where' | 'include'> & { key?: string }): string {
   const parts = c.columns.map((col) => (col.column ?? col.sql.replace(/[^A-Za-z0-9]+/g, '_')) + (col.opclass ? `_${col.opclass}` : ''));
   const suffix = c.method === 'btree' ? 'idx' : `${c.method}_idx`;
@@ -33,9 +36,7 @@ export function indexName(c: Pick<IndexCandidate, 'table' | 'columns' | 'method'
     .replace(/[^a-z0-9_]+/g, '_')
     .replace(/_+/g, '_')
     .replace(/^_|_$/g, '');
-  if (Buffer.byteLength(base) <= 63) return base;
-  const hash = createHash('sha1').update(c.key ?? base).digest('hex').slice(0, 8);
-  return `${base.slice(0, 63 - 9)}_${hash}`;
+  return fitName(base, c.key ?? base);
 }
 
 /** CREATE INDEX text without a name (for hypopg) or with one (for the migration). */
@@ -137,15 +138,4 @@ export function parseKeyDirections(definition: string): Array<{ descending: bool
     const nullsFirst = /\bNULLS FIRST\b/.test(p) ? true : /\bNULLS LAST\b/.test(p) ? false : descending;
     return { descending, nullsFirst };
   });
-}
-
-/** Makes `name` unique among `taken` (the schema's relation names and names already given out). */
-export function uniqueName(name: string, taken: Set<string>): string {
-  let candidate = name;
-  for (let n = 2; taken.has(candidate); n++) {
-    const suffix = `_${n}`;
-    candidate = `${name.slice(0, 63 - suffix.length)}${suffix}`;
-  }
-  taken.add(candidate);
-  return candidate;
 }

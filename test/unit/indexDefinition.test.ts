@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { candidateKey, columnSql, createIndexSql, existingIndexCovers, indexName, normalizeExpr, uniqueName } from '../../src/candidates/indexDefinition.js';
+import { candidateKey, columnSql, createIndexSql, existingIndexCovers, indexName, normalizeExpr } from '../../src/candidates/indexDefinition.js';
+import { uniqueName } from '../../src/db/names.js';
 import { ensureParser } from '../../src/parse/parser.js';
 import type { CatalogIndex, IndexCandidate } from '../../src/types.js';
 
