@@ -96,18 +96,6 @@ function checkOptions(opts: AuditOptions): AuditThresholds {
   return t;
 }
 
-/**
- * `--min-stats-age` text → days: `7`, `7d`, `12h`, `30m`, `90s`, `0`. Throws on anything else.
- * (For the CLI: plain numbers are days.)
- */
-export function parseStatsAge(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(d|days?|h|hours?|m|min|minutes?|s|sec|seconds?)?\s*$/i.exec(text);
-  if (!m) throw new AuditError(`--min-stats-age: expected a number of days or e.g. 7d, 12h, 30m (got "${text}")`);
-  const n = Number(m[1]);
-  const unit = (m[2] ?? 'd').toLowerCase()[0];
-  return unit === 'd' ? n : unit === 'h' ? n / 24 : unit === 'm' ? n / 1440 : n / 86400;
-}
-
 interface HostRead {
   info: HostInfo;
   scans: IndexScanStats[];

@@ -1,11 +1,12 @@
 // The audit's pure parts: DDL text, bloat arithmetic, and the analysis on hand-made catalogs.
 import { describe, expect, it } from 'vitest';
 import { analyze, DEFAULT_THRESHOLDS, scanKey, type AnalyzeInput, type ScanSummary } from '../../src/audit/analyze.js';
-import { AuditError, describeHostError, parseStatsAge } from '../../src/audit/audit.js';
+import { describeHostError } from '../../src/audit/audit.js';
 import { estimateBtreeBloat, pgstatindexBloat } from '../../src/audit/bloat.js';
 import { dropIndexSql, fkIndexName, parseIndexDef, rebuildSql, restoreIndexSql } from '../../src/audit/ddl.js';
 import type { AuditForeignKey, AuditIndex, IndexPosition } from '../../src/audit/model.js';
 import type { AuditResult } from '../../src/types.js';
+import { parseDuration, parseStatsAge } from '../../src/cli/parseOptions.js';
 import { ConnectionError } from '../../src/db/connect.js';
 import { formatAge } from '../../src/format.js';
 import { auditMarkdown } from '../../src/report/auditMarkdown.js';
@@ -281,7 +282,7 @@ describe('analysis', () => {
 });
 
 describe('helpers', () => {
-  it('formats ages and parses --min-stats-age', () => {
+  it('formats ages and parses durations: --min-stats-age in days, timeouts in ms, one parser', () => {
     expect(formatAge(59)).toBe('0 minutes');
     expect(formatAge(60)).toBe('1 minute');
     expect(formatAge(5 * 3600)).toBe('5 hours');
@@ -292,7 +293,17 @@ describe('helpers', () => {
     expect(parseStatsAge('0')).toBe(0);
     expect(parseStatsAge('12h')).toBe(0.5);
     expect(parseStatsAge('30m')).toBeCloseTo(30 / 1440);
-    expect(() => parseStatsAge('soon')).toThrow(AuditError);
+    expect(parseStatsAge('1h')).toBeCloseTo(1 / 24);
+    expect(parseStatsAge('90s')).toBeCloseTo(90 / 86400);
+    expect(parseStatsAge('2 days')).toBe(2);
+    expect(() => parseStatsAge('soon')).toThrow(/--min-stats-age: expected a number of days/);
+    expect(parseDuration('500')).toBe(500);
+    expect(parseDuration('500ms')).toBe(500);
+    expect(parseDuration('30s')).toBe(30_000);
+    expect(parseDuration('2min')).toBe(120_000);
+    expect(parseDuration('1h')).toBe(3_600_000);
+    expect(parseDuration('7d')).toBe(7 * 86_400_000);
+    expect(() => parseDuration('5 fortnights')).toThrow(/expected a duration/);
   });
 
   it('names the host and the grant in errors, without the password', () => {
