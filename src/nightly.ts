@@ -10,10 +10,10 @@ export async function nightlyReport(opts: AdviseOptions & { audit?: boolean }): 
   const result = await advise(opts);
   if (opts.audit === false) return result;
   try {
-    result.audit = await audit({ urls: [opts.url], ...(opts.statementTimeoutMs ? { statementTimeoutMs: opts.statementTimeoutMs } : {}) });
-    reconcileAdviceWithAudit(result);
+    const found = await audit({ urls: [opts.url], ...(opts.statementTimeoutMs ? { statementTimeoutMs: opts.statementTimeoutMs } : {}) });
+    const reconciled = reconcileAdviceWithAudit(result.recommendations, found);
+    return { ...result, recommendations: reconciled.recommendations, audit: reconciled.audit };
   } catch (err) {
-    result.warnings.push(`audit of existing indexes failed: ${(err as Error).message}`);
+    return { ...result, warnings: [...result.warnings, `audit of existing indexes failed: ${(err as Error).message}`] };
   }
-  return result;
 }

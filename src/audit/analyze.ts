@@ -519,6 +519,7 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
         tableBytes: fk.tableBytes,
         newIndex: name,
       },
+      foreignKey: { name: fk.name, columns: [...fk.columns] },
       upSql: sql.up,
       downSql: sql.down,
     });

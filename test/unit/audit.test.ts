@@ -262,6 +262,8 @@ describe('analysis', () => {
     const create = out.findings.find((f) => f.kind === 'missing-fk-index')!;
     expect(create.upSql).toEqual(['CREATE INDEX CONCURRENTLY IF NOT EXISTS "t_B_a_idx_2" ON public.t ("B", a);']);
     expect(create.downSql).toEqual(['DROP INDEX CONCURRENTLY IF EXISTS public."t_B_a_idx_2";']);
+    expect(create.foreignKey).toEqual({ name: 't_pair_fkey', columns: ['B', 'a'] });
+    expect(create.evidence).toMatchObject({ foreignKey: 't_pair_fkey', columns: 'B, a' });
   });
 
   it('reindexes bloated indexes above both thresholds, not the ones it drops', () => {
