@@ -3,7 +3,8 @@
 import { generateCandidates } from './candidates/generate.js';
 import { createIndexSql, indexName } from './candidates/indexDefinition.js';
 import { uniqueName } from './db/names.js';
-import { findTable, readCatalog } from './catalog/readCatalog.js';
+import { findTable } from './catalog/find.js';
+import { readCatalog } from './catalog/readCatalog.js';
 import { connect, redactUrl } from './db/connect.js';
 import { type HarvestOptions, harvestPgStatStatements } from './harvest/pgStatStatements.js';
 import { readWorkloadFile } from './harvest/workloadFile.js';

@@ -135,14 +135,3 @@ export async function readCatalog(client: pg.Client): Promise<Catalog> {
     extensions: Object.fromEntries(extensions.rows.map((e) => [e.extname, e.extversion])),
   };
 }
-
-/** Finds the table a statement names; unqualified names follow the session's search_path, as the server would. */
-export function findTable(catalog: Catalog, schema: string | undefined, name: string): CatalogTable | undefined {
-  if (schema) return catalog.tables.find((t) => t.schema === schema && t.name === name);
-  for (const s of catalog.searchPath) {
-    const t = catalog.tables.find((x) => x.schema === s && x.name === name);
-    if (t) return t;
-  }
-  const matches = catalog.tables.filter((t) => t.name === name);
-  return matches.length === 1 ? matches[0] : undefined;
-}
