@@ -16,8 +16,8 @@ import { quoteIdent, quoteQualified } from '../db/quote.js';
 import { formatAge, formatBytes } from '../format.js';
 import type { BloatFigure } from './bloat.js';
 import { dropIndexSql, fkIndexName, fkIndexSql, rebuildSql, reindexSql, restoreIndexSql, sqlComment } from './ddl.js';
-import type { AuditForeignKey, AuditIndex, IndexPosition } from './model.js';
-import type { AuditFinding, AuditResult } from '../types.js';
+import type { AuditForeignKey, AuditIndex } from './model.js';
+import type { AuditFinding, AuditResult, IndexPosition } from '../types.js';
 
 export interface AuditThresholds {
   /** Statistics younger than this (on any host) → no unused findings. */

@@ -4,8 +4,8 @@ import { analyze, DEFAULT_THRESHOLDS, scanKey, type AnalyzeInput, type ScanSumma
 import { describeHostError } from '../../src/audit/audit.js';
 import { estimateBtreeBloat, pgstatindexBloat } from '../../src/audit/bloat.js';
 import { dropIndexSql, fkIndexName, parseIndexDef, rebuildSql, restoreIndexSql } from '../../src/audit/ddl.js';
-import type { AuditForeignKey, AuditIndex, IndexPosition } from '../../src/audit/model.js';
-import type { AuditResult } from '../../src/types.js';
+import type { AuditForeignKey, AuditIndex } from '../../src/audit/model.js';
+import type { AuditResult, IndexPosition } from '../../src/types.js';
 import { parseDuration, parseStatsAge } from '../../src/cli/parseOptions.js';
 import { ConnectionError } from '../../src/db/connect.js';
 import { formatAge } from '../../src/format.js';

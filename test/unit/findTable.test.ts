@@ -6,7 +6,7 @@ import type { Catalog, CatalogTable } from '../../src/types.js';
 
 function table(schema: string, name: string): CatalogTable {
   return {
-    schema, name, oid: 0, rows: 0, bytes: 0, columns: [], indexes: [],
+    schema, name, oid: 0, relkind: 'r', extensionOwned: false, rows: 0, bytes: 0, columns: [], indexes: [],
     writes: { inserts: 0, updates: 0, hotUpdates: 0, deletes: 0 }, seqScans: 0, idxScans: 0,
   };
 }
