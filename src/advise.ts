@@ -2,11 +2,11 @@
 // call this; each stage is its own module and can be run on its own.
 import { generateCandidates } from './candidates/generate.js';
 import { createIndexSql, indexName } from './candidates/indexDefinition.js';
-import { uniqueName } from './db/names.js';
 import { findTable } from './catalog/find.js';
 import { readCatalog } from './catalog/readCatalog.js';
 import { adviceCatalog } from './catalog/scope.js';
 import { connect, redactUrl } from './db/connect.js';
+import { uniqueName } from './db/names.js';
 import { type HarvestOptions, harvestPgStatStatements } from './harvest/pgStatStatements.js';
 import { readWorkloadFile } from './harvest/workloadFile.js';
 import { ensureParser } from './parse/parser.js';

@@ -98,7 +98,3 @@ export interface PgstatindexRow {
   avgLeafDensity: number;
   leafFragmentation: number;
 }
-
-export function qualified(schema: string, name: string): string {
-  return `${schema}.${name}`;
-}
