@@ -1,9 +1,12 @@
 // The advice pipeline: harvest → parse → candidates → verify/select → result. The CLI and the demo
 // call this; each stage is its own module and can be run on its own.
 import { generateCandidates } from './candidates/generate.js';
-import { createIndexSql, indexName, uniqueName } from './candidates/indexDefinition.js';
-import { findTable, readCatalog } from './catalog/readCatalog.js';
+import { createIndexSql, indexName } from './candidates/indexDefinition.js';
+import { findTable } from './catalog/find.js';
+import { readCatalog } from './catalog/readCatalog.js';
+import { adviceCatalog } from './catalog/scope.js';
 import { connect, redactUrl } from './db/connect.js';
+import { uniqueName } from './db/names.js';
 import { type HarvestOptions, harvestPgStatStatements } from './harvest/pgStatStatements.js';
 import { readWorkloadFile } from './harvest/workloadFile.js';
 import { ensureParser } from './parse/parser.js';
@@ -59,6 +62,8 @@ export interface AdviseOptions extends HarvestOptions, Omit<SelectOptions, 'onPr
   createExtension?: boolean;
   maxColumns?: number;
   progress?: Progress;
+  /** The target's catalog, already read (read here when absent). The advice looks at its share of it (catalog/scope.ts). */
+  catalog?: Catalog;
 }
 
 export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
@@ -70,7 +75,7 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
   let catalog: Catalog;
   let workload: Workload;
   try {
-    catalog = await readCatalog(client);
+    catalog = adviceCatalog(opts.catalog ?? (await readCatalog(client)));
     workload = opts.workloadFile ? await readWorkloadFile(opts.workloadFile, opts) : await harvestPgStatStatements(client, opts.url, opts);
   } finally {
     await client.end().catch(() => {});

@@ -1,19 +1,22 @@
 // The nightly report: advice for the workload plus the audit of the indexes that already exist,
 // with the two reconciled (a recommended index that also serves an unindexed foreign key is
-// proposed once). The audit failing (permissions, a replica down) costs a warning, not the advice.
-import { type AdviseOptions, advise } from './advise.js';
+// proposed once). The catalog is read once and handed to both. The audit failing (permissions,
+// a replica down) costs a warning, not the advice.
+import { type AdviseOptions, advise, DEFAULT_STATEMENT_TIMEOUT_MS } from './advise.js';
 import { audit } from './audit/audit.js';
+import { readCatalogAt } from './catalog/readCatalog.js';
 import { reconcileAdviceWithAudit } from './report/reconcile.js';
 import type { AdviceResult } from './types.js';
 
 export async function nightlyReport(opts: AdviseOptions & { audit?: boolean }): Promise<AdviceResult> {
-  const result = await advise(opts);
-  if (opts.audit === false) return result;
+  if (opts.audit === false) return advise(opts);
+  const catalog = opts.catalog ?? (await readCatalogAt(opts.url, { statementTimeoutMs: opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS }));
+  const result = await advise({ ...opts, catalog });
   try {
-    result.audit = await audit({ urls: [opts.url], ...(opts.statementTimeoutMs ? { statementTimeoutMs: opts.statementTimeoutMs } : {}) });
-    reconcileAdviceWithAudit(result);
+    const found = await audit({ urls: [opts.url], catalog, ...(opts.statementTimeoutMs ? { statementTimeoutMs: opts.statementTimeoutMs } : {}) });
+    const reconciled = reconcileAdviceWithAudit(result.recommendations, found);
+    return { ...result, recommendations: reconciled.recommendations, audit: reconciled.audit };
   } catch (err) {
-    result.warnings.push(`audit of existing indexes failed: ${(err as Error).message}`);
+    return { ...result, warnings: [...result.warnings, `audit of existing indexes failed: ${(err as Error).message}`] };
   }
-  return result;
 }

@@ -1,8 +1,6 @@
-import type { AuditResult } from './audit/types.js';
-
 // Plain data passed between the pipeline stages. Every stage takes and returns these shapes
 // (no classes, no connections), so a stage can be tested on its own and the JSON report can
-// serialise them as they are.
+// serialise them as they are. This module imports nothing: every other module may import it.
 
 /** One statement of the workload, as harvested from pg_stat_statements or a workload file. */
 export interface WorkloadStatement {
@@ -128,11 +126,20 @@ export interface ParsedStatement {
   notes?: string[];
 }
 
-/** Catalog facts the candidate and audit stages need, read once per run. */
+/**
+ * Catalog facts the advice and the audit need, read once per run (src/catalog/readCatalog.ts).
+ * The reader reads every table either of them may look at, and each takes its own view of them
+ * (src/catalog/scope.ts): they differ (the audit leaves extension-owned tables out, the advice
+ * does not).
+ */
 export interface CatalogTable {
   schema: string;
   name: string;
   oid: number;
+  /** pg_class.relkind: r table, p partitioned table, m materialized view, t TOAST table. */
+  relkind: 'r' | 'p' | 'm' | 't';
+  /** Belongs to an extension (pg_depend deptype 'e'): the audit leaves such tables alone. */
+  extensionOwned: boolean;
   /** Leaf partitions, for a partitioned table (indexes are built on each, then attached). */
   partitions?: Array<{ schema: string; name: string }>;
   /** reltuples (estimate). */
@@ -140,6 +147,7 @@ export interface CatalogTable {
   /** Size of the heap in bytes. */
   bytes: number;
   columns: CatalogColumn[];
+  /** The table's indexes, by name. */
   indexes: CatalogIndex[];
   /** Writes since statistics reset (pg_stat_user_tables). */
   writes: { inserts: number; updates: number; hotUpdates: number; deletes: number };
@@ -166,24 +174,80 @@ export interface CatalogColumn {
   };
 }
 
+/** One key or INCLUDE position of an index, as pg_index records it. */
+export interface IndexPosition {
+  /** Table column number, 0 for an expression. */
+  attnum: number;
+  /** Column name (quoted as needed) or expression text, as pg_get_indexdef(oid, k, false) prints it. */
+  text: string;
+  /** Name of the table column, for plain columns. */
+  column?: string;
+  /** Key positions only: operator class oid, collation oid (0 = none), indoption bits (1 = DESC, 2 = NULLS FIRST). */
+  opclass?: number;
+  collation?: number;
+  option?: number;
+}
+
+/** A constraint that an index backs (p, u, x) or that references it (f: a foreign key of another table). */
+export interface CatalogConstraint {
+  type: 'p' | 'u' | 'x' | 'f';
+  name: string;
+  /** The constraint's table (for f: the referencing table). */
+  schema: string;
+  table: string;
+}
+
 export interface CatalogIndex {
+  /** The schema of the index, which is its table's. */
   schema: string;
   name: string;
   oid: number;
+  /** 'i' index, 'I' partitioned index (no storage of its own; its partitions' indexes hold the data). */
+  relkind: 'i' | 'I';
+  /** Attached to a partitioned index: cannot be dropped on its own. */
+  isPartition: boolean;
+  /** Name of the partitioned index it is attached to, when isPartition. */
+  parentIndex?: string;
   /** Access method: btree, hash, gin, gist, brin... */
   method: string;
-  /** Key columns (or `expression` entries) in order. */
+  /** Key columns (or `expression` entries, as pg_get_indexdef(oid, k, true) prints them) in order. */
   keys: KeyPart[];
   include: string[];
   /** Operator class of each key column, or null where it is the type's default. */
   opclasses: Array<string | null>;
+  /** Every key position (the first keys.length) then every INCLUDE position, in detail. */
+  positions: IndexPosition[];
   /** WHERE clause of a partial index, as pg_get_expr prints it. */
   predicate?: string;
   unique: boolean;
+  /** UNIQUE NULLS NOT DISTINCT (PostgreSQL 15+). */
+  nullsNotDistinct: boolean;
   primary: boolean;
+  exclusion: boolean;
+  /** indisreplident: the table's replica identity. */
+  replicaIdentity: boolean;
   valid: boolean;
+  /** indisready: false when a concurrent build failed (or is) before its build phase, or a concurrent drop got far. */
+  ready: boolean;
+  /** indislive: false once a DROP INDEX CONCURRENTLY / REINDEX CONCURRENTLY has marked it dead. */
+  live: boolean;
+  /** A CREATE INDEX / REINDEX was building it when the catalog was read (pg_stat_progress_create_index). */
+  building: boolean;
+  constraints: CatalogConstraint[];
+  /** pg_get_indexdef() */
   definition: string;
+  /** Size in bytes (for 'I': the sum over its partitions' indexes). */
   bytes: number;
+  relpages: number;
+  /** Index reltuples; < 0 when never vacuumed/analyzed. */
+  reltuples: number;
+  /** fillfactor from reloptions, or the b-tree default 90. */
+  fillfactor: number;
+  /**
+   * Per position: where pg_stats keeps its statistics (the table's column, or for an expression
+   * the index's own column), and whether its type is `name` (for the bloat estimate).
+   */
+  statsLookup: Array<{ table: string; column: string; isName: boolean }>;
 }
 
 export interface Catalog {
@@ -192,6 +256,8 @@ export interface Catalog {
   searchPath: string[];
   /** default_text_search_config, e.g. `pg_catalog.english`. */
   textSearchConfig?: string;
+  /** The schemas the catalog was read for; absent: every schema but the system ones. */
+  schemas?: string[];
   tables: CatalogTable[];
   /** Installed extensions (name → version). */
   extensions: Record<string, string>;
@@ -364,4 +430,81 @@ export interface RepresentativeCost {
   costAfter: number;
   /** Generic and custom plans say the same about whether the advice helps this statement. */
   agrees: boolean;
+}
+
+// The audit of existing indexes (`pg-index-advisor audit`, and the nightly report's audit part):
+// what it found, with the evidence and the migration for each finding. The audit's own model of
+// what it reads is in src/audit/model.ts.
+
+export type AuditFindingKind = 'unused' | 'duplicate' | 'redundant' | 'invalid' | 'bloated' | 'missing-fk-index';
+
+export type AuditAction = 'drop' | 'reindex' | 'drop-and-recreate' | 'create' | 'keep';
+
+export interface AuditFinding {
+  kind: AuditFindingKind;
+  schema: string;
+  table: string;
+  /** The index the finding is about (absent for missing-fk-index: the index to create is in upSql). */
+  index?: string;
+  /** What to do. 'keep': reported for information, no SQL (e.g. a duplicate of which both copies back constraints). */
+  action: AuditAction;
+  /** One sentence: what is wrong and what to do. */
+  summary: string;
+  /** The facts behind the finding (scans, size, stats age, the index that makes it redundant...), for display. */
+  evidence: Record<string, string | number | boolean | null>;
+  /** missing-fk-index: the foreign key (constraint name, referencing columns in constraint order). */
+  foreignKey?: { name: string; columns: string[] };
+  /** Size of the index now, in bytes. */
+  bytes?: number;
+  /** Bytes the action would give back. */
+  reclaimableBytes?: number;
+  /**
+   * Statements of the up migration, each a complete statement ending with `;`, or a comment line
+   * starting with `--`. Without the session settings (lock_timeout...), which the migration adds once.
+   */
+  upSql: string[];
+  /** Statements that undo upSql (same form), in the order to run them. */
+  downSql: string[];
+}
+
+export interface AuditHost {
+  /** Redacted URL. */
+  target: string;
+  role: 'primary' | 'replica';
+  /** Did the host answer? (false: its scans are missing and unused findings are withheld) */
+  ok: boolean;
+  serverVersion?: number;
+  inRecovery?: boolean;
+  /** Start of the statistics window this host counts scans over (ISO 8601), and where that came from. */
+  statsSince?: string | null;
+  statsSinceSource?: 'stats_reset' | 'postmaster_start';
+  statsAgeSeconds?: number | null;
+  error?: string;
+}
+
+export interface AuditResult {
+  generatedAt: string;
+  /** Connection URLs with passwords redacted; the first one is the primary (catalog and DDL target). */
+  targets: string[];
+  serverVersion: number;
+  /**
+   * Age of the scan statistics in seconds: the youngest over all hosts that answered (an index is
+   * unused only if it went unused on every host for at least this long). null when unknown.
+   */
+  statsAgeSeconds: number | null;
+  findings: AuditFinding[];
+  /** Indexes that a finding would have dropped but that must stay, with why (`schema.index`). */
+  kept: Array<{ index: string; reason: string }>;
+  warnings: string[];
+  /** Per-host details (stats window, errors). */
+  hosts?: AuditHost[];
+  /** The thresholds the audit used. */
+  settings?: {
+    minStatsAgeDays: number;
+    maxScans: number;
+    bloatRatio: number;
+    bloatMinBytes: number;
+    /** Where bloat figures came from: pgstattuple's pgstatindex() when installed and permitted, else the statistics estimate. */
+    bloatSource: 'pgstatindex' | 'estimate' | 'mixed' | 'none';
+  };
 }

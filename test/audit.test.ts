@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { audit, AuditError } from '../src/audit/audit.js';
 import { redactUrl } from '../src/db/connect.js';
-import type { AuditFinding, AuditResult } from '../src/audit/types.js';
+import type { AuditFinding, AuditResult } from '../src/types.js';
 import { auditMarkdown } from '../src/report/auditMarkdown.js';
 import { auditMigrationDown, auditMigrationUp } from '../src/report/auditMigration.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';

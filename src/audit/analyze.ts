@@ -13,11 +13,11 @@
 // Indexes that back a primary key, unique or exclusion constraint, that a foreign key references,
 // that are the replica identity, or that enforce uniqueness, are never dropped: they go to `kept`.
 import { quoteIdent, quoteQualified } from '../db/quote.js';
-import { formatBytes } from '../report/format.js';
+import { formatAge, formatBytes } from '../format.js';
 import type { BloatFigure } from './bloat.js';
 import { dropIndexSql, fkIndexName, fkIndexSql, rebuildSql, reindexSql, restoreIndexSql, sqlComment } from './ddl.js';
-import type { AuditForeignKey, AuditIndex, IndexPosition } from './model.js';
-import type { AuditFinding, AuditResult } from './types.js';
+import type { AuditForeignKey, AuditIndex } from './model.js';
+import type { AuditFinding, AuditResult, IndexPosition } from '../types.js';
 
 export interface AuditThresholds {
   /** Statistics younger than this (on any host) → no unused findings. */
@@ -72,18 +72,6 @@ export function scanKey(schema: string, name: string): string {
 // that a name with a dot, a space or a quote in it stays unambiguous.
 const q = (ix: { schema: string; name: string }) => quoteQualified(ix.schema, ix.name);
 const tq = (ix: { schema: string; table: string }) => quoteQualified(ix.schema, ix.table);
-
-/** "42 minutes", "5 hours", "12 days". */
-export function formatAge(seconds: number): string {
-  const s = Math.max(0, seconds);
-  if (s < 120 * 60) {
-    const m = Math.floor(s / 60);
-    return `${m} minute${m === 1 ? '' : 's'}`;
-  }
-  if (s < 48 * 3600) return `${Math.floor(s / 3600)} hours`;
-  const d = s / 86400;
-  return `${d >= 10 ? Math.floor(d) : Math.floor(d * 10) / 10} days`;
-}
 
 function positionSig(p: IndexPosition): string {
   return p.attnum === 0 ? `e:${p.text}` : `c:${p.attnum}`;
@@ -514,7 +502,6 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
     const names = taken.get(fk.schema) ?? new Set<string>();
     taken.set(fk.schema, names);
     const name = fkIndexName(fk, names);
-    names.add(name);
     const sql = fkIndexSql(fk, name);
     findings.push({
       kind: 'missing-fk-index',
@@ -532,6 +519,7 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
         tableBytes: fk.tableBytes,
         newIndex: name,
       },
+      foreignKey: { name: fk.name, columns: [...fk.columns] },
       upSql: sql.up,
       downSql: sql.down,
     });

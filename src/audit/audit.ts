@@ -7,23 +7,24 @@
 // counters are read, matched by schema + index name, and an index is unused only if no host used it.
 // Every session is read-only with a statement_timeout; the role needs pg_monitor and nothing else.
 import type pg from 'pg';
+import { readCatalog } from '../catalog/readCatalog.js';
+import { catalogCovers } from '../catalog/scope.js';
 import { connect, ConnectionError, redactUrl } from '../db/connect.js';
-import { analyze, DEFAULT_THRESHOLDS, formatAge, scanKey, type AuditThresholds, type ScanSummary } from './analyze.js';
+import { analyze, DEFAULT_THRESHOLDS, scanKey, type AuditThresholds, type ScanSummary } from './analyze.js';
 import { estimateBtreeBloat, pgstatindexBloat, type BloatFigure } from './bloat.js';
+import { auditIndexes } from './fromCatalog.js';
 import {
   pgstattupleSchema,
   readColumnStats,
   readForeignKeys,
   readHostInfo,
-  readIndexes,
   readIndexScans,
   readPgstatindex,
   readRelationNames,
   type HostInfo,
-  type IndexRow,
 } from './read.js';
-import type { IndexScanStats } from './model.js';
-import type { AuditHost, AuditResult } from './types.js';
+import type { IndexRow, IndexScanStats } from './model.js';
+import type { AuditHost, AuditResult, Catalog } from '../types.js';
 
 export interface AuditOptions {
   /** Connection URLs: the primary first, then replicas. */
@@ -42,6 +43,11 @@ export interface AuditOptions {
   schemas?: string[];
   /** Use pgstattuple's pgstatindex() when installed (default true). It reads each index it measures in full. */
   usePgstattuple?: boolean;
+  /**
+   * The primary's catalog, already read (the nightly report reads it once for the advice and the
+   * audit). Without it, or when it was read for other schemas, the audit reads it on the primary.
+   */
+  catalog?: Catalog;
 }
 
 /** An error that names the host (URL redacted) and says what to do about it. */
@@ -96,18 +102,6 @@ function checkOptions(opts: AuditOptions): AuditThresholds {
   return t;
 }
 
-/**
- * `--min-stats-age` text → days: `7`, `7d`, `12h`, `30m`, `90s`, `0`. Throws on anything else.
- * (For the CLI: plain numbers are days.)
- */
-export function parseStatsAge(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(d|days?|h|hours?|m|min|minutes?|s|sec|seconds?)?\s*$/i.exec(text);
-  if (!m) throw new AuditError(`--min-stats-age: expected a number of days or e.g. 7d, 12h, 30m (got "${text}")`);
-  const n = Number(m[1]);
-  const unit = (m[2] ?? 'd').toLowerCase()[0];
-  return unit === 'd' ? n : unit === 'h' ? n / 24 : unit === 'm' ? n / 1440 : n / 86400;
-}
-
 interface HostRead {
   info: HostInfo;
   scans: IndexScanStats[];
@@ -149,7 +143,9 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     };
     const primaryRead = await onPrimary(() => readHost(primary, schemas));
     primaryUser = primaryRead.info.currentUser;
-    const indexes = await onPrimary(() => readIndexes(primary, primaryRead.info.serverVersion, schemas));
+    const catalog =
+      opts.catalog && catalogCovers(opts.catalog, schemas) ? opts.catalog : await onPrimary(() => readCatalog(primary, schemas ? { schemas } : {}));
+    const indexes = auditIndexes(catalog, schemas);
     const foreignKeys = await onPrimary(() => readForeignKeys(primary, schemas));
 
     // Replicas: a failure is a warning, and unused findings are then withheld.
@@ -313,5 +309,3 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     await Promise.all(clients.map((c) => c.end().catch(() => {})));
   }
 }
-
-export { formatAge };

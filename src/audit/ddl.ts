@@ -1,7 +1,7 @@
 // The DDL of audit migrations. Every identifier goes through quoteIdent/quoteQualified; index
 // definitions come from pg_get_indexdef(), which quotes as the server needs, and are only changed
 // between `CREATE [UNIQUE] INDEX` and the table name (CONCURRENTLY / IF NOT EXISTS / ONLY).
-import { createHash } from 'node:crypto';
+import { fitName, uniqueName } from '../db/names.js';
 import { quoteIdent, quoteQualified } from '../db/quote.js';
 import type { AuditForeignKey, AuditIndex } from './model.js';
 
@@ -68,34 +68,13 @@ export function reindexSql(ix: Pick<AuditIndex, 'schema' | 'name'>): string {
   return `REINDEX INDEX CONCURRENTLY ${quoteQualified(ix.schema, ix.name)};`;
 }
 
-/** Cuts a name to PostgreSQL's 63 bytes (NAMEDATALEN - 1) without splitting a character. */
-export function truncateName(name: string, max = 63): string {
-  if (Buffer.byteLength(name) <= max) return name;
-  let out = '';
-  for (const ch of name) {
-    if (Buffer.byteLength(out + ch) > max) break;
-    out += ch;
-  }
-  return out;
-}
-
 /**
  * A name for the index that supports a foreign key: `<table>_<col>_<col>_idx` as PostgreSQL would
- * choose it, cut to 63 bytes (with a hash when cut), and numbered when the schema already has a
- * relation of that name.
+ * choose it, cut to 63 bytes (with a hash when cut), and made unique among `taken` the way every
+ * new index name is (`_2`, `_3`...: ../db/names.ts). The name is added to `taken`.
  */
-export function fkIndexName(fk: Pick<AuditForeignKey, 'table' | 'columns'>, taken: ReadonlySet<string>): string {
-  let base = [fk.table, ...fk.columns, 'idx'].join('_');
-  if (Buffer.byteLength(base) > 63) {
-    const hash = createHash('sha1').update(base).digest('hex').slice(0, 8);
-    base = `${truncateName(base, 63 - 9)}_${hash}`;
-  }
-  if (!taken.has(base)) return base;
-  for (let i = 1; ; i++) {
-    const suffix = String(i);
-    const candidate = `${truncateName(base, 63 - suffix.length)}${suffix}`;
-    if (!taken.has(candidate)) return candidate;
-  }
+export function fkIndexName(fk: Pick<AuditForeignKey, 'table' | 'columns'>, taken: Set<string>): string {
+  return uniqueName(fitName([fk.table, ...fk.columns, 'idx'].join('_')), taken);
 }
 
 /** CREATE INDEX for a foreign key's referencing columns, and the DROP that undoes it. */

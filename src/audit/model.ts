@@ -1,19 +1,7 @@
-// What the audit reads from the primary's catalogs, as plain data, so that the analysis
-// (./analyze.ts) is pure and can be unit-tested without a server.
-
-/** One key or INCLUDE position of an index. */
-export interface IndexPosition {
-  /** Table column number, 0 for an expression. */
-  attnum: number;
-  /** Column name (quoted as needed) or expression text, as pg_get_indexdef(oid, k, false) prints it. */
-  text: string;
-  /** Name of the table column, for plain columns. */
-  column?: string;
-  /** Key positions only: operator class oid, collation oid (0 = none), indoption bits (1 = DESC, 2 = NULLS FIRST). */
-  opclass?: number;
-  collation?: number;
-  option?: number;
-}
+// What the audit works on, as plain data, so that the analysis (./analyze.ts) is pure and can be
+// unit-tested without a server: the indexes of the shared catalog in the audit's own shape
+// (./fromCatalog.ts), and what the audit reads itself (./read.ts: foreign keys, scans, statistics).
+import type { IndexPosition } from '../types.js';
 
 export interface ConstraintRef {
   /** p = primary key, u = unique, x = exclusion, f = a foreign key that references this index. */
@@ -80,6 +68,11 @@ export interface AuditForeignKey {
   tableRows: number;
 }
 
+/** An index with, per key and INCLUDE position, where pg_stats keeps its statistics (for the bloat estimate). */
+export interface IndexRow extends AuditIndex {
+  statsLookup: Array<{ table: string; column: string; isName: boolean }>;
+}
+
 /** Scan counts one host reports for one index. */
 export interface IndexScanStats {
   schema: string;
@@ -104,8 +97,4 @@ export interface PgstatindexRow {
   deletedPages: number;
   avgLeafDensity: number;
   leafFragmentation: number;
-}
-
-export function qualified(schema: string, name: string): string {
-  return `${schema}.${name}`;
 }

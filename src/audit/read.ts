@@ -1,13 +1,18 @@
-// The audit's catalog and statistics queries. Read-only, and only what the pg_monitor role may see:
-// pg_index/pg_class/pg_constraint (readable by everyone), pg_stat_database, pg_stat_user_indexes,
-// pg_stat_progress_create_index, pg_stats (rows only for tables the role may SELECT), and
-// pgstattuple's pgstatindex() (needs pg_stat_scan_tables, which pg_monitor includes).
+// The audit's own queries, beside the shared catalog (../catalog/readCatalog.ts, which holds the
+// indexes): each host's statistics window and index scans, the foreign keys, relation names,
+// pg_stats for the bloat estimate and pgstatindex(). Read-only, and only what the pg_monitor role
+// may see: pg_class/pg_constraint (readable by everyone), pg_stat_database, pg_stat_all_indexes,
+// pg_stats (rows only for tables the role may SELECT), and pgstattuple's pgstatindex() (needs
+// pg_stat_scan_tables, which pg_monitor includes).
 import type pg from 'pg';
 import { ADVISOR_MARKER } from '../db/connect.js';
-import { quoteIdent, quoteQualified } from '../db/quote.js';
-import type { AuditForeignKey, AuditIndex, ColumnStats, ConstraintRef, IndexPosition, IndexScanStats, PgstatindexRow } from './model.js';
+import { quoteIdent } from '../db/quote.js';
+import type { AuditForeignKey, ColumnStats, IndexScanStats, PgstatindexRow } from './model.js';
 
-/** `n` is pg_namespace of the relation, `t` its pg_class row: user schemas (or the listed ones), no extension-owned tables. */
+/**
+ * `n` is pg_namespace of the relation, `t` its pg_class row: user schemas (or the listed ones), no
+ * extension-owned tables: the same tables as the audit's view of the catalog (../catalog/scope.ts).
+ */
 function relationFilter(schemaParam: string | null): string {
   const schemas = schemaParam
     ? `n.nspname = ANY(${schemaParam}::text[])`
@@ -95,135 +100,6 @@ export async function readIndexScans(client: pg.Client, serverVersion: number, s
     schemas ? [schemas] : [],
   );
   return r.rows.map((row) => ({ schema: row.schema, name: row.name, idxScan: row.idx_scan, lastIdxScan: row.last_idx_scan }));
-}
-
-function splitVector(text: string | null): number[] {
-  if (!text || !text.trim()) return [];
-  return text.trim().split(/\s+/).map(Number);
-}
-
-export interface IndexRow extends AuditIndex {
-  /** Per index attribute (key and INCLUDE): the pg_stats lookup for the bloat estimate. */
-  statsLookup: Array<{ table: string; column: string; isName: boolean }>;
-}
-
-export async function readIndexes(client: pg.Client, serverVersion: number, schemas: string[] | undefined): Promise<IndexRow[]> {
-  const r = await client.query(
-    `${ADVISOR_MARKER}
-    SELECT i.indexrelid::int8 AS oid, i.indrelid::int8 AS table_oid, n.nspname AS schema, t.relname AS table_name,
-           ic.relname AS index_name, ic.relkind::text AS relkind, ic.relispartition AS is_partition,
-           (SELECT pc.relname::text FROM pg_inherits inh JOIN pg_class pc ON pc.oid = inh.inhparent
-             WHERE inh.inhrelid = i.indexrelid LIMIT 1) AS parent_index,
-           am.amname::text AS method, i.indnkeyatts AS nkeys, i.indnatts AS natts,
-           i.indisunique AS is_unique, ${serverVersion >= 15 ? 'i.indnullsnotdistinct' : 'false'} AS nulls_not_distinct,
-           i.indisprimary AS is_primary, i.indisexclusion AS is_exclusion, i.indisreplident AS is_replident,
-           i.indisvalid AS is_valid, i.indisready AS is_ready, i.indislive AS is_live,
-           i.indkey::text AS indkey, i.indclass::text AS indclass, i.indcollation::text AS indcollation,
-           i.indoption::text AS indoption,
-           ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, false) FROM generate_series(1, i.indnatts) k ORDER BY k) AS cols,
-           ARRAY(SELECT coalesce(a.attname::text, '') FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(attnum, ord)
-                   LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = u.attnum AND u.attnum > 0
-                  ORDER BY u.ord) AS attnames,
-           ARRAY(SELECT a.attname::text FROM pg_attribute a
-                  WHERE a.attrelid = i.indexrelid AND a.attnum > 0 ORDER BY a.attnum) AS index_attnames,
-           ARRAY(SELECT a.atttypid = 'name'::regtype FROM pg_attribute a
-                  WHERE a.attrelid = i.indexrelid AND a.attnum > 0 ORDER BY a.attnum) AS index_attr_is_name,
-           pg_get_expr(i.indpred, i.indrelid) AS predicate,
-           pg_get_indexdef(i.indexrelid) AS definition,
-           (CASE WHEN ic.relkind = 'I'
-                 THEN (SELECT coalesce(sum(pg_relation_size(p.relid)), 0) FROM pg_partition_tree(i.indexrelid) p)
-                 ELSE pg_relation_size(i.indexrelid) END)::float8 AS bytes,
-           ic.relpages::float8 AS relpages, ic.reltuples::float8 AS reltuples,
-           coalesce((SELECT substring(o FROM '^fillfactor=([0-9]+)$')::int FROM unnest(ic.reloptions) o
-                      WHERE o LIKE 'fillfactor=%' LIMIT 1), 90) AS fillfactor
-      FROM pg_index i
-      JOIN pg_class ic ON ic.oid = i.indexrelid
-      JOIN pg_am am ON am.oid = ic.relam
-      JOIN pg_class t ON t.oid = i.indrelid
-      JOIN pg_namespace n ON n.oid = t.relnamespace
-     WHERE ${relationFilter(schemas ? '$1' : null)}
-     ORDER BY n.nspname, t.relname, ic.relname`,
-    schemas ? [schemas] : [],
-  );
-  // Read once and joined here: pg_constraint has no index on conindid, and the progress view is a
-  // function over all backends; per-index subqueries would scan them once per index.
-  const cons = await client.query(
-    `${ADVISOR_MARKER} SELECT con.conindid::int8 AS index_oid, con.contype::text AS type, con.conname::text AS name,
-            cn.nspname::text AS schema, ct.relname::text AS table_name
-       FROM pg_constraint con JOIN pg_class ct ON ct.oid = con.conrelid JOIN pg_namespace cn ON cn.oid = ct.relnamespace
-      WHERE con.conindid <> 0 AND con.contype IN ('p', 'u', 'x', 'f')`,
-  );
-  const constraintsOf = new Map<number, ConstraintRef[]>();
-  for (const c of cons.rows) {
-    const list = constraintsOf.get(Number(c.index_oid)) ?? [];
-    list.push({ type: c.type, name: c.name, table: quoteQualified(c.schema, c.table_name) });
-    constraintsOf.set(Number(c.index_oid), list);
-  }
-  const progress = await client.query(
-    `${ADVISOR_MARKER} SELECT relid::int8 AS relid, index_relid::int8 AS index_relid FROM pg_stat_progress_create_index`,
-  );
-  const building = (oid: number, tableOid: number) =>
-    progress.rows.some((p) => Number(p.index_relid) === oid || (Number(p.index_relid) === 0 && Number(p.relid) === tableOid));
-
-  return r.rows.map((row) => {
-    const indkey = splitVector(row.indkey);
-    const indclass = splitVector(row.indclass);
-    const indcollation = splitVector(row.indcollation);
-    const indoption = splitVector(row.indoption);
-    const cols: string[] = row.cols ?? [];
-    const attnames: string[] = row.attnames ?? [];
-    const keys: IndexPosition[] = [];
-    const include: IndexPosition[] = [];
-    for (let k = 0; k < row.natts; k++) {
-      const attnum = indkey[k] ?? 0;
-      const p: IndexPosition = { attnum, text: cols[k] ?? '' };
-      if (attnum !== 0 && attnames[k]) p.column = attnames[k];
-      if (k < row.nkeys) {
-        p.opclass = indclass[k] ?? 0;
-        p.collation = indcollation[k] ?? 0;
-        p.option = indoption[k] ?? 0;
-        keys.push(p);
-      } else include.push(p);
-    }
-    const indexAttnames: string[] = row.index_attnames ?? [];
-    const isName: boolean[] = row.index_attr_is_name ?? [];
-    const statsLookup = [...keys, ...include].map((p, k) =>
-      p.attnum !== 0
-        ? { table: row.table_name as string, column: p.column ?? '', isName: !!isName[k] }
-        : { table: row.index_name as string, column: indexAttnames[k] ?? '', isName: !!isName[k] },
-    );
-    const ix: IndexRow = {
-      oid: Number(row.oid),
-      tableOid: Number(row.table_oid),
-      schema: row.schema,
-      table: row.table_name,
-      name: row.index_name,
-      relkind: row.relkind === 'I' ? 'I' : 'i',
-      isPartition: row.is_partition,
-      method: row.method,
-      keys,
-      include,
-      predicate: row.predicate ?? null,
-      unique: row.is_unique,
-      nullsNotDistinct: row.nulls_not_distinct,
-      primary: row.is_primary,
-      exclusion: row.is_exclusion,
-      replicaIdentity: row.is_replident,
-      valid: row.is_valid,
-      ready: row.is_ready,
-      live: row.is_live,
-      building: building(Number(row.oid), Number(row.table_oid)),
-      constraints: constraintsOf.get(Number(row.oid)) ?? [],
-      definition: row.definition,
-      bytes: row.bytes,
-      relpages: row.relpages,
-      reltuples: row.reltuples,
-      fillfactor: row.fillfactor,
-      statsLookup,
-    };
-    if (row.parent_index) ix.parentIndex = row.parent_index;
-    return ix;
-  });
 }
 
 export async function readForeignKeys(client: pg.Client, schemas: string[] | undefined): Promise<AuditForeignKey[]> {

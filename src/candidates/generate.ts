@@ -2,7 +2,7 @@
 // on purpose: verification with the planner decides; here we only avoid what cannot help (what an
 // existing index already serves, columns the table does not have, partial predicates that keep
 // most of the table).
-import { findTable } from '../catalog/readCatalog.js';
+import { findTable } from '../catalog/find.js';
 import type { Catalog, CatalogTable, IndexCandidate, ParsedStatement, TableAccess } from '../types.js';
 import { type Proposal, btreeProposals } from './btree.js';
 import { candidateKey, existingIndexCovers } from './indexDefinition.js';

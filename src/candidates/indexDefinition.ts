@@ -1,5 +1,5 @@
 // Shared vocabulary for candidate indexes: a stable key, a readable name and the DDL text.
-import { createHash } from 'node:crypto';
+import { fitName } from '../db/names.js';
 import { quoteIdent, quoteQualified } from '../db/quote.js';
 import { asNode, type Node, walk } from '../parse/ast.js';
 import { deparse, parseSql } from '../parse/parser.js';
@@ -24,7 +24,10 @@ export function candidateKey(c: Pick<IndexCandidate, 'schema' | 'table' | 'metho
   ].join('|');
 }
 
-/** `orders_customer_id_created_at_idx`; long names are cut to PostgreSQL's 63 bytes with a hash to stay unique. */
+/**
+ * `orders_customer_id_created_at_idx`; long names are cut to PostgreSQL's 63 bytes with a hash of
+ * the candidate's key to stay unique (../db/names.ts; uniqueName there keeps it clear of taken names).
+ */
 export function indexName(c: Pick<IndexCandidate, 'table' | 'columns' | 'method' | 'where' | 'include'> & { key?: string }): string {
   const parts = c.columns.map((col) => (col.column ?? col.sql.replace(/[^A-Za-z0-9]+/g, '_')) + (col.opclass ? `_${col.opclass}` : ''));
   const suffix = c.method === 'btree' ? 'idx' : `${c.method}_idx`;
@@ -34,9 +37,7 @@ export function indexName(c: Pick<IndexCandidate, 'table' | 'columns' | 'method'
     .replace(/[^a-z0-9_]+/g, '_')
     .replace(/_+/g, '_')
     .replace(/^_|_$/g, '');
-  if (Buffer.byteLength(base) <= 63) return base;
-  const hash = createHash('sha1').update(c.key ?? base).digest('hex').slice(0, 8);
-  return `${base.slice(0, 63 - 9)}_${hash}`;
+  return fitName(base, c.key ?? base);
 }
 
 /** CREATE INDEX text without a name (for hypopg) or with one (for the migration). */
@@ -151,15 +152,4 @@ export function parseKeyDirections(definition: string): Array<{ descending: bool
     const nullsFirst = /\bNULLS FIRST\b/.test(p) ? true : /\bNULLS LAST\b/.test(p) ? false : descending;
     return { descending, nullsFirst };
   });
-}
-
-/** Makes `name` unique among `taken` (the schema's relation names and names already given out). */
-export function uniqueName(name: string, taken: Set<string>): string {
-  let candidate = name;
-  for (let n = 2; taken.has(candidate); n++) {
-    const suffix = `_${n}`;
-    candidate = `${name.slice(0, 63 - suffix.length)}${suffix}`;
-  }
-  taken.add(candidate);
-  return candidate;
 }

@@ -1,13 +1,39 @@
-// Reads what the later stages need from the system catalogs and statistics views, in four queries,
-// for every user table (or the named ones). Read-only; works with pg_monitor or the table owner.
+// Reads the catalog once per run, for the advice and the audit alike: every table with its
+// columns (and their pg_stats), its indexes (everything either needs about them: keys, operator
+// classes, collations, options, constraints, partition parents, size, validity...) and the
+// installed extensions. Read-only; works with pg_monitor or the table owner. Each of advice and
+// audit takes its own view of the tables (./scope.ts); lookups by name are in ./find.ts.
 import type pg from 'pg';
-import { ADVISOR_MARKER } from '../db/connect.js';
-import type { Catalog, CatalogColumn, CatalogIndex, CatalogTable, KeyPart } from '../types.js';
+import { ADVISOR_MARKER, connect, type ConnectOptions } from '../db/connect.js';
+import type { Catalog, CatalogColumn, CatalogConstraint, CatalogIndex, CatalogTable, IndexPosition, KeyPart } from '../types.js';
 
-const USER_TABLES = `c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'`;
+export interface ReadCatalogOptions {
+  /** Only the tables of these schemas (the audit's --schema). Default: every schema but the system ones. */
+  schemas?: string[];
+}
 
-export async function readCatalog(client: pg.Client): Promise<Catalog> {
+/**
+ * Tables, partitioned tables, materialized views (and TOAST tables, which only an explicit schema
+ * list reaches) of the schemas asked for; by default every schema but pg_catalog,
+ * information_schema, pg_toast* and pg_temp_* (see ./scope.ts: the advice and the audit narrow
+ * this down each their own way). `n` is the table's pg_namespace row, `c` its pg_class row.
+ */
+function tableFilter(schemas: string[] | undefined): string {
+  const inSchemas = schemas
+    ? 'n.nspname = ANY($1::text[])'
+    : `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'`;
+  return `c.relkind IN ('r', 'p', 'm', 't') AND ${inSchemas}`;
+}
+
+function splitVector(text: string | null): number[] {
+  if (!text || !text.trim()) return [];
+  return text.trim().split(/\s+/).map(Number);
+}
+
+export async function readCatalog(client: pg.Client, opts: ReadCatalogOptions = {}): Promise<Catalog> {
+  const schemas = opts.schemas?.length ? opts.schemas : undefined;
+  const params = schemas ? [schemas] : [];
+  const where = tableFilter(schemas);
   const version = await client.query<{ v: string; path: string[]; ts: string }>(
     `${ADVISOR_MARKER} SELECT current_setting('server_version_num') AS v, current_schemas(false)::text[] AS path,
             current_setting('default_text_search_config') AS ts`,
@@ -15,8 +41,12 @@ export async function readCatalog(client: pg.Client): Promise<Catalog> {
   const serverVersion = Math.floor(Number(version.rows[0]!.v) / 10000);
   const searchPath = version.rows[0]!.path;
 
-  const tables = await client.query(`${ADVISOR_MARKER}
-    SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, greatest(c.reltuples, 0)::float8 AS rows,
+  const tables = await client.query(
+    `${ADVISOR_MARKER}
+    SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind,
+           EXISTS (SELECT 1 FROM pg_depend d
+                    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e') AS extension_owned,
+           greatest(c.reltuples, 0)::float8 AS rows,
            pg_relation_size(c.oid)::float8 AS bytes,
            coalesce(s.n_tup_ins, 0)::float8 AS ins, coalesce(s.n_tup_upd, 0)::float8 AS upd,
            coalesce(s.n_tup_hot_upd, 0)::float8 AS hot, coalesce(s.n_tup_del, 0)::float8 AS del,
@@ -29,10 +59,14 @@ export async function readCatalog(client: pg.Client): Promise<Catalog> {
                 WHERE pt.isleaf) END AS partition_names
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
-     WHERE ${USER_TABLES}`);
+     WHERE ${where}
+     ORDER BY n.nspname, c.relname`,
+    params,
+  );
 
-  const columns = await client.query(`${ADVISOR_MARKER}
-    SELECT a.attrelid::int AS oid, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null,
+  const columns = await client.query(
+    `${ADVISOR_MARKER}
+    SELECT a.attrelid::int8 AS oid, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null,
            st.null_frac::float8 AS null_frac, st.n_distinct::float8 AS n_distinct, st.correlation::float8 AS correlation,
            st.avg_width::int AS avg_width, st.most_common_freqs::float8[] AS mcf,
            -- anyarray → text[] only for scalar columns: an array column's values are arrays themselves.
@@ -42,24 +76,72 @@ export async function readCatalog(client: pg.Client): Promise<Catalog> {
       JOIN pg_type ty ON ty.oid = a.atttypid
       LEFT JOIN pg_stats st ON st.schemaname = n.nspname AND st.tablename = c.relname AND st.attname = a.attname
            AND NOT st.inherited
-     WHERE ${USER_TABLES} AND a.attnum > 0 AND NOT a.attisdropped
-     ORDER BY a.attrelid, a.attnum`);
+     WHERE ${where} AND a.attnum > 0 AND NOT a.attisdropped
+     ORDER BY a.attrelid, a.attnum`,
+    params,
+  );
 
-  const indexes = await client.query(`${ADVISOR_MARKER}
-    SELECT i.indrelid::int AS table_oid, i.indexrelid::int AS oid, n.nspname AS schema, ic.relname AS name,
-           am.amname AS method, i.indnkeyatts AS nkeys, i.indnatts AS natts, i.indisunique AS is_unique,
-           i.indisprimary AS is_primary, i.indisvalid AS valid, pg_get_indexdef(i.indexrelid) AS definition,
-           pg_get_expr(i.indpred, i.indrelid) AS predicate, pg_relation_size(i.indexrelid)::float8 AS bytes,
-           (SELECT array_agg(pg_get_indexdef(i.indexrelid, k, true) ORDER BY k) FROM generate_series(1, i.indnatts) k) AS keys,
-           (SELECT array_agg(coalesce(a.attname::text, '') ORDER BY k.ord)
-              FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
-              LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum > 0) AS attnames,
-           (SELECT array_agg(CASE WHEN op.opcdefault THEN NULL ELSE op.opcname::text END ORDER BY k.ord)
-              FROM unnest(i.indclass::oid[]) WITH ORDINALITY k(opc, ord) JOIN pg_opclass op ON op.oid = k.opc) AS opclasses
-      FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace
+  const indexes = await client.query(
+    `${ADVISOR_MARKER}
+    SELECT i.indexrelid::int8 AS oid, i.indrelid::int8 AS table_oid, n.nspname AS schema, c.relname AS table_name,
+           ic.relname AS index_name, ic.relkind::text AS relkind, ic.relispartition AS is_partition,
+           (SELECT pc.relname::text FROM pg_inherits inh JOIN pg_class pc ON pc.oid = inh.inhparent
+             WHERE inh.inhrelid = i.indexrelid LIMIT 1) AS parent_index,
+           am.amname::text AS method, i.indnkeyatts AS nkeys, i.indnatts AS natts,
+           i.indisunique AS is_unique, ${serverVersion >= 15 ? 'i.indnullsnotdistinct' : 'false'} AS nulls_not_distinct,
+           i.indisprimary AS is_primary, i.indisexclusion AS is_exclusion, i.indisreplident AS is_replident,
+           i.indisvalid AS is_valid, i.indisready AS is_ready, i.indislive AS is_live,
+           i.indkey::text AS indkey, i.indclass::text AS indclass, i.indcollation::text AS indcollation,
+           i.indoption::text AS indoption,
+           -- each position as the server prints it: exactly (compared by the audit) and pretty (matched by the advice)
+           ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, false) FROM generate_series(1, i.indnatts) k ORDER BY k) AS cols,
+           ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnatts) k ORDER BY k) AS pretty_cols,
+           ARRAY(SELECT coalesce(a.attname::text, '') FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(attnum, ord)
+                   LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = u.attnum AND u.attnum > 0
+                  ORDER BY u.ord) AS attnames,
+           ARRAY(SELECT CASE WHEN op.opcdefault THEN NULL ELSE op.opcname::text END
+                   FROM unnest(i.indclass::oid[]) WITH ORDINALITY u(opc, ord) JOIN pg_opclass op ON op.oid = u.opc
+                  ORDER BY u.ord) AS opclass_names,
+           ARRAY(SELECT a.attname::text FROM pg_attribute a
+                  WHERE a.attrelid = i.indexrelid AND a.attnum > 0 ORDER BY a.attnum) AS index_attnames,
+           ARRAY(SELECT a.atttypid = 'name'::regtype FROM pg_attribute a
+                  WHERE a.attrelid = i.indexrelid AND a.attnum > 0 ORDER BY a.attnum) AS index_attr_is_name,
+           pg_get_expr(i.indpred, i.indrelid) AS predicate,
+           pg_get_indexdef(i.indexrelid) AS definition,
+           (CASE WHEN ic.relkind = 'I'
+                 THEN (SELECT coalesce(sum(pg_relation_size(p.relid)), 0) FROM pg_partition_tree(i.indexrelid) p)
+                 ELSE pg_relation_size(i.indexrelid) END)::float8 AS bytes,
+           ic.relpages::float8 AS relpages, ic.reltuples::float8 AS reltuples,
+           coalesce((SELECT substring(o FROM '^fillfactor=([0-9]+)$')::int FROM unnest(ic.reloptions) o
+                      WHERE o LIKE 'fillfactor=%' LIMIT 1), 90) AS fillfactor
+      FROM pg_index i
+      JOIN pg_class ic ON ic.oid = i.indexrelid
       JOIN pg_am am ON am.oid = ic.relam
       JOIN pg_class c ON c.oid = i.indrelid
-     WHERE ${USER_TABLES}`);
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE ${where}
+     ORDER BY n.nspname, c.relname, ic.relname`,
+    params,
+  );
+  // Read once and joined here: pg_constraint has no index on conindid, and the progress view is a
+  // function over all backends; per-index subqueries would scan them once per index.
+  const cons = await client.query(
+    `${ADVISOR_MARKER} SELECT con.conindid::int8 AS index_oid, con.contype::text AS type, con.conname::text AS name,
+            cn.nspname::text AS schema, ct.relname::text AS table_name
+       FROM pg_constraint con JOIN pg_class ct ON ct.oid = con.conrelid JOIN pg_namespace cn ON cn.oid = ct.relnamespace
+      WHERE con.conindid <> 0 AND con.contype IN ('p', 'u', 'x', 'f')`,
+  );
+  const constraintsOf = new Map<number, CatalogConstraint[]>();
+  for (const c of cons.rows) {
+    const list = constraintsOf.get(Number(c.index_oid)) ?? [];
+    list.push({ type: c.type, name: c.name, schema: c.schema, table: c.table_name });
+    constraintsOf.set(Number(c.index_oid), list);
+  }
+  const progress = await client.query(
+    `${ADVISOR_MARKER} SELECT relid::int8 AS relid, index_relid::int8 AS index_relid FROM pg_stat_progress_create_index`,
+  );
+  const building = (oid: number, tableOid: number) =>
+    progress.rows.some((p) => Number(p.index_relid) === oid || (Number(p.index_relid) === 0 && Number(p.relid) === tableOid));
 
   const extensions = await client.query<{ extname: string; extversion: string }>(
     `${ADVISOR_MARKER} SELECT extname, extversion FROM pg_extension`,
@@ -67,10 +149,12 @@ export async function readCatalog(client: pg.Client): Promise<Catalog> {
 
   const byOid = new Map<number, CatalogTable>();
   for (const r of tables.rows) {
-    byOid.set(r.oid, {
+    byOid.set(Number(r.oid), {
       schema: r.schema,
       name: r.name,
-      oid: r.oid,
+      oid: Number(r.oid),
+      relkind: r.relkind,
+      extensionOwned: r.extension_owned,
       rows: r.rows,
       bytes: r.bytes,
       columns: [],
@@ -84,7 +168,7 @@ export async function readCatalog(client: pg.Client): Promise<Catalog> {
     });
   }
   for (const r of columns.rows) {
-    const t = byOid.get(r.oid);
+    const t = byOid.get(Number(r.oid));
     if (!t) continue;
     const col: CatalogColumn = { name: r.name, type: r.type, notNull: r.not_null };
     if (r.null_frac !== null) {
@@ -99,50 +183,92 @@ export async function readCatalog(client: pg.Client): Promise<Catalog> {
     t.columns.push(col);
   }
   for (const r of indexes.rows) {
-    const t = byOid.get(r.table_oid);
+    const t = byOid.get(Number(r.table_oid));
     if (!t) continue;
-    const keys: KeyPart[] = [];
-    const include: string[] = [];
-    const defs: string[] = r.keys ?? [];
-    const names: string[] = r.attnames ?? [];
-    for (let k = 0; k < r.natts; k++) {
-      const name = names[k];
-      if (k >= r.nkeys) include.push(name ?? defs[k] ?? '');
-      else keys.push(name ? { column: name } : { expression: defs[k] ?? '' });
-    }
-    const idx: CatalogIndex = {
-      schema: r.schema,
-      name: r.name,
-      oid: r.oid,
-      method: r.method,
-      keys,
-      include,
-      opclasses: (r.opclasses ?? []).slice(0, r.nkeys),
-      unique: r.is_unique,
-      primary: r.is_primary,
-      valid: r.valid,
-      definition: r.definition,
-      bytes: r.bytes,
-    };
-    if (r.predicate) idx.predicate = r.predicate;
-    t.indexes.push(idx);
+    t.indexes.push(indexFromRow(r, constraintsOf.get(Number(r.oid)) ?? [], building(Number(r.oid), Number(r.table_oid))));
   }
   return {
     serverVersion,
     searchPath,
     textSearchConfig: version.rows[0]!.ts,
+    ...(schemas ? { schemas } : {}),
     tables: [...byOid.values()],
     extensions: Object.fromEntries(extensions.rows.map((e) => [e.extname, e.extversion])),
   };
 }
 
-/** Finds the table a statement names; unqualified names follow the session's search_path, as the server would. */
-export function findTable(catalog: Catalog, schema: string | undefined, name: string): CatalogTable | undefined {
-  if (schema) return catalog.tables.find((t) => t.schema === schema && t.name === name);
-  for (const s of catalog.searchPath) {
-    const t = catalog.tables.find((x) => x.schema === s && x.name === name);
-    if (t) return t;
+/** A row of the index query above, as the catalog's model of the index. */
+function indexFromRow(row: pg.QueryResultRow, constraints: CatalogConstraint[], building: boolean): CatalogIndex {
+  const indkey = splitVector(row.indkey);
+  const indclass = splitVector(row.indclass);
+  const indcollation = splitVector(row.indcollation);
+  const indoption = splitVector(row.indoption);
+  const cols: string[] = row.cols ?? [];
+  const pretty: string[] = row.pretty_cols ?? [];
+  const attnames: string[] = row.attnames ?? [];
+  const positions: IndexPosition[] = [];
+  const keys: KeyPart[] = [];
+  const include: string[] = [];
+  for (let k = 0; k < row.natts; k++) {
+    const attnum = indkey[k] ?? 0;
+    const p: IndexPosition = { attnum, text: cols[k] ?? '' };
+    if (attnum !== 0 && attnames[k]) p.column = attnames[k];
+    const name = attnames[k];
+    if (k < row.nkeys) {
+      p.opclass = indclass[k] ?? 0;
+      p.collation = indcollation[k] ?? 0;
+      p.option = indoption[k] ?? 0;
+      keys.push(name ? { column: name } : { expression: pretty[k] ?? '' });
+    } else include.push(name ?? pretty[k] ?? '');
+    positions.push(p);
   }
-  const matches = catalog.tables.filter((t) => t.name === name);
-  return matches.length === 1 ? matches[0] : undefined;
+  const indexAttnames: string[] = row.index_attnames ?? [];
+  const isName: boolean[] = row.index_attr_is_name ?? [];
+  const statsLookup = positions.map((p, k) =>
+    p.attnum !== 0
+      ? { table: row.table_name as string, column: p.column ?? '', isName: !!isName[k] }
+      : { table: row.index_name as string, column: indexAttnames[k] ?? '', isName: !!isName[k] },
+  );
+  const ix: CatalogIndex = {
+    schema: row.schema,
+    name: row.index_name,
+    oid: Number(row.oid),
+    relkind: row.relkind === 'I' ? 'I' : 'i',
+    isPartition: row.is_partition,
+    method: row.method,
+    keys,
+    include,
+    opclasses: (row.opclass_names ?? []).slice(0, row.nkeys),
+    positions,
+    unique: row.is_unique,
+    nullsNotDistinct: row.nulls_not_distinct,
+    primary: row.is_primary,
+    exclusion: row.is_exclusion,
+    replicaIdentity: row.is_replident,
+    valid: row.is_valid,
+    ready: row.is_ready,
+    live: row.is_live,
+    building,
+    constraints,
+    definition: row.definition,
+    bytes: row.bytes,
+    relpages: row.relpages,
+    reltuples: row.reltuples,
+    fillfactor: row.fillfactor,
+    statsLookup,
+  };
+  if (row.parent_index) ix.parentIndex = row.parent_index;
+  if (row.predicate) ix.predicate = row.predicate;
+  return ix;
+}
+
+/** Opens a session on `url` (read-only, with the options' statement_timeout), reads the catalog and closes the session. */
+export async function readCatalogAt(url: string, opts: ConnectOptions & ReadCatalogOptions = {}): Promise<Catalog> {
+  const { schemas, ...connectOpts } = opts;
+  const client = await connect(url, connectOpts);
+  try {
+    return await readCatalog(client, schemas ? { schemas } : {});
+  } finally {
+    await client.end().catch(() => {});
+  }
 }

@@ -5,9 +5,9 @@ import { DEFAULT_STATEMENT_TIMEOUT_MS } from '../advise.js';
 import { nightlyReport } from '../nightly.js';
 import { SELECT_DEFAULTS } from '../select/selectIndexes.js';
 import { redactUrl } from '../db/connect.js';
-import { audit, parseStatsAge } from '../audit/audit.js';
+import { audit } from '../audit/audit.js';
 import { adviceJson, writeAdviceReports, writeAuditReports } from '../report/writeReports.js';
-import { parseBytes, parseDuration, parseFraction, parseInteger } from './parseOptions.js';
+import { parseBytes, parseDuration, parseFraction, parseInteger, parseStatsAge } from './parseOptions.js';
 import { terminalProgress } from './progress.js';
 
 const program = new Command();

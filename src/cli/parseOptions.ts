@@ -23,9 +23,32 @@ export function parseFraction(value: string): number {
   return f;
 }
 
-export function parseDuration(value: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h|d)?\s*$/.exec(value);
-  if (!m) throw new InvalidArgumentError(`expected a duration such as 30s, 500ms or 7d, got "${value}"`);
-  const factor = { ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 'ms']!;
+const DAY_MS = 86_400_000;
+const DURATION = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|seconds?|m|min|minutes?|h|hours?|d|days?)?\s*$/i;
+
+/**
+ * The one duration parser: `500ms`, `30s`, `2min` (or `2m`), `12h`, `7d` (units also spelled out:
+ * `sec`, `minutes`, `hours`, `days`; any case) → milliseconds, or undefined when the text is not a
+ * duration. A bare number is in `bareUnit`.
+ */
+function durationMs(value: string, bareUnit: 'ms' | 'd'): number | undefined {
+  const m = DURATION.exec(value);
+  if (!m) return undefined;
+  const unit = (m[2] ?? bareUnit).toLowerCase();
+  const factor = unit === 'ms' ? 1 : { s: 1000, m: 60_000, h: 3_600_000, d: DAY_MS }[unit[0] as 's' | 'm' | 'h' | 'd'];
   return Number(m[1]) * factor;
+}
+
+/** `--statement-timeout`, `--min-total-ms`: a duration in ms (a bare number is ms). */
+export function parseDuration(value: string): number {
+  const ms = durationMs(value, 'ms');
+  if (ms === undefined) throw new InvalidArgumentError(`expected a duration such as 30s, 500ms or 7d, got "${value}"`);
+  return ms;
+}
+
+/** `--min-stats-age`: a duration in days (a bare number is days): `7`, `7d`, `12h`, `30m`, `0`. */
+export function parseStatsAge(value: string): number {
+  const ms = durationMs(value, 'd');
+  if (ms === undefined) throw new InvalidArgumentError(`--min-stats-age: expected a number of days or e.g. 7d, 12h, 30m (got "${value}")`);
+  return ms / DAY_MS;
 }

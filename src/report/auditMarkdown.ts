@@ -1,7 +1,8 @@
 // Markdown for `pg-index-advisor audit` and the audit section of the nightly report.
-import type { AuditFinding, AuditFindingKind, AuditResult } from '../audit/types.js';
+import type { AuditFinding, AuditFindingKind, AuditResult } from '../types.js';
 import { quoteQualified } from '../db/quote.js';
-import { formatBytes, mdCell, oneLine } from './format.js';
+import { formatAge, formatBytes } from '../format.js';
+import { mdCell, oneLine } from './format.js';
 
 /** Identifiers may hold line breaks: they would break a paragraph or a table row. */
 const flat = (s: string) => s.replace(/[\r\n]+/g, ' ');
@@ -16,13 +17,6 @@ const KIND_TITLES: Record<AuditFindingKind, string> = {
   'missing-fk-index': 'Foreign keys without an index',
 };
 const KIND_ORDER: AuditFindingKind[] = ['invalid', 'duplicate', 'unused', 'redundant', 'bloated', 'missing-fk-index'];
-
-function formatAge(seconds: number | null | undefined): string {
-  if (seconds === null || seconds === undefined) return 'unknown';
-  if (seconds < 7200) return `${Math.floor(seconds / 60)} minutes`;
-  if (seconds < 48 * 3600) return `${Math.floor(seconds / 3600)} hours`;
-  return `${(seconds / 86400).toFixed(1)} days`;
-}
 
 /** A code fence longer than any run of backticks in the text. */
 function fence(text: string): string {

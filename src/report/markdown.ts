@@ -1,6 +1,7 @@
 import type { AdviceResult, Recommendation } from '../types.js';
 import { auditMarkdownSection } from './auditMarkdown.js';
-import { formatBytes, formatCost, formatPercent, mdCell, oneLine } from './format.js';
+import { formatBytes, formatCost, formatPercent } from '../format.js';
+import { mdCell, oneLine } from './format.js';
 
 export function adviceMarkdown(result: AdviceResult): string {
   const out: string[] = [];

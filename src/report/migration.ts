@@ -4,7 +4,7 @@
 import { quoteQualified } from '../db/quote.js';
 import type { AdviceResult, Recommendation } from '../types.js';
 import { createIndexSql, indexName } from '../candidates/indexDefinition.js';
-import { formatBytes } from './format.js';
+import { formatBytes } from '../format.js';
 
 /** Text for a `--` comment: one line, whatever identifiers with line breaks it quotes. */
 function oneLineComment(s: string): string {

@@ -1,7 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AdviceResult } from '../types.js';
-import type { AuditResult } from '../audit/types.js';
+import type { AdviceResult, AuditResult } from '../types.js';
 import { auditMarkdown } from './auditMarkdown.js';
 import { auditMigrationDown, auditMigrationUp } from './auditMigration.js';
 import { adviceMarkdown } from './markdown.js';

@@ -8,7 +8,7 @@
 // Rows written come from the workload's own write statements (pg_stat_statements' rows), so that
 // reads and writes are counted over the same window; pg_stat_user_tables' counters (since another
 // reset, and including bulk loads) only give the share of updates that are HOT today.
-import { findTable } from '../catalog/readCatalog.js';
+import { findTable } from '../catalog/find.js';
 import type { Catalog, IndexCandidate, ParsedStatement, WorkloadStatement } from '../types.js';
 
 /** Cost of adding one entry, by access method: descend, dirty a leaf page, WAL, later vacuum. */

@@ -3,7 +3,7 @@
 // a typical value for equality (the middle of the histogram, else the most common value), and
 // bounds that keep about a tenth of the rows for ranges. Parameters with no such source (patterns,
 // intervals, function arguments) make the statement unrepresentable: it keeps its generic cost only.
-import { findTable } from '../catalog/readCatalog.js';
+import { findTable } from '../catalog/find.js';
 import { quoteLiteral } from '../db/quote.js';
 import type { Catalog, CatalogColumn, ParsedStatement } from '../types.js';
 

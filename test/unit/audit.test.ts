@@ -1,12 +1,14 @@
 // The audit's pure parts: DDL text, bloat arithmetic, and the analysis on hand-made catalogs.
 import { describe, expect, it } from 'vitest';
-import { analyze, DEFAULT_THRESHOLDS, formatAge, scanKey, type AnalyzeInput, type ScanSummary } from '../../src/audit/analyze.js';
-import { AuditError, describeHostError, parseStatsAge } from '../../src/audit/audit.js';
+import { analyze, DEFAULT_THRESHOLDS, scanKey, type AnalyzeInput, type ScanSummary } from '../../src/audit/analyze.js';
+import { describeHostError } from '../../src/audit/audit.js';
 import { estimateBtreeBloat, pgstatindexBloat } from '../../src/audit/bloat.js';
 import { dropIndexSql, fkIndexName, parseIndexDef, rebuildSql, restoreIndexSql } from '../../src/audit/ddl.js';
-import type { AuditForeignKey, AuditIndex, IndexPosition } from '../../src/audit/model.js';
-import type { AuditResult } from '../../src/audit/types.js';
+import type { AuditForeignKey, AuditIndex } from '../../src/audit/model.js';
+import type { AuditResult, IndexPosition } from '../../src/types.js';
+import { parseDuration, parseStatsAge } from '../../src/cli/parseOptions.js';
 import { ConnectionError } from '../../src/db/connect.js';
+import { formatAge } from '../../src/format.js';
 import { auditMarkdown } from '../../src/report/auditMarkdown.js';
 import { auditMigrationDown, auditMigrationUp } from '../../src/report/auditMigration.js';
 
@@ -100,9 +102,9 @@ describe('DDL text', () => {
     );
   });
 
-  it('names foreign-key indexes like PostgreSQL, within 63 bytes and without clashes', () => {
+  it('names foreign-key indexes like PostgreSQL, within 63 bytes, and numbers clashes like every new index', () => {
     expect(fkIndexName({ table: 'orders', columns: ['customer_id'] }, new Set())).toBe('orders_customer_id_idx');
-    expect(fkIndexName({ table: 'orders', columns: ['customer_id'] }, new Set(['orders_customer_id_idx']))).toBe('orders_customer_id_idx1');
+    expect(fkIndexName({ table: 'orders', columns: ['customer_id'] }, new Set(['orders_customer_id_idx']))).toBe('orders_customer_id_idx_2');
     const long = fkIndexName({ table: 'x'.repeat(40), columns: ['é'.repeat(20)] }, new Set());
     expect(Buffer.byteLength(long)).toBeLessThanOrEqual(63);
     expect(long).toMatch(/_[0-9a-f]{8}$/);
@@ -258,8 +260,10 @@ describe('analysis', () => {
     expect(kinds(out)).toEqual(['missing-fk-index:t:create', 'unused:t_a_b:drop']);
     expect(out.kept).toEqual([{ index: 'public.t_parent_idx', reason: expect.stringMatching(/only index for foreign key "t_parent_fkey"/) }]);
     const create = out.findings.find((f) => f.kind === 'missing-fk-index')!;
-    expect(create.upSql).toEqual(['CREATE INDEX CONCURRENTLY IF NOT EXISTS "t_B_a_idx1" ON public.t ("B", a);']);
-    expect(create.downSql).toEqual(['DROP INDEX CONCURRENTLY IF EXISTS public."t_B_a_idx1";']);
+    expect(create.upSql).toEqual(['CREATE INDEX CONCURRENTLY IF NOT EXISTS "t_B_a_idx_2" ON public.t ("B", a);']);
+    expect(create.downSql).toEqual(['DROP INDEX CONCURRENTLY IF EXISTS public."t_B_a_idx_2";']);
+    expect(create.foreignKey).toEqual({ name: 't_pair_fkey', columns: ['B', 'a'] });
+    expect(create.evidence).toMatchObject({ foreignKey: 't_pair_fkey', columns: 'B, a' });
   });
 
   it('reindexes bloated indexes above both thresholds, not the ones it drops', () => {
@@ -280,16 +284,28 @@ describe('analysis', () => {
 });
 
 describe('helpers', () => {
-  it('formats ages and parses --min-stats-age', () => {
+  it('formats ages and parses durations: --min-stats-age in days, timeouts in ms, one parser', () => {
     expect(formatAge(59)).toBe('0 minutes');
     expect(formatAge(60)).toBe('1 minute');
     expect(formatAge(5 * 3600)).toBe('5 hours');
     expect(formatAge(12 * 86400)).toBe('12 days');
+    expect(formatAge(2.56 * 86400)).toBe('2.5 days'); // rounded down: a window is never overstated
+    expect(formatAge(null)).toBe('unknown');
     expect(parseStatsAge('7')).toBe(7);
     expect(parseStatsAge('0')).toBe(0);
     expect(parseStatsAge('12h')).toBe(0.5);
     expect(parseStatsAge('30m')).toBeCloseTo(30 / 1440);
-    expect(() => parseStatsAge('soon')).toThrow(AuditError);
+    expect(parseStatsAge('1h')).toBeCloseTo(1 / 24);
+    expect(parseStatsAge('90s')).toBeCloseTo(90 / 86400);
+    expect(parseStatsAge('2 days')).toBe(2);
+    expect(() => parseStatsAge('soon')).toThrow(/--min-stats-age: expected a number of days/);
+    expect(parseDuration('500')).toBe(500);
+    expect(parseDuration('500ms')).toBe(500);
+    expect(parseDuration('30s')).toBe(30_000);
+    expect(parseDuration('2min')).toBe(120_000);
+    expect(parseDuration('1h')).toBe(3_600_000);
+    expect(parseDuration('7d')).toBe(7 * 86_400_000);
+    expect(() => parseDuration('5 fortnights')).toThrow(/expected a duration/);
   });
 
   it('names the host and the grant in errors, without the password', () => {

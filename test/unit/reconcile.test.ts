@@ -1,0 +1,100 @@
+// The nightly report's join of advice and audit: a recommended index that also serves a foreign
+// key the audit found unindexed is proposed once. Works on the finding's structured foreign key,
+// and returns new values.
+import { describe, expect, it } from 'vitest';
+import { reconcileAdviceWithAudit, servesForeignKey } from '../../src/report/reconcile.js';
+import type { AuditFinding, AuditResult, IndexCandidate, Recommendation } from '../../src/types.js';
+
+function rec(table: string, columns: string[], over: Partial<IndexCandidate> = {}): Recommendation {
+  const candidate: IndexCandidate = {
+    key: `${table}(${columns.join(',')})`,
+    schema: 'public',
+    table,
+    method: 'btree',
+    columns: columns.map((c) => ({ sql: c, column: c })),
+    include: [],
+    statementIds: ['s1'],
+    reasons: ['equality on something'],
+    ...over,
+  };
+  return {
+    candidate,
+    name: `${table}_idx`,
+    definition: `CREATE INDEX ${table}_idx ON public.${table} (${columns.join(', ')})`,
+    estimatedBytes: 8192,
+    benefit: 100,
+    writeCost: 1,
+    benefitShare: 0.5,
+    verified: true,
+    verification: 'hypopg',
+    statements: [],
+  };
+}
+
+function fkFinding(table: string, name: string, columns: string[]): AuditFinding {
+  return {
+    kind: 'missing-fk-index',
+    schema: 'public',
+    table,
+    action: 'create',
+    summary: `Foreign key ${name} has no index.`,
+    evidence: { foreignKey: name, columns: columns.join(', '), newIndex: `${table}_${columns.join('_')}_idx` },
+    foreignKey: { name, columns },
+    upSql: [`CREATE INDEX CONCURRENTLY IF NOT EXISTS x ON public.${table} (${columns.join(', ')});`],
+    downSql: ['DROP INDEX CONCURRENTLY IF EXISTS public.x;'],
+  };
+}
+
+function auditOf(findings: AuditFinding[]): AuditResult {
+  return { generatedAt: '2024-01-01T00:00:00.000Z', targets: ['postgresql://h/db'], serverVersion: 15, statsAgeSeconds: 0, findings, kept: [], warnings: [] };
+}
+
+describe('reconcileAdviceWithAudit', () => {
+  it('credits the recommendation with the foreign key and drops the audit finding, without touching its inputs', () => {
+    const recs = [rec('orders', ['status']), rec('order_items', ['order_id', 'product_id', 'qty'])];
+    const unused: AuditFinding = { ...fkFinding('orders', 'x', ['y']), kind: 'unused', action: 'drop', foreignKey: undefined, index: 'orders_old' };
+    const audit = auditOf([fkFinding('order_items', 'order_items_product_fkey', ['product_id', 'order_id']), fkFinding('reviews', 'reviews_customer_fkey', ['customer_id']), unused]);
+    const before = structuredClone({ recs, audit });
+
+    const out = reconcileAdviceWithAudit(recs, audit);
+    expect(out.recommendations[1]!.candidate.reasons).toEqual([
+      'equality on something',
+      'also indexes foreign key order_items_product_fkey (the audit found it unindexed)',
+    ]);
+    expect(out.recommendations[0]).toBe(recs[0]); // untouched ones are passed through
+    expect(out.audit.findings.map((f) => `${f.kind}:${f.table}`)).toEqual(['missing-fk-index:reviews', 'unused:orders']);
+    expect({ recs, audit }).toEqual(before);
+  });
+
+  it('two foreign keys served by one recommendation both say so', () => {
+    const recs = [rec('t', ['a', 'b'])];
+    const out = reconcileAdviceWithAudit(recs, auditOf([fkFinding('t', 'fk_a', ['a']), fkFinding('t', 'fk_ab', ['b', 'a'])]));
+    expect(out.audit.findings).toEqual([]);
+    expect(out.recommendations[0]!.candidate.reasons.slice(1)).toEqual([
+      'also indexes foreign key fk_a (the audit found it unindexed)',
+      'also indexes foreign key fk_ab (the audit found it unindexed)',
+    ]);
+  });
+
+  it('reads the columns from the structured foreign key, not from the display text', () => {
+    // A column whose name holds ", " would be two columns if the evidence text were split.
+    const recs = [rec('t', ['x, y'])];
+    const out = reconcileAdviceWithAudit(recs, auditOf([fkFinding('t', 'fk', ['x, y'])]));
+    expect(out.audit.findings).toEqual([]);
+    // A finding without the structured field (an older audit.json) is left alone.
+    const old = { ...fkFinding('t', 'fk', ['x, y']), foreignKey: undefined };
+    expect(reconcileAdviceWithAudit(recs, auditOf([old])).audit.findings).toHaveLength(1);
+  });
+
+  it('only a plain b-tree whose leading keys are the foreign key columns serves it', () => {
+    const fk = ['a', 'b'];
+    expect(servesForeignKey(rec('t', ['b', 'a', 'c']), 'public', 't', fk)).toBe(true);
+    expect(servesForeignKey(rec('t', ['a', 'c', 'b']), 'public', 't', fk)).toBe(false); // not leading
+    expect(servesForeignKey(rec('t', ['a']), 'public', 't', fk)).toBe(false); // too narrow
+    expect(servesForeignKey(rec('t', ['a', 'a']), 'public', 't', fk)).toBe(false);
+    expect(servesForeignKey(rec('t', ['a', 'b'], { where: 'a > 0' }), 'public', 't', fk)).toBe(false);
+    expect(servesForeignKey(rec('t', ['a', 'b'], { method: 'hash' }), 'public', 't', fk)).toBe(false);
+    expect(servesForeignKey(rec('u', ['a', 'b']), 'public', 't', fk)).toBe(false);
+    expect(servesForeignKey(rec('t', ['a', 'b']), 'other', 't', fk)).toBe(false);
+  });
+});
