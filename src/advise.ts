@@ -2,7 +2,7 @@
 // call this; each stage is its own module and can be run on its own.
 import { generateCandidates } from './candidates/generate.js';
 import { createIndexSql, indexName } from './candidates/indexDefinition.js';
-import { findTable } from './catalog/find.js';
+import { findTable, tablesRead } from './catalog/find.js';
 import { readCatalog } from './catalog/readCatalog.js';
 import { adviceCatalog } from './catalog/scope.js';
 import { connect, redactUrl } from './db/connect.js';
@@ -138,7 +138,7 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
   } else {
     special = proposeUnverified(realOnly, servedBy, selection, {
       writeCost,
-      tableRows: (key) => catalog.tables.find((t) => `${t.schema}.${t.name}` === key)?.rows ?? 0,
+      tableRows: (c) => findTable(catalog, c.schema, c.table)?.rows ?? 0,
     });
   }
   const final = special.final;
@@ -256,20 +256,6 @@ async function costRepresentative(
     const genericHelps = gb > 0 && (gb - ga) / gb >= minImprovement;
     const representativeHelps = (b.cost - a.cost) / b.cost >= minImprovement;
     out.set(p.id, { values: shown.get(p.id)!, costBefore: b.cost, costAfter: a.cost, agrees: genericHelps === representativeHelps });
-  }
-  return out;
-}
-
-/** The tables (`schema.table`) each statement reads, resolved against the catalog's search_path. */
-function tablesRead(statements: ParsedStatement[], catalog: Catalog): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
-  for (const p of statements) {
-    const set = new Set<string>();
-    for (const t of p.tables) {
-      const ct = findTable(catalog, t.schema, t.table);
-      if (ct) set.add(`${ct.schema}.${ct.name}`);
-    }
-    out.set(p.id, set);
   }
   return out;
 }

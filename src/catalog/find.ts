@@ -1,7 +1,7 @@
 // Finding the table a statement names in the catalog, as the server would resolve the name. Pure
 // (no database code), so every stage may use it. The lookup maps are built once per catalog and
 // kept beside it (rebuilt only if its `tables` array is replaced or grows).
-import type { Catalog, CatalogTable } from '../types.js';
+import type { Catalog, CatalogTable, ParsedStatement } from '../types.js';
 
 interface TableLookup {
   /** What the maps were built from. */
@@ -46,4 +46,18 @@ export function findTable(catalog: Catalog, schema: string | undefined, name: st
   }
   const matches = byName.get(name);
   return matches?.length === 1 ? matches[0] : undefined;
+}
+
+/** The tables (`schema.table`) each statement reads, resolved against the catalog's search_path. */
+export function tablesRead(statements: ParsedStatement[], catalog: Catalog): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const p of statements) {
+    const set = new Set<string>();
+    for (const t of p.tables) {
+      const ct = findTable(catalog, t.schema, t.table);
+      if (ct) set.add(`${ct.schema}.${ct.name}`);
+    }
+    out.set(p.id, set);
+  }
+  return out;
 }

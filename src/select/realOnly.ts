@@ -74,7 +74,7 @@ export function proposeUnverified(
   candidates: IndexCandidate[],
   servedBy: (c: IndexCandidate) => ParsedStatement[],
   selection: Selection,
-  opts: { writeCost: (c: IndexCandidate) => number; tableRows: (schemaTable: string) => number },
+  opts: { writeCost: (c: IndexCandidate) => number; tableRows: (c: IndexCandidate) => number },
 ): RealOnlyChoice {
   const chosen: ChosenIndex[] = [];
   const claimed = new Set<string>();
@@ -87,7 +87,7 @@ export function proposeUnverified(
       const scans = selection.baselineScans.get(s.id);
       if (!scans) continue;
       const scan = scans.find((x) => x.relation === c.table && (!x.schema || x.schema === c.schema));
-      const rows = opts.tableRows(`${c.schema}.${c.table}`);
+      const rows = opts.tableRows(c);
       if (!scan || scan.node !== 'Seq Scan' || rows <= 0) continue;
       const fraction = scan.rows / rows;
       if (fraction > UNVERIFIED_MAX_FRACTION) continue;
