@@ -63,7 +63,10 @@ program
     const files = await writeAdviceReports(result, o.out);
     if (o.json) process.stdout.write(adviceJson(result));
     const log = o.json ? console.error : console.log;
-    log(`${result.recommendations.length} index(es) recommended for ${result.statementsAnalyzed} statements (${result.whatIfCalls} what-if calls).`);
+    const created = result.recommendations.filter((r) => r.verified).length;
+    const proposed = result.recommendations.length - created;
+    const unverifiedNote = proposed ? ` and ${proposed} unverified proposal(s) (comments in the migration)` : '';
+    log(`${created} index(es) recommended${unverifiedNote} for ${result.statementsAnalyzed} statements (${result.whatIfCalls} what-if calls).`);
     for (const w of result.warnings) console.error(`warning: ${w}`);
     if (result.notAdvisable.length) console.error(`${result.notAdvisable.length} statement(s) could not be advised: see ${files.markdown}`);
     log(`Report: ${files.markdown}\nJSON: ${files.json}\nMigration: ${files.up} (down: ${files.down})`);
