@@ -13,10 +13,20 @@ const queries = readQueries(dir);
 let db: TestDatabase;
 let result: AdviceResult;
 let unverified: AdviceResult;
+let budgeted: AdviceResult;
+/** --budget 20MB: indexes are picked by benefit per byte. */
+const BUDGET = 20_000_000;
 
 type Expected = { table: string; anyOf: Array<{ methods: string[]; leading: string[]; where?: string }> };
 
 const norm = (s: string) => s.replace(/::regconfig/g, '').replace(/[()\s"]/g, '').toLowerCase();
+
+/** A shape's `where`: absent = the index must not be partial; "*" = partial or not; else that predicate. */
+function whereMatches(actual: string | null | undefined, expected: string | undefined): boolean {
+  if (expected === '*') return true;
+  if (expected === undefined) return !actual;
+  return Boolean(actual) && norm(actual!) === norm(expected);
+}
 
 function matches(r: Recommendation, e: Expected): boolean {
   if (r.candidate.table !== e.table) return false;
@@ -24,7 +34,7 @@ function matches(r: Recommendation, e: Expected): boolean {
     (shape) =>
       shape.methods.includes(r.candidate.method) &&
       shape.leading.every((col, i) => r.candidate.columns[i] && norm(r.candidate.columns[i]!.column ?? r.candidate.columns[i]!.sql) === norm(col)) &&
-      norm(r.candidate.where ?? '') === norm(shape.where ?? r.candidate.where ?? ''),
+      whereMatches(r.candidate.where, shape.where),
   );
 }
 
@@ -41,10 +51,38 @@ beforeAll(async () => {
   // The test database is a throwaway copy: GIN candidates may be built in it (and rolled back).
   result = await advise({ url: db.url, verifyRealUrl: db.url });
   unverified = await advise({ url: db.url });
+  budgeted = await advise({ url: db.url, verifyRealUrl: db.url, budgetBytes: BUDGET });
 }, 300_000);
 
 afterAll(async () => {
   await db?.drop();
+});
+
+describe('the expectations of queries.json', () => {
+  const rec = (table: string, column: string, where: string | null, method = 'btree') =>
+    ({ candidate: { table, method, columns: [{ sql: column, column }], include: [], where } }) as unknown as Recommendation;
+  const plain: Expected = { table: 'orders', anyOf: [{ methods: ['btree'], leading: ['created_at'] }] };
+  const partial: Expected = { table: 'orders', anyOf: [{ methods: ['btree'], leading: ['created_at'], where: 'shipped_at IS NULL' }] };
+  const either: Expected = { table: 'orders', anyOf: [{ methods: ['btree'], leading: ['created_at'], where: '*' }] };
+
+  it('a shape without where wants an index that is not partial; with where, that predicate; "*" either', () => {
+    expect(matches(rec('orders', 'created_at', null), plain)).toBe(true);
+    expect(matches(rec('orders', 'created_at', 'shipped_at IS NULL'), plain)).toBe(false);
+    expect(matches(rec('orders', 'created_at', 'shipped_at IS NULL'), partial)).toBe(true);
+    expect(matches(rec('orders', 'created_at', null), partial)).toBe(false);
+    expect(matches(rec('orders', 'created_at', 'status = \'new\''), partial)).toBe(false);
+    expect(matches(rec('orders', 'created_at', null), either)).toBe(true);
+    expect(matches(rec('orders', 'created_at', 'shipped_at IS NULL'), either)).toBe(true);
+    expect(matches(rec('orders', 'created_at', null, 'brin'), plain)).toBe(false);
+  });
+
+  it('where the point is a partial index, only the partial index satisfies the statement', () => {
+    for (const name of ['vip_customers', 'orders_unshipped']) {
+      const q = queries.find((x) => x.name === name)!;
+      expect(q.category, name).toBe('partial');
+      for (const e of q.indexes as Expected[]) for (const shape of e.anyOf) expect([undefined, '', '*'], name).not.toContain(shape.where);
+    }
+  });
 });
 
 describe('advice for the shop workload', () => {
@@ -112,6 +150,30 @@ describe('advice for the shop workload', () => {
     const q = queries.find((x) => x.name === 'reviews_search')!;
     const s = result.statements.find((x) => x.statementId === statementId(result, q.sql))!;
     expect(s.recovered).toEqual([expect.objectContaining({ value: "'english'", source: 'default_text_search_config' })]);
+  });
+
+  it('under a budget, the size-aware BRIN on events(created_at) instead of the 18 MB b-tree; the small partial indexes stay', () => {
+    const events = budgeted.recommendations.filter((r) => r.candidate.table === 'events');
+    expect(events.map((r) => r.definition)).toEqual(['CREATE INDEX events_created_at_brin_idx ON public.events USING brin (created_at)']);
+    expect(events[0]!.verified).toBe(true);
+    expect(events[0]!.estimatedBytes).toBeLessThan(100_000);
+    // without a budget the planner's cheaper b-tree wins (queries.json), and it is far larger
+    const btree = result.recommendations.find((r) => r.candidate.table === 'events');
+    expect(btree?.candidate.method).toBe('btree');
+    expect(btree!.estimatedBytes).toBeGreaterThan(100 * events[0]!.estimatedBytes);
+    for (const q of queries.filter((x) => x.category === 'partial')) {
+      for (const e of q.indexes as Expected[]) expect(budgeted.recommendations.filter((r) => matches(r, e)).length, q.name).toBe(1);
+    }
+    const simulated = budgeted.recommendations.filter((r) => r.candidate.method !== 'gin');
+    expect(simulated.reduce((n, r) => n + r.estimatedBytes, 0)).toBeLessThanOrEqual(BUDGET);
+  });
+
+  // Known bug (issue 9 report): GIN indexes, measured for real with --verify-real, are added after
+  // the selection, outside --budget (and --max-indexes, --max-per-table): here 19.1 MB of b-tree and
+  // BRIN plus 2.3 MB of GIN against 20 MB.
+  // When the selection counts them, this fails: make it a plain it().
+  it.fails('under a budget, the whole set fits in it, GIN included', () => {
+    expect(budgeted.recommendations.reduce((n, r) => n + r.estimatedBytes, 0)).toBeLessThanOrEqual(BUDGET);
   });
 
   it('reports each recommendation with type, reason, cost before/after and size', () => {

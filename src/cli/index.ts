@@ -26,7 +26,7 @@ program
   .option('--min-calls <n>', 'ignore statements called fewer times', parseInteger)
   .option('--min-total-ms <ms>', 'ignore statements with less total execution time', parseDuration)
   .option('--top <n>', 'only the N statements with the most total time', parseInteger)
-  .option('--budget <size>', 'total size of new indexes, e.g. 500MB or 2GB', parseBytes)
+  .option('--budget <size>', 'total size of new indexes, e.g. 500MB or 2GB (kB, MB, GB, TB: powers of 1000; KiB, MiB, GiB, TiB: powers of 1024; a plain number: bytes)', parseBytes)
   .option('--max-indexes <n>', 'at most this many new indexes', parseInteger)
   .option('--max-per-table <n>', 'at most this many new indexes per table', parseInteger)
   .option('--min-improvement <fraction>', "a statement's cost must fall by at least this much to count (0.3 or 30%)", parseFraction, SELECT_DEFAULTS.minImprovement)
@@ -63,7 +63,10 @@ program
     const files = await writeAdviceReports(result, o.out);
     if (o.json) process.stdout.write(adviceJson(result));
     const log = o.json ? console.error : console.log;
-    log(`${result.recommendations.length} index(es) recommended for ${result.statementsAnalyzed} statements (${result.whatIfCalls} what-if calls).`);
+    const created = result.recommendations.filter((r) => r.verified).length;
+    const proposed = result.recommendations.length - created;
+    const unverifiedNote = proposed ? ` and ${proposed} unverified proposal(s) (comments in the migration)` : '';
+    log(`${created} index(es) recommended${unverifiedNote} for ${result.statementsAnalyzed} statements (${result.whatIfCalls} what-if calls).`);
     for (const w of result.warnings) console.error(`warning: ${w}`);
     if (result.notAdvisable.length) console.error(`${result.notAdvisable.length} statement(s) could not be advised: see ${files.markdown}`);
     log(`Report: ${files.markdown}\nJSON: ${files.json}\nMigration: ${files.up} (down: ${files.down})`);
@@ -80,7 +83,7 @@ program
   .option('--min-stats-age <age>', 'do not call an index unused before statistics are this old (7, 7d, 12h, 30m; 0 disables)', '7d')
   .option('--max-scans <n>', 'an index with at most this many scans over all hosts is unused', parseInteger, 0)
   .option('--bloat-ratio <fraction>', 'reindex when a rebuild would give back more than this share', parseFraction, SELECT_DEFAULTS.minImprovement)
-  .option('--bloat-min-bytes <size>', '...and more than this much space', parseBytes, 10 * 1024 * 1024)
+  .addOption(new Option('--bloat-min-bytes <size>', '...and more than this much space (kB, MB, GB, TB: powers of 1000; KiB, MiB, GiB, TiB: powers of 1024; a plain number: bytes)').argParser(parseBytes).default(10 * 1024 * 1024, '10MiB'))
   .option('--schema <name>', 'only this schema (repeatable)', collect)
   .option('--statement-timeout <duration>', 'statement_timeout of every audit statement', parseDuration, DEFAULT_STATEMENT_TIMEOUT_MS)
   .option('--no-pgstattuple', "do not use pgstattuple's pgstatindex() even where it is installed (it reads each index in full)")

@@ -1,10 +1,25 @@
 import { InvalidArgumentError } from 'commander';
 
-const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4 };
+/** Decimal (SI) units, as in the literature and the README's figures; the binary ones have an i. */
+const UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1000,
+  mb: 1000 ** 2,
+  gb: 1000 ** 3,
+  tb: 1000 ** 4,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
+};
 
-/** `2GB`, `500 MB`, `100kB`, `1048576` → bytes (powers of 1024, as PostgreSQL's size units). */
+/**
+ * A size → bytes: `kB`, `MB`, `GB`, `TB` are powers of 1000 (`500MB` = 500,000,000), `KiB`, `MiB`,
+ * `GiB`, `TiB` powers of 1024 (`2GiB` = 2,147,483,648), a plain number or `B` is bytes. Case and
+ * a space before the unit do not matter.
+ */
 export function parseBytes(value: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?b)?\s*$/i.exec(value);
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|[kmgt]i?b)?\s*$/i.exec(value);
   if (!m) throw new InvalidArgumentError(`expected a size such as 500MB or 2GB, got "${value}"`);
   return Math.round(Number(m[1]) * UNITS[(m[2] ?? 'b').toLowerCase()]!);
 }

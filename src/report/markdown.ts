@@ -11,8 +11,12 @@ export function adviceMarkdown(result: AdviceResult): string {
   out.push(`- Workload: ${result.workloadOrigin}; ${result.statementsAnalyzed} statements analysed, weighted by ${result.weight === 'calls' ? 'calls' : 'total execution time'}`);
   out.push(`- Generated: ${result.generatedAt}`);
   out.push(`- ${result.candidatesConsidered} candidate indexes, ${result.whatIfCalls} planner (what-if) calls`);
+  // The headline counts what the migration creates; unverified proposals are only comments in it.
+  const created = result.recommendations.filter((r) => r.verified).length;
+  const proposed = result.recommendations.length - created;
   out.push(
-    `- Estimated workload cost: ${formatCost(result.workloadCostBefore)} → ${formatCost(result.workloadCostAfter)} (${formatPercent(saved)} less) with ${result.recommendations.length} new indexes`,
+    `- Estimated workload cost: ${formatCost(result.workloadCostBefore)} → ${formatCost(result.workloadCostAfter)} (${formatPercent(saved)} less) with ${created} new ${created === 1 ? 'index' : 'indexes'}` +
+      (proposed ? `, and ${proposed} unverified proposal${proposed === 1 ? '' : 's'} (as comments in the migration, not in this estimate)` : ''),
   );
   out.push('');
   for (const w of result.warnings) out.push(`> **Warning:** ${w}`, '');
