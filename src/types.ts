@@ -317,6 +317,15 @@ export interface StatementGain {
   weight: number;
 }
 
+/** A candidate hypopg cannot simulate, built for real on a scratch database and costed. */
+export interface RealMeasurement {
+  candidate: IndexCandidate;
+  bytes: number;
+  /** Each statement's plan on the scratch database without the index, and with it. */
+  before: Map<string, CostOutcome>;
+  after: Map<string, CostOutcome>;
+}
+
 /** An index the selection chose, with what it is credited with. */
 export interface ChosenIndex {
   candidate: IndexCandidate;

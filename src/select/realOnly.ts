@@ -2,8 +2,7 @@
 // statements' costs with that set in place. Built for real (--verify-real), they are judged like the
 // others from the measured costs; otherwise they are proposed as unverified, with the planner's own
 // row estimate as the evidence, never mixed up with verified advice.
-import type { ChosenIndex, IndexCandidate, ParsedStatement, Selection, StatementGain } from '../types.js';
-import type { RealMeasurement } from '../verify/realIndexes.js';
+import type { ChosenIndex, IndexCandidate, ParsedStatement, RealMeasurement, Selection, StatementGain } from '../types.js';
 import { gain, weightOf } from './scoring.js';
 
 /** Without verification, propose only where the planner expects to keep at most this share of a table it scans whole. */

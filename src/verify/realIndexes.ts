@@ -1,15 +1,7 @@
 // Measures candidates hypopg cannot simulate (GIN, GiST) by building each for real on the scratch
 // database the user named (--verify-real), one at a time, each in a transaction that is rolled back.
-import type { CostOutcome, IndexCandidate, ParsedStatement } from '../types.js';
+import type { IndexCandidate, ParsedStatement, RealMeasurement } from '../types.js';
 import { RealIndexSession } from './realIndexSession.js';
-
-export interface RealMeasurement {
-  candidate: IndexCandidate;
-  bytes: number;
-  /** Each statement's plan on the scratch database without the index, and with it. */
-  before: Map<string, CostOutcome>;
-  after: Map<string, CostOutcome>;
-}
 
 export interface RealMeasurements {
   measured: RealMeasurement[];
