@@ -53,7 +53,7 @@ export const silentProgress: Progress = { stage() {}, tick() {}, done() {} };
 
 export interface AdviseOptions extends HarvestOptions, Omit<SelectOptions, 'onProgress' | 'writeCost'> {
   url: string;
-  /** A scratch database where GIN/GiST candidates may be built in rolled-back transactions. */
+  /** A scratch database where GIN (and GiST) candidates may be built in rolled-back transactions. */
   verifyRealUrl?: string;
   /** Advise from this file instead of pg_stat_statements (the database is still used for the catalog and costs). */
   workloadFile?: string;
@@ -127,7 +127,7 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
   }
   // GIN and GiST: decided on the statements' costs with the hypothetical set in place.
   const servedBy = statementsFor(advisable, selection);
-  if (realOnly.length > 0) progress.stage(`${opts.verifyRealUrl ? 'building' : 'estimating'} ${realOnly.length} GIN/GiST candidates`);
+  if (realOnly.length > 0) progress.stage(`${opts.verifyRealUrl ? 'building' : 'estimating'} ${realOnly.length} GIN candidates`);
   if (opts.verifyRealUrl) {
     real = await measureRealIndexes(opts.verifyRealUrl, realOnly, servedBy, statementTimeoutMs);
     special = chooseMeasured(real.measured, selection, {

@@ -35,7 +35,7 @@ program
   .option('--max-columns <n>', 'widest multicolumn index to consider', parseInteger, 3)
   .option('--concurrency <n>', 'connections used for what-if planning (default: a quarter of the free connections, 1 to 4)', parseInteger)
   .option('--statement-timeout <duration>', 'statement_timeout of every analysis statement', parseDuration, DEFAULT_STATEMENT_TIMEOUT_MS)
-  .option('--verify-real <url>', 'a scratch database (a copy, never production) where GIN/GiST candidates are built in rolled-back transactions to measure them')
+  .option('--verify-real <url>', 'a scratch database (a copy, never production) where GIN candidates are built in rolled-back transactions to measure them')
   .option('--no-audit', 'leave out the audit of existing indexes from the report')
   .option('--create-extension', 'run CREATE EXTENSION hypopg in the target if it is missing (the only change the advisor makes)')
   .action(async (o) => {
