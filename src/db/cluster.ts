@@ -5,8 +5,7 @@
 // to run as root). A process exit / SIGINT / SIGTERM stops clusters still running, and a new start
 // removes the leftovers of runs that were killed outright (SIGKILL).
 //
-// Env: PGIA_DOCKER=1 tries the docker/ image first (see docker.ts); PG_BIN, PGIA_NO_INSTALL and
-// PGIA_VERBOSE are read by setup.ts.
+// Env: PG_BIN, PGIA_NO_INSTALL and PGIA_VERBOSE are read by setup.ts.
 
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -243,12 +242,6 @@ function reapOrphans(install: PostgresInstall, runAs: RunAs | undefined, log: (m
 export async function startThrowawayCluster(opts: StartClusterOptions = {}): Promise<ThrowawayCluster> {
   const log = opts.log ?? (() => {});
   const database = opts.database ?? 'advisor_demo';
-
-  if (process.env.PGIA_DOCKER === '1') {
-    const docker = await import('./docker.js');
-    if (await docker.dockerAvailable()) return docker.startDockerCluster({ log, database });
-    log('PGIA_DOCKER=1 but no Docker engine answers; starting a local cluster instead');
-  }
 
   const install = await ensurePostgres({ log, ...(opts.install !== undefined ? { install: opts.install } : {}) });
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
