@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { fingerprintSync, loadModule } from 'libpg-query';
 import pg from 'pg';
 import { advise } from '../src/advise.js';
-import { startThrowawayCluster, type ThrowawayCluster } from '../src/db/cluster.js';
+import { startThrowawayCluster, type ThrowawayCluster } from '../tools/cluster/cluster.js';
 import { ensureParser } from '../src/parse/parser.js';
 import { fmtInt, fmtS, isRound, log, machine, machineLine, MemorySampler, mdRow, StageRecorder, type StageTiming, summarizeStages, updateResults } from './common.js';
 import { serverVersions } from './tpch.js';
