@@ -14,6 +14,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { quoteIdent } from '../../src/db/quote.js';
 import { ensurePostgres, SetupError, type PostgresInstall } from './setup.js';
 
 export interface ThrowawayCluster {
@@ -138,10 +139,6 @@ async function readLogTail(dataDir: string, from = 0): Promise<string> {
   } catch {
     return '(no server log)';
   }
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** Synchronous emergency stop, for exit handlers: immediate shutdown, then delete the dir. */
