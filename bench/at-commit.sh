@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
 # Runs the benchmarks against a committed version of the advisor instead of the working tree (which
-# may hold someone's half-finished change): exports REV's src/ (default HEAD) into a temp dir with
-# this checkout's bench/, compiles there, and writes the results to this checkout's bench/RESULTS.md.
+# may hold someone's half-finished change): exports REV's src/ and tools/ (default HEAD) into a temp
+# dir with this checkout's bench/, compiles there, and writes the results to this checkout's
+# bench/RESULTS.md. A REV from before tools/ existed (the cluster was in src/db/) gets this
+# checkout's tools/.
 #
 #   bench/at-commit.sh [REV] [tpch|scale] [bench options...]
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 rev=HEAD
 if [[ $# -gt 0 ]] && git -C "$repo" rev-parse --verify -q "$1^{commit}" >/dev/null; then rev=$1; shift; fi
-# Named by the last commit that changed src/ (a later bench-only commit does not change what is measured).
-sha=$(git -C "$repo" log -1 --format=%h "$rev" -- src)
+# Named by the last commit that changed src/ or tools/ (the cluster's settings); a later bench-only
+# commit does not change what is measured.
+sha=$(git -C "$repo" log -1 --format=%h "$rev" -- src tools)
 tmp=$(mktemp -d /tmp/pgia-bench-at-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-git -C "$repo" archive "$rev" src tsconfig.json package.json | tar -x -C "$tmp"
+if git -C "$repo" cat-file -e "$rev:tools" 2>/dev/null; then
+  git -C "$repo" archive "$rev" src tools tsconfig.json package.json | tar -x -C "$tmp"
+else
+  git -C "$repo" archive "$rev" src tsconfig.json package.json | tar -x -C "$tmp"
+  cp -r "$repo/tools" "$tmp/tools"
+  echo "[bench] $rev has no tools/: using this checkout's" >&2
+fi
 mkdir -p "$tmp/bench"
 cp "$repo"/bench/*.ts "$repo/bench/tsconfig.json" "$tmp/bench/"
 ln -s "$repo/node_modules" "$tmp/node_modules"

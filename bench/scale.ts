@@ -16,24 +16,21 @@ import { fileURLToPath } from 'node:url';
 import { fingerprintSync, loadModule } from 'libpg-query';
 import pg from 'pg';
 import { advise } from '../src/advise.js';
-import { startThrowawayCluster, type ThrowawayCluster } from '../src/db/cluster.js';
+import { startThrowawayCluster, type ThrowawayCluster } from '../tools/cluster/cluster.js';
 import { ensureParser } from '../src/parse/parser.js';
+import { mulberry32 } from '../tools/demo/prng.js';
 import { fmtInt, fmtS, isRound, log, machine, machineLine, MemorySampler, mdRow, StageRecorder, type StageTiming, summarizeStages, updateResults } from './common.js';
 import { serverVersions } from './tpch.js';
 
 // ---- deterministic random numbers --------------------------------------------------------------
 
 export class Rng {
-  private a: number;
+  private readonly float: () => number;
   constructor(seed: number) {
-    this.a = seed >>> 0;
+    this.float = mulberry32(seed);
   }
   next(): number {
-    this.a = (this.a + 0x6d2b79f5) >>> 0;
-    let t = this.a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.float();
   }
   int(min: number, max: number): number {
     return min + Math.floor(this.next() * (max - min + 1));

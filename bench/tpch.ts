@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { advise } from '../src/advise.js';
-import { startThrowawayCluster, type ThrowawayCluster } from '../src/db/cluster.js';
+import { startThrowawayCluster, type ThrowawayCluster } from '../tools/cluster/cluster.js';
 import { quoteIdent } from '../src/db/quote.js';
 import { ensureParser } from '../src/parse/parser.js';
 import type { AdviceResult } from '../src/types.js';

@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startThrowawayCluster } from '../src/db/cluster.js';
-import { findPostgresInstalls } from '../src/db/setup.js';
+import { startThrowawayCluster } from '../tools/cluster/cluster.js';
+import { findPostgresInstalls } from '../tools/cluster/setup.js';
 import { createTestDatabase, urlForDatabase, type TestDatabase } from './support/db.js';
 
 const external = !!process.env.PGIA_DATABASE_URL;

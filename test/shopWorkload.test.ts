@@ -4,7 +4,7 @@
 import { fingerprintSync, loadModule } from 'libpg-query';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { advise } from '../src/advise.js';
-import { loadWorkload, readQueries, replayWorkload } from '../src/demo/replay.js';
+import { loadWorkload, readQueries, replayWorkload } from '../tools/demo/replay.js';
 import type { AdviceResult, Recommendation } from '../src/types.js';
 import { createTestDatabase, resetStatementStats, type TestDatabase } from './support/db.js';
 

@@ -4,8 +4,8 @@
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { redactUrl } from '../../src/db/connect.js';
-import { startThrowawayCluster, type ThrowawayCluster } from '../../src/db/cluster.js';
-import { SetupError } from '../../src/db/setup.js';
+import { startThrowawayCluster, type ThrowawayCluster } from '../../tools/cluster/cluster.js';
+import { SetupError } from '../../tools/cluster/setup.js';
 import type {} from './db.js'; // the ProvidedContext augmentation (pgUrl)
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {

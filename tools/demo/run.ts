@@ -1,17 +1,27 @@
 // `npm run demo`: a throwaway PostgreSQL, the bundled shop workload loaded and replayed so that
 // pg_stat_statements fills up, the advisor run against it, the report written, the server stopped.
-import { join, relative, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { nightlyReport } from '../nightly.js';
-import { terminalProgress } from '../cli/progress.js';
-import { startThrowawayCluster, type ThrowawayCluster } from '../db/cluster.js';
-import { SetupError } from '../db/setup.js';
-import { adviceMarkdown } from '../report/markdown.js';
-import { writeAdviceReports } from '../report/writeReports.js';
+import { nightlyReport } from '../../src/nightly.js';
+import { terminalProgress } from '../../src/cli/progress.js';
+import { startThrowawayCluster, type ThrowawayCluster } from '../cluster/cluster.js';
+import { SetupError } from '../cluster/setup.js';
+import { adviceMarkdown } from '../../src/report/markdown.js';
+import { writeAdviceReports } from '../../src/report/writeReports.js';
 import { loadWorkload, replayWorkload } from './replay.js';
 
-const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+// The repository root: the nearest folder above this file with a package.json (this file runs from
+// tools/demo/ as TypeScript and from dist-tools/tools/demo/ compiled).
+function repoRoot(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
+  }
+}
+
+const root = repoRoot();
 
 export async function runDemo(opts: { workload?: string; out?: string } = {}): Promise<number> {
   const workloadDir = resolve(root, opts.workload ?? 'workloads/shop');

@@ -5,8 +5,7 @@
 // to run as root). A process exit / SIGINT / SIGTERM stops clusters still running, and a new start
 // removes the leftovers of runs that were killed outright (SIGKILL).
 //
-// Env: PGIA_DOCKER=1 tries the docker/ image first (see docker.ts); PG_BIN, PGIA_NO_INSTALL and
-// PGIA_VERBOSE are read by setup.ts.
+// Env: PG_BIN, PGIA_NO_INSTALL and PGIA_VERBOSE are read by setup.ts.
 
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -15,6 +14,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { quoteIdent } from '../../src/db/quote.js';
 import { ensurePostgres, SetupError, type PostgresInstall } from './setup.js';
 
 export interface ThrowawayCluster {
@@ -141,10 +141,6 @@ async function readLogTail(dataDir: string, from = 0): Promise<string> {
   }
 }
 
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
 /** Synchronous emergency stop, for exit handlers: immediate shutdown, then delete the dir. */
 function stopSync(c: Running): void {
   if (existsSync(path.join(c.dataDir, 'postmaster.pid'))) {
@@ -243,12 +239,6 @@ function reapOrphans(install: PostgresInstall, runAs: RunAs | undefined, log: (m
 export async function startThrowawayCluster(opts: StartClusterOptions = {}): Promise<ThrowawayCluster> {
   const log = opts.log ?? (() => {});
   const database = opts.database ?? 'advisor_demo';
-
-  if (process.env.PGIA_DOCKER === '1') {
-    const docker = await import('./docker.js');
-    if (await docker.dockerAvailable()) return docker.startDockerCluster({ log, database });
-    log('PGIA_DOCKER=1 but no Docker engine answers; starting a local cluster instead');
-  }
 
   const install = await ensurePostgres({ log, ...(opts.install !== undefined ? { install: opts.install } : {}) });
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
