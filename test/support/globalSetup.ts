@@ -27,7 +27,13 @@ export default async function setup(project: TestProject): Promise<(() => Promis
 
   let cluster: ThrowawayCluster;
   try {
-    cluster = await startThrowawayCluster({ database: 'advisor_test', log: (m) => console.log(`[pg] ${m}`) });
+    // No autovacuum: whether a VACUUM set the visibility map a moment before the advice decides
+    // whether covering indexes win (index-only scans), so each test fixes its tables' state itself.
+    cluster = await startThrowawayCluster({
+      database: 'advisor_test',
+      settings: ['autovacuum = off'],
+      log: (m) => console.log(`[pg] ${m}`),
+    });
   } catch (err) {
     if (err instanceof SetupError) {
       // Tests that need the database must not pass silently: stop the whole run here.

@@ -36,6 +36,8 @@ export interface StartClusterOptions {
   database?: string;
   /** false: never apt-get install hypopg (see ensurePostgres). */
   install?: boolean;
+  /** More postgresql.conf lines (`autovacuum = off`). */
+  settings?: string[];
 }
 
 const TMP_PREFIX = 'pgia-pg-';
@@ -296,6 +298,7 @@ export async function startThrowawayCluster(opts: StartClusterOptions = {}): Pro
       `logging_collector = off`,
       `log_min_messages = warning`,
       `log_line_prefix = '%m [%p] %q%u@%d '`,
+      ...(opts.settings ?? []),
     ];
     const file = path.join(dataDir, 'pgia.conf');
     await writeFile(file, `${settings.join('\n')}\n`);
