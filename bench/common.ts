@@ -31,13 +31,14 @@ export interface Machine {
 
 export function machine(extra: { postgres?: string; hypopg?: string } = {}): Machine {
   let commit = process.env.PGIA_BENCH_COMMIT ?? 'unknown';
-  if (!process.env.PGIA_BENCH_COMMIT) try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    if (dirty) commit += ' + uncommitted changes in src/';
-  } catch {
-    // not a git checkout
-  }
+  if (!process.env.PGIA_BENCH_COMMIT)
+    try {
+      commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+      const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim();
+      if (dirty) commit += ' + uncommitted changes in src/';
+    } catch {
+      // not a git checkout
+    }
   let osName = `${os.type()} ${os.release()}`;
   try {
     osName = `Debian ${readFileSync('/etc/debian_version', 'utf8').trim()}`;
@@ -52,7 +53,10 @@ export function machine(extra: { postgres?: string; hypopg?: string } = {}): Mac
     node: process.version,
     os: osName,
     commit,
-    loadAverage: os.loadavg().map((v) => v.toFixed(2)).join(', '),
+    loadAverage: os
+      .loadavg()
+      .map((v) => v.toFixed(2))
+      .join(', '),
     ...extra,
   };
 }
@@ -86,12 +90,21 @@ export function updateResults(name: string, body: string, file = RESULTS_FILE): 
   writeFileSync(file, text.endsWith('\n') ? text : `${text}\n`);
 }
 
-export function run(cmd: string, args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 600_000, env: opts.env ?? process.env }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout: stdout ?? '', stderr: `${stderr ?? ''}${err && typeof err.code !== 'number' ? `\n${err.message}` : ''}` });
-    });
+    execFile(
+      cmd,
+      args,
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 600_000, env: opts.env ?? process.env },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout: stdout ?? '', stderr: `${stderr ?? ''}${err && typeof err.code !== 'number' ? `\n${err.message}` : ''}` });
+      },
+    );
   });
 }
 

@@ -8,8 +8,9 @@
 //   npm run bench -- scale             scaling only         (--sizes 100,1000,5000 --tables 50 --seed 42
 //                                      --timeout MINUTES per advise() run; --cpu-prof: V8 profile of each
 //                                      advise() into the scale-profile section instead of the timings)
-import { parseArgs } from 'node:util';
+
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { RESULTS_FILE } from './common.js';
 import { runTpch } from './tpch.js';
 

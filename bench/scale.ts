@@ -16,10 +16,23 @@ import { fileURLToPath } from 'node:url';
 import { fingerprintSync, loadModule } from 'libpg-query';
 import pg from 'pg';
 import { advise } from '../src/advise.js';
-import { startThrowawayCluster, type ThrowawayCluster } from '../tools/cluster/cluster.js';
 import { ensureParser } from '../src/parse/parser.js';
+import { startThrowawayCluster, type ThrowawayCluster } from '../tools/cluster/cluster.js';
 import { mulberry32 } from '../tools/demo/prng.js';
-import { fmtInt, fmtS, isRound, log, machine, machineLine, MemorySampler, mdRow, StageRecorder, type StageTiming, summarizeStages, updateResults } from './common.js';
+import {
+  fmtInt,
+  fmtS,
+  isRound,
+  log,
+  MemorySampler,
+  machine,
+  machineLine,
+  mdRow,
+  StageRecorder,
+  type StageTiming,
+  summarizeStages,
+  updateResults,
+} from './common.js';
 import { serverVersions } from './tpch.js';
 
 // ---- deterministic random numbers --------------------------------------------------------------
@@ -113,30 +126,87 @@ export function makeSchema(nTables: number, rng: Rng): Table[] {
     const nFk = t === 0 ? 0 : rng.int(1, Math.min(4, t));
     for (const parent of rng.sample(tables.slice(0, t), nFk)) {
       const column = `${parent.name}_id`;
-      cols.push({ name: column, type: 'bigint', sqlType: 'bigint NOT NULL', gen: `1 + floor(random() * ${parent.rows})::bigint`, references: parent.name, filter: true });
+      cols.push({
+        name: column,
+        type: 'bigint',
+        sqlType: 'bigint NOT NULL',
+        gen: `1 + floor(random() * ${parent.rows})::bigint`,
+        references: parent.name,
+        filter: true,
+      });
       table.fks.push({ column, parent: parent.name });
       // A third of the foreign keys are indexed already, as in a real schema.
       if (rng.chance(0.33)) table.indexed.push(column);
     }
-    cols.push({ name: 'status', type: 'text', sqlType: 'text NOT NULL', gen: `(ARRAY[${STATUS.map((s) => `'${s}'`).join(',')}])[1 + floor(random() * ${STATUS.length})::int]`, values: [...new Set(STATUS)], filter: true });
-    cols.push({ name: 'created_at', type: 'ts', sqlType: 'timestamptz NOT NULL', gen: `timestamptz '2020-01-01' + i * interval '${Math.max(1, Math.round((4 * 365 * 86400) / table.rows))} seconds'`, filter: true });
-    cols.push({ name: 'updated_at', type: 'ts', sqlType: 'timestamptz', gen: `timestamptz '2020-01-01' + random() * interval '1460 days'`, filter: true });
+    cols.push({
+      name: 'status',
+      type: 'text',
+      sqlType: 'text NOT NULL',
+      gen: `(ARRAY[${STATUS.map((s) => `'${s}'`).join(',')}])[1 + floor(random() * ${STATUS.length})::int]`,
+      values: [...new Set(STATUS)],
+      filter: true,
+    });
+    cols.push({
+      name: 'created_at',
+      type: 'ts',
+      sqlType: 'timestamptz NOT NULL',
+      gen: `timestamptz '2020-01-01' + i * interval '${Math.max(1, Math.round((4 * 365 * 86400) / table.rows))} seconds'`,
+      filter: true,
+    });
+    cols.push({
+      name: 'updated_at',
+      type: 'ts',
+      sqlType: 'timestamptz',
+      gen: `timestamptz '2020-01-01' + random() * interval '1460 days'`,
+      filter: true,
+    });
     cols.push({ name: 'amount', type: 'num', sqlType: 'double precision', gen: `floor(random() * 1000000) / 100`, filter: true });
     cols.push({ name: 'flag', type: 'bool', sqlType: 'boolean NOT NULL', gen: `random() < 0.08`, filter: true });
-    cols.push({ name: 'deleted_at', type: 'ts', sqlType: 'timestamptz', gen: `CASE WHEN random() < 0.04 THEN timestamptz '2023-01-01' + random() * interval '300 days' END`, nullable: true, filter: true });
+    cols.push({
+      name: 'deleted_at',
+      type: 'ts',
+      sqlType: 'timestamptz',
+      gen: `CASE WHEN random() < 0.04 THEN timestamptz '2023-01-01' + random() * interval '300 days' END`,
+      nullable: true,
+      filter: true,
+    });
     if (rng.chance(0.6)) cols.push({ name: 'code', type: 'text', sqlType: 'text NOT NULL', gen: `md5(i::text)`, filter: true });
     if (rng.chance(0.4)) cols.push({ name: 'email', type: 'text', sqlType: 'text', gen: `'user' || i || '@example.com'`, filter: true });
-    if (rng.chance(0.5)) cols.push({ name: 'due_date', type: 'date', sqlType: 'date', gen: `date '2021-01-01' + floor(random() * 1500)::int`, filter: true });
-    if (rng.chance(0.5)) cols.push({ name: 'country', type: 'text', sqlType: 'text NOT NULL', gen: `(ARRAY[${COUNTRIES.map((s) => `'${s}'`).join(',')}])[1 + floor(random() * ${COUNTRIES.length})::int]`, values: COUNTRIES, filter: true });
+    if (rng.chance(0.5))
+      cols.push({ name: 'due_date', type: 'date', sqlType: 'date', gen: `date '2021-01-01' + floor(random() * 1500)::int`, filter: true });
+    if (rng.chance(0.5))
+      cols.push({
+        name: 'country',
+        type: 'text',
+        sqlType: 'text NOT NULL',
+        gen: `(ARRAY[${COUNTRIES.map((s) => `'${s}'`).join(',')}])[1 + floor(random() * ${COUNTRIES.length})::int]`,
+        values: COUNTRIES,
+        filter: true,
+      });
     if (rng.chance(0.5)) cols.push({ name: 'score', type: 'float', sqlType: 'double precision', gen: `random()`, filter: true });
-    if (rng.chance(0.5)) cols.push({ name: 'priority', type: 'int', sqlType: 'integer NOT NULL', gen: `1 + floor(random() * random() * 5)::int`, card: 5, filter: true });
+    if (rng.chance(0.5))
+      cols.push({
+        name: 'priority',
+        type: 'int',
+        sqlType: 'integer NOT NULL',
+        gen: `1 + floor(random() * random() * 5)::int`,
+        card: 5,
+        filter: true,
+      });
     // Attribute columns of every selectivity, from booleans-as-ints to nearly unique.
     const nAttr = rng.int(8, 20);
     for (let k = 1; k <= nAttr; k++) {
       const card = Math.min(rng.pick(CARDS), table.rows * 2);
       const skewed = rng.chance(0.3);
       const gen = skewed ? `floor(${card} * random() * random() * random())::int` : `floor(random() * ${card})::int`;
-      cols.push({ name: `a${String(k).padStart(2, '0')}`, type: 'int', sqlType: card > 30000 ? 'integer' : 'integer NOT NULL', gen, card, filter: true });
+      cols.push({
+        name: `a${String(k).padStart(2, '0')}`,
+        type: 'int',
+        sqlType: card > 30000 ? 'integer' : 'integer NOT NULL',
+        gen,
+        card,
+        filter: true,
+      });
     }
     cols.push({ name: 'note', type: 'text', sqlType: 'text', gen: `'note ' || (i % 97)`, filter: false });
     table.columns = cols;
@@ -174,7 +244,10 @@ export async function loadSchema(url: string, tables: Table[]): Promise<void> {
     }
   };
   await Promise.all([worker(), worker()]);
-  await settle(url, tables.map((t) => t.name));
+  await settle(
+    url,
+    tables.map((t) => t.name),
+  );
 }
 
 /**
@@ -193,7 +266,10 @@ async function settle(url: string, tables: string[]): Promise<void> {
     for (const t of tables) {
       for (let attempt = 0; attempt < 50; attempt++) {
         await c.query(`VACUUM ${t}`);
-        const r = await c.query<{ share: number }>(`SELECT relallvisible::float8 / greatest(relpages, 1) AS share FROM pg_class WHERE oid = $1::regclass`, [t]);
+        const r = await c.query<{ share: number }>(
+          `SELECT relallvisible::float8 / greatest(relpages, 1) AS share FROM pg_class WHERE oid = $1::regclass`,
+          [t],
+        );
         if (r.rows[0]!.share > 0.95) break;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
@@ -231,11 +307,12 @@ export class WorkloadGenerator {
     private readonly rng: Rng,
   ) {
     this.byName = new Map(tables.map((t) => [t.name, t]));
-    for (const t of tables) for (const fk of t.fks) {
-      const list = this.children.get(fk.parent) ?? [];
-      list.push({ table: t, column: fk.column });
-      this.children.set(fk.parent, list);
-    }
+    for (const t of tables)
+      for (const fk of t.fks) {
+        const list = this.children.get(fk.parent) ?? [];
+        list.push({ table: t, column: fk.column });
+        this.children.set(fk.parent, list);
+      }
   }
 
   /** `n` statements with distinct fingerprints, hottest first (calls follow Zipf's law by rank). */
@@ -275,7 +352,10 @@ export class WorkloadGenerator {
         return String(r.int(0, Math.max(0, (c.card ?? 100) - 1)));
       case 'text':
         if (c.values) return `'${r.pick(c.values)}'`;
-        if (c.name === 'code') return `'${createHash('md5').update(String(r.int(1, t.rows))).digest('hex')}'`;
+        if (c.name === 'code')
+          return `'${createHash('md5')
+            .update(String(r.int(1, t.rows)))
+            .digest('hex')}'`;
         return `'user${r.int(1, t.rows)}@example.com'`;
       case 'ts': {
         const d = new Date(Date.UTC(2020, 0, 1) + r.next() * 4 * 365 * 86400_000);
@@ -370,7 +450,10 @@ export class WorkloadGenerator {
     if (roll < 0.38) {
       // Point lookup by primary key or a unique-ish column.
       const key = t.columns.find((c) => c.name === r.pick(['code', 'email', 'id'])) ?? t.columns[0]!;
-      return { template: 'lookup', query: `SELECT ${this.selectList(t, '')} FROM ${t.name} WHERE ${key.name} = ${b.lit(this.literal(t, key))}` };
+      return {
+        template: 'lookup',
+        query: `SELECT ${this.selectList(t, '')} FROM ${t.name} WHERE ${key.name} = ${b.lit(this.literal(t, key))}`,
+      };
     }
     if (roll < 0.5) {
       // Aggregate grouped by a low-cardinality column.
@@ -379,7 +462,10 @@ export class WorkloadGenerator {
       const agg = r.pick(['count(*)', 'sum(amount)', 'avg(amount)', 'max(created_at)', 'count(DISTINCT status)']);
       const preds = this.where(t, '', b, r.int(1, 2));
       const tailSql = r.chance(0.4) ? ` ORDER BY 2 DESC LIMIT ${b.lit('10')}` : '';
-      return { template: 'aggregate', query: `SELECT ${g.name}, ${agg} FROM ${t.name} WHERE ${preds.join(' AND ')} GROUP BY ${g.name}${tailSql}` };
+      return {
+        template: 'aggregate',
+        query: `SELECT ${g.name}, ${agg} FROM ${t.name} WHERE ${preds.join(' AND ')} GROUP BY ${g.name}${tailSql}`,
+      };
     }
     if (roll < 0.72) {
       // Join child → parent along a foreign key, filters on either side.
@@ -391,12 +477,19 @@ export class WorkloadGenerator {
       if (r.chance(0.4)) preds.push(...this.where(fromParent ? child : parent, fromParent ? 'c.' : 'p.', b, 1));
       const order = r.chance(0.3) ? this.orderBy(child, 'c.', b) : '';
       const select = `${this.selectList(child, 'c.')}, ${this.selectList(parent, 'p.')}`;
-      return { template: 'join2', query: `SELECT ${select} FROM ${child.name} c JOIN ${parent.name} p ON p.id = c.${fk.column} WHERE ${preds.join(' AND ')}${order}` };
+      return {
+        template: 'join2',
+        query: `SELECT ${select} FROM ${child.name} c JOIN ${parent.name} p ON p.id = c.${fk.column} WHERE ${preds.join(' AND ')}${order}`,
+      };
     }
     if (roll < 0.8) {
       // Three tables: child → parent → grandparent, or two children of one parent.
       const child = [t, ...this.tables].find((x) => x.fks.some((f) => this.byName.get(f.parent)!.fks.length > 0)) ?? t;
-      const fk = r.pick(child.fks.filter((f) => this.byName.get(f.parent)!.fks.length > 0).length ? child.fks.filter((f) => this.byName.get(f.parent)!.fks.length > 0) : child.fks);
+      const fk = r.pick(
+        child.fks.filter((f) => this.byName.get(f.parent)!.fks.length > 0).length
+          ? child.fks.filter((f) => this.byName.get(f.parent)!.fks.length > 0)
+          : child.fks,
+      );
       const parent = this.byName.get(fk.parent)!;
       if (!parent.fks.length) return this.statement();
       const fk2 = r.pick(parent.fks);
@@ -432,16 +525,31 @@ export class WorkloadGenerator {
     // Writes: ~10 %.
     const w = r.int(0, 3);
     if (w === 0) {
-      const set = r.sample(t.columns.filter((c) => c.name !== 'id' && !c.references), r.int(1, 3));
-      return { template: 'update-pk', query: `UPDATE ${t.name} SET ${set.map((c) => `${c.name} = ${b.lit(this.literal(t, c))}`).join(', ')} WHERE id = ${b.lit(this.literal(t, t.columns[0]!))}` };
+      const set = r.sample(
+        t.columns.filter((c) => c.name !== 'id' && !c.references),
+        r.int(1, 3),
+      );
+      return {
+        template: 'update-pk',
+        query: `UPDATE ${t.name} SET ${set.map((c) => `${c.name} = ${b.lit(this.literal(t, c))}`).join(', ')} WHERE id = ${b.lit(this.literal(t, t.columns[0]!))}`,
+      };
     }
     if (w === 1) {
-      const set = r.sample(t.columns.filter((c) => c.name !== 'id' && !c.references && c.type !== 'ts'), r.int(1, 2));
-      return { template: 'update-filter', query: `UPDATE ${t.name} SET ${set.map((c) => `${c.name} = ${b.lit(this.literal(t, c))}`).join(', ')}, updated_at = now() WHERE ${this.where(t, '', b, r.int(1, 2)).join(' AND ')}` };
+      const set = r.sample(
+        t.columns.filter((c) => c.name !== 'id' && !c.references && c.type !== 'ts'),
+        r.int(1, 2),
+      );
+      return {
+        template: 'update-filter',
+        query: `UPDATE ${t.name} SET ${set.map((c) => `${c.name} = ${b.lit(this.literal(t, c))}`).join(', ')}, updated_at = now() WHERE ${this.where(t, '', b, r.int(1, 2)).join(' AND ')}`,
+      };
     }
     if (w === 2) return { template: 'delete', query: `DELETE FROM ${t.name} WHERE ${this.where(t, '', b, r.int(1, 2)).join(' AND ')}` };
     const cols = [t.columns[0]!, ...r.sample(t.columns.slice(1), r.int(3, 10))];
-    return { template: 'insert', query: `INSERT INTO ${t.name} (${cols.map((c) => c.name).join(', ')}) VALUES (${cols.map((c) => b.lit(this.literal(t, c))).join(', ')})` };
+    return {
+      template: 'insert',
+      query: `INSERT INTO ${t.name} (${cols.map((c) => c.name).join(', ')}) VALUES (${cols.map((c) => b.lit(this.literal(t, c))).join(', ')})`,
+    };
   }
 }
 
@@ -484,7 +592,15 @@ async function childMain(): Promise<void> {
   const cpu0 = process.cpuUsage();
   const heartbeat = setInterval(() => {
     const cpu = process.cpuUsage(cpu0);
-    process.send?.({ type: 'progress', stages: rec.timings(), rounds: rec.rounds, calls: rec.calls, cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000, peakRssMB: mem.peakRss / 2 ** 20 });
+    process.send?.({
+      type: 'progress',
+      stages: rec.timings(),
+      rounds: rec.rounds,
+      calls: rec.calls,
+      cpuUserMs: cpu.user / 1000,
+      cpuSystemMs: cpu.system / 1000,
+      peakRssMB: mem.peakRss / 2 ** 20,
+    });
   }, 2000);
   const t0 = performance.now();
   let result: ChildResult;
@@ -595,9 +711,17 @@ function emptyResult(error: string, last: Heartbeat): ChildResult {
   };
 }
 
-async function adviseInChild(req: ChildRequest, timeoutMs: number, label: string, execArgv: string[] = []): Promise<ChildResult & { timedOut?: boolean }> {
+async function adviseInChild(
+  req: ChildRequest,
+  timeoutMs: number,
+  label: string,
+  execArgv: string[] = [],
+): Promise<ChildResult & { timedOut?: boolean }> {
   const script = fileURLToPath(import.meta.url);
-  const child = fork(script, ['--advise-child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...execArgv] });
+  const child = fork(script, ['--advise-child'], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [...process.execArgv, ...execArgv],
+  });
   let last: Heartbeat = { stages: [], rounds: 0, calls: 0 };
   let lastLog = 0;
   let result: ChildResult | undefined;
@@ -673,7 +797,7 @@ export async function runScale(opts: ScaleOptions = {}): Promise<{ markdown: str
 
     log('scale: starting a throwaway PostgreSQL…');
     cluster = await startThrowawayCluster({ database: 'scale', log });
-    let t = performance.now();
+    const t = performance.now();
     await loadSchema(cluster.url, schema);
     const loadMs = performance.now() - t;
     const totalRows = schema.reduce((n, x) => n + x.rows, 0);
@@ -694,7 +818,12 @@ export async function runScale(opts: ScaleOptions = {}): Promise<{ markdown: str
       const cpu0 = serverCpuMs(cluster.dataDir);
       const profDir = path.join(tmp, `prof-${size}`);
       const execArgv = opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
-      const result = await adviseInChild({ url: cluster.url, workloadFile: file, concurrency: 2 }, timeoutMs, `${size} statements`, execArgv);
+      const result = await adviseInChild(
+        { url: cluster.url, workloadFile: file, concurrency: 2 },
+        timeoutMs,
+        `${size} statements`,
+        execArgv,
+      );
       const profFile = opts.cpuProf ? readdirSafe(profDir).find((f) => f.endsWith('.cpuprofile')) : undefined;
       const profile = profFile ? summarizeProfile(path.join(profDir, profFile)) : undefined;
       const cpu1 = serverCpuMs(cluster.dataDir);
@@ -708,7 +837,9 @@ export async function runScale(opts: ScaleOptions = {}): Promise<{ markdown: str
         ...(cpu0 !== undefined && cpu1 !== undefined ? { serverCpuMs: cpu1 - cpu0 } : {}),
         ...(profile ? { profile } : {}),
       });
-      log(`scale ${size}: ${fmtS(result.wallMs)}, ${fmtInt(result.whatIfCalls)} what-if calls, ${result.recommendations} indexes, peak RSS ${result.peakRssMB.toFixed(0)} MB`);
+      log(
+        `scale ${size}: ${fmtS(result.wallMs)}, ${fmtInt(result.whatIfCalls)} what-if calls, ${result.recommendations} indexes, peak RSS ${result.peakRssMB.toFixed(0)} MB`,
+      );
     }
 
     const sample = all.slice(0, 12);
@@ -772,7 +903,21 @@ function scaleMarkdown(x: {
     '',
   );
   out.push(
-    mdRow(['statements', 'tables', 'candidates', 'indexes chosen', 'what-if calls', 'calls / statement', 'wall time', 'ms / statement', 'advisor CPU', 'server CPU', 'peak RSS (sampled)', 'maxRSS', 'est. cost after']),
+    mdRow([
+      'statements',
+      'tables',
+      'candidates',
+      'indexes chosen',
+      'what-if calls',
+      'calls / statement',
+      'wall time',
+      'ms / statement',
+      'advisor CPU',
+      'server CPU',
+      'peak RSS (sampled)',
+      'maxRSS',
+      'est. cost after',
+    ]),
   );
   out.push(mdRow(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
   for (const r of x.runs) {
@@ -799,7 +944,9 @@ function scaleMarkdown(x: {
   const k = x.runs.find((r) => r.size === 1000);
   if (k) {
     const met = k.result.ok && k.result.wallMs < 30_000;
-    out.push(`Target (issue 4): 1,000 distinct statements over 50 tables in under 30 s on 2 cores — **${met ? 'met' : 'not met'}** (${fmtS(k.result.wallMs)}).`);
+    out.push(
+      `Target (issue 4): 1,000 distinct statements over 50 tables in under 30 s on 2 cores — **${met ? 'met' : 'not met'}** (${fmtS(k.result.wallMs)}).`,
+    );
   }
   const ok = x.runs.filter((r) => r.result.ok);
   if (ok.length >= 2) {
@@ -822,7 +969,9 @@ function scaleMarkdown(x: {
     '',
   );
   for (const r of x.runs) {
-    out.push(`- ${fmtInt(r.size)} statements${r.result.ok ? '' : ` (${r.result.error?.split('\n')[0]})`}: ${summarizeStages(r.result.stages) || '–'}.`);
+    out.push(
+      `- ${fmtInt(r.size)} statements${r.result.ok ? '' : ` (${r.result.error?.split('\n')[0]})`}: ${summarizeStages(r.result.stages) || '–'}.`,
+    );
     const rounds = r.result.stages.filter((s) => isRound(s.name));
     if (rounds.length > 1) {
       const first = rounds[0]!;
@@ -833,16 +982,29 @@ function scaleMarkdown(x: {
         `  Round 1: ${fmtS(first.ms)} (${fmtInt(first.calls)} calls)` +
           (med ? `; median later round: ${fmtS(med.ms)} (${fmtInt(med.calls)} calls)` : '') +
           `; ${fmtInt(r.result.whatIfCalls / Math.max(0.001, secs))} what-if calls per second overall` +
-          (r.result.cpuUserMs ? `; advisor CPU ${((100 * (r.result.cpuUserMs + r.result.cpuSystemMs)) / r.result.wallMs).toFixed(0)} % of the wall time` : '') +
+          (r.result.cpuUserMs
+            ? `; advisor CPU ${((100 * (r.result.cpuUserMs + r.result.cpuSystemMs)) / r.result.wallMs).toFixed(0)} % of the wall time`
+            : '') +
           (r.serverCpuMs !== undefined ? `, server CPU ${((100 * r.serverCpuMs) / r.result.wallMs).toFixed(0)} % (2 cores = 200 %)` : '') +
           '.',
       );
     }
-    if (r.result.notAdvisable) out.push(`  Not advisable: ${r.result.notAdvisable} (${Object.entries(r.result.notAdvisableReasons).map(([k, v]) => `${v}× ${k}`).join('; ')}).`);
+    if (r.result.notAdvisable)
+      out.push(
+        `  Not advisable: ${r.result.notAdvisable} (${Object.entries(r.result.notAdvisableReasons)
+          .map(([k, v]) => `${v}× ${k}`)
+          .join('; ')}).`,
+      );
   }
   out.push('');
   const last = x.runs.at(-1);
-  if (last) out.push(`Statement mix of the ${fmtInt(last.size)} workload: ${Object.entries(last.templates).map(([k, v]) => `${k} ${v}`).join(', ')}; ${last.parameterized} with \`$n\` parameters.`, '');
+  if (last)
+    out.push(
+      `Statement mix of the ${fmtInt(last.size)} workload: ${Object.entries(last.templates)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}; ${last.parameterized} with \`$n\` parameters.`,
+      '',
+    );
   out.push('<details><summary>The 12 hottest generated statements</summary>', '', '```sql');
   for (const s of x.sample) out.push(`-- ${s.name} calls: ${s.calls}`, `${s.query};`);
   out.push('```', '', '</details>');
@@ -907,12 +1069,15 @@ export function summarizeProfile(file: string): ProfileSummary {
   return {
     totalMs: total,
     functions: [...fn.values()].sort((a, b) => b.selfMs - a.selfMs).slice(0, 20),
-    modules: [...mod].map(([module, selfMs]) => ({ module, selfMs })).sort((a, b) => b.selfMs - a.selfMs).slice(0, 15),
+    modules: [...mod]
+      .map(([module, selfMs]) => ({ module, selfMs }))
+      .sort((a, b) => b.selfMs - a.selfMs)
+      .slice(0, 15),
   };
 }
 
 function profileMarkdown(runs: SizeRun[], versions: { postgres: string; hypopg: string }): string {
-  const out: string[] = ['## Scaling: where the advisor\'s own CPU goes (V8 sampling profile)', ''];
+  const out: string[] = ["## Scaling: where the advisor's own CPU goes (V8 sampling profile)", ''];
   out.push(machineLine(machine(versions)), '');
   out.push(
     'The same workloads as the scaling table, each `advise()` child run with `--cpu-prof` (slower than the timed runs). Self time of the ' +

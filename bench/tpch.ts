@@ -11,10 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { advise } from '../src/advise.js';
-import { startThrowawayCluster, type ThrowawayCluster } from '../tools/cluster/cluster.js';
 import { quoteIdent } from '../src/db/quote.js';
 import { ensureParser } from '../src/parse/parser.js';
 import type { AdviceResult } from '../src/types.js';
+import { startThrowawayCluster, type ThrowawayCluster } from '../tools/cluster/cluster.js';
 import { fmtInt, fmtS, log, machine, machineLine, mdRow, run, SHARED, StageRecorder, summarizeStages, updateResults } from './common.js';
 
 const TPCH = path.join(SHARED, 'tpch');
@@ -25,8 +25,26 @@ export const TPCH_QUERIES = [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
 export const PUBLISHED = [
   { algorithm: 'Extend', budgetMB: 50, indexes: 7, sizeMB: 46, relativeCost: 59.8, calls: 2129, runtimeS: 1.9, note: '' },
   { algorithm: 'Extend', budgetMB: 150, indexes: 10, sizeMB: 122, relativeCost: 52.2, calls: 4240, runtimeS: 4.4, note: '' },
-  { algorithm: 'DB2Advis', budgetMB: 50, indexes: 20, sizeMB: 48, relativeCost: 66.4, calls: 38, runtimeS: 0.3, note: ' (framework\'s measure)' },
-  { algorithm: 'DB2Advis', budgetMB: 150, indexes: 27, sizeMB: 149, relativeCost: 58.2, calls: 38, runtimeS: 0.3, note: ' (framework\'s measure)' },
+  {
+    algorithm: 'DB2Advis',
+    budgetMB: 50,
+    indexes: 20,
+    sizeMB: 48,
+    relativeCost: 66.4,
+    calls: 38,
+    runtimeS: 0.3,
+    note: " (framework's measure)",
+  },
+  {
+    algorithm: 'DB2Advis',
+    budgetMB: 150,
+    indexes: 27,
+    sizeMB: 149,
+    relativeCost: 58.2,
+    calls: 38,
+    runtimeS: 0.3,
+    note: " (framework's measure)",
+  },
 ];
 
 export interface TpchOptions {
@@ -119,7 +137,14 @@ async function whatIf(url: string, ddlFile: string | 'none'): Promise<WhatIf> {
   const perQuery = JSON.parse(lines[0]!) as Record<string, number>;
   const m = /indexes=(\d+) failed=(\d+) size_mb=(\d+) relative_cost=([\d.]+)%/.exec(lines[1] ?? '');
   if (!m) throw new Error(`unexpected whatif.py output:\n${r.stdout}`);
-  return { perQuery, indexes: Number(m[1]), failed: Number(m[2]), sizeMB: Number(m[3]), relativeCost: Number(m[4]), stderr: r.stderr.trim() };
+  return {
+    perQuery,
+    indexes: Number(m[1]),
+    failed: Number(m[2]),
+    sizeMB: Number(m[3]),
+    relativeCost: Number(m[4]),
+    stderr: r.stderr.trim(),
+  };
 }
 
 /**
@@ -145,8 +170,19 @@ async function autovacuumOff(url: string): Promise<void> {
  * the ranking they give holds when the queries run.
  */
 async function realExecution(url: string, runs: BudgetRun[]): Promise<RealRun[]> {
-  const queries = TPCH_QUERIES.map((q) => [q, readFileSync(path.join(TPCH, 'queries', `q${String(q).padStart(2, '0')}.sql`), 'utf8').trim().replace(/;\s*$/, '')] as const);
-  const sets = [{ label: 'no index', recs: [] as AdviceResult['recommendations'] }, ...runs.map((r) => ({ label: r.label, recs: r.result.recommendations }))];
+  const queries = TPCH_QUERIES.map(
+    (q) =>
+      [
+        q,
+        readFileSync(path.join(TPCH, 'queries', `q${String(q).padStart(2, '0')}.sql`), 'utf8')
+          .trim()
+          .replace(/;\s*$/, ''),
+      ] as const,
+  );
+  const sets = [
+    { label: 'no index', recs: [] as AdviceResult['recommendations'] },
+    ...runs.map((r) => ({ label: r.label, recs: r.result.recommendations })),
+  ];
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   const out: RealRun[] = [];
@@ -167,7 +203,13 @@ async function realExecution(url: string, runs: BudgetRun[]): Promise<RealRun[]>
           }
           perQuery[String(q)] = spread(times).median;
         }
-        out.push({ label: set.label, indexes: set.recs.length, buildMs, perQuery, totalMs: Object.values(perQuery).reduce((a, b) => a + b, 0) });
+        out.push({
+          label: set.label,
+          indexes: set.recs.length,
+          buildMs,
+          perQuery,
+          totalMs: Object.values(perQuery).reduce((a, b) => a + b, 0),
+        });
       } finally {
         for (const r of set.recs) await c.query(`DROP INDEX IF EXISTS ${quoteIdent(r.candidate.schema)}.${quoteIdent(r.name)}`);
       }
@@ -188,7 +230,9 @@ function realMarkdown(real: RealRun[] | undefined): string[] {
     '',
     mdRow(['set', 'indexes', 'build time', 'Σ execution time', 'relative to no index']),
     mdRow(['---', '---:', '---:', '---:', '---:']),
-    ...real.map((r) => mdRow([r.label, String(r.indexes), r.indexes ? fmtS(r.buildMs) : '–', ms(r.totalMs), `${((100 * r.totalMs) / none).toFixed(1)} %`])),
+    ...real.map((r) =>
+      mdRow([r.label, String(r.indexes), r.indexes ? fmtS(r.buildMs) : '–', ms(r.totalMs), `${((100 * r.totalMs) / none).toFixed(1)} %`]),
+    ),
     '',
     '<details><summary>Real execution time per query (median ms)</summary>',
     '',
@@ -212,7 +256,9 @@ export function realLine(real: RealRun[] | undefined): string | undefined {
 function workloadJson(): string {
   const statements = TPCH_QUERIES.map((q) => {
     const name = `q${String(q).padStart(2, '0')}`;
-    const query = readFileSync(path.join(TPCH, 'queries', `${name}.sql`), 'utf8').trim().replace(/;\s*$/, '');
+    const query = readFileSync(path.join(TPCH, 'queries', `${name}.sql`), 'utf8')
+      .trim()
+      .replace(/;\s*$/, '');
     return { name, query, calls: 1 };
   });
   return JSON.stringify({ statements }, null, 2);
@@ -271,7 +317,15 @@ export async function runTpch(opts: TpchOptions = {}): Promise<TpchSummary> {
           writeFileSync(ddlFile, `${ddl}\n`);
           const score = await whatIf(url, ddlFile);
           if (score.failed > 0) log(`whatif.py could not simulate ${score.failed} index(es):\n${score.stderr}`);
-          runs.push({ label: b.label, budgetMB: b.mb, result, wallMs, whatIf: score, ddl, stages: rec.timings(t + wallMs, result.whatIfCalls) });
+          runs.push({
+            label: b.label,
+            budgetMB: b.mb,
+            result,
+            wallMs,
+            whatIf: score,
+            ddl,
+            stages: rec.timings(t + wallMs, result.whatIfCalls),
+          });
           log(
             `TPC-H load ${rep}, ${b.label}: ${score.relativeCost.toFixed(2)} % relative cost, ${score.indexes} indexes, ${score.sizeMB} MB, ` +
               `${result.whatIfCalls} what-if calls, ${fmtS(wallMs)}`,
@@ -286,12 +340,19 @@ export async function runTpch(opts: TpchOptions = {}): Promise<TpchSummary> {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  const markdown = tpchMarkdown({ reps, plan, versions: versions!, minImprovement, maxColumns: opts.maxColumns ?? 3, reused: Boolean(opts.url) });
+  const markdown = tpchMarkdown({
+    reps,
+    plan,
+    versions: versions!,
+    minImprovement,
+    maxColumns: opts.maxColumns ?? 3,
+    reused: Boolean(opts.url),
+  });
   updateResults('tpch', markdown);
   const lines = plan.map((b) => {
     const a = aggregate(reps, b.label);
     return (
-      `TPC-H ${b.label}: ${a.cost.median.toFixed(1)} % (range ${a.cost.min.toFixed(1)}–${a.cost.max.toFixed(1)} over ${reps.length} load${reps.length === 1 ? "" : "s"}; ` +
+      `TPC-H ${b.label}: ${a.cost.median.toFixed(1)} % (range ${a.cost.min.toFixed(1)}–${a.cost.max.toFixed(1)} over ${reps.length} load${reps.length === 1 ? '' : 's'}; ` +
       `${a.indexes.median} indexes, ${a.size.median} MB, ${fmtInt(a.calls.median)} planner calls, ${fmtS(a.wall.median)})${verdict(b.mb, a)}`
     );
   });
@@ -317,7 +378,9 @@ function aggregate(reps: Repeat[], label: string) {
   const runs = reps.map((r) => r.runs.find((x) => x.label === label)!);
   const cost = spread(runs.map((r) => r.whatIf.relativeCost));
   // The run whose relative cost is the median stands for the budget in the details.
-  const representative = runs.reduce((best, r) => (Math.abs(r.whatIf.relativeCost - cost.median) < Math.abs(best.whatIf.relativeCost - cost.median) ? r : best));
+  const representative = runs.reduce((best, r) =>
+    Math.abs(r.whatIf.relativeCost - cost.median) < Math.abs(best.whatIf.relativeCost - cost.median) ? r : best,
+  );
   return {
     runs,
     representative,
@@ -372,7 +435,9 @@ function tpchMarkdown(x: {
   const loads = x.reps.map((r) => r.loadMs).filter((v) => v > 0);
   out.push(
     `Workload: Q${TPCH_QUERIES.join(', Q')} (calls: 1 each) as a workload file. ` +
-      (x.reused ? 'One already loaded database, reused. ' : `${n} separate loads with \`../shared/tpch/load.sh\` (${loads.map((v) => fmtS(v)).join(', ')}), each in a new throwaway cluster: `) +
+      (x.reused
+        ? 'One already loaded database, reused. '
+        : `${n} separate loads with \`../shared/tpch/load.sh\` (${loads.map((v) => fmtS(v)).join(', ')}), each in a new throwaway cluster: `) +
       `ANALYZE samples rows at random, so the planner's costs differ a little from load to load; figures are the median over the loads with the range in brackets. ` +
       `Tables as load.sh leaves them (ANALYZE, no VACUUM: index-only scans are costed like index scans), with autovacuum off so that they stay so during the runs. ` +
       `\`advise()\` options: \`budgetBytes\` = budget × 10^6, \`minImprovement: ${x.minImprovement}\`, ` +
@@ -405,7 +470,17 @@ function tpchMarkdown(x: {
       );
     }
     for (const p of PUBLISHED.filter((p) => p.budgetMB === mb)) {
-      out.push(mdRow([`${p.algorithm} (published)`, `${p.budgetMB} MB`, p.indexes, `${p.sizeMB} MB`, `${p.relativeCost} %${p.note}`, fmtInt(p.calls), `${p.runtimeS} s`]));
+      out.push(
+        mdRow([
+          `${p.algorithm} (published)`,
+          `${p.budgetMB} MB`,
+          p.indexes,
+          `${p.sizeMB} MB`,
+          `${p.relativeCost} %${p.note}`,
+          fmtInt(p.calls),
+          `${p.runtimeS} s`,
+        ]),
+      );
     }
   }
   out.push('');
@@ -413,7 +488,10 @@ function tpchMarkdown(x: {
   for (const b of x.plan) {
     const a = aggs.get(b.label)!;
     const v = verdict(b.mb, a);
-    if (v) out.push(`- ${b.label}: median ${pct(a.cost.median)} (loads: ${a.cost.values.map((c) => c.toFixed(2)).join(', ')} %), ${fmtInt(a.calls.median)} calls${v}.`);
+    if (v)
+      out.push(
+        `- ${b.label}: median ${pct(a.cost.median)} (loads: ${a.cost.values.map((c) => c.toFixed(2)).join(', ')} %), ${fmtInt(a.calls.median)} calls${v}.`,
+      );
   }
   out.push('');
 
@@ -421,7 +499,10 @@ function tpchMarkdown(x: {
   const firstRun = x.reps[0]!.runs[0]!.result;
   const baseCost = new Map(firstRun.statements.map((s) => [s.statementId, s.costBefore ?? 0]));
   const total = [...baseCost.values()].reduce((a, b) => a + b, 0);
-  out.push(`Per-query relative cost (\`whatif.py\`, % of the query's own no-index cost, median over the loads) and each query's share of the no-index total (first load):`, '');
+  out.push(
+    `Per-query relative cost (\`whatif.py\`, % of the query's own no-index cost, median over the loads) and each query's share of the no-index total (first load):`,
+    '',
+  );
   out.push(mdRow(['query', 'no-index cost', 'share', ...x.plan.map((b) => b.label)]));
   out.push(mdRow(['---', '---:', '---:', ...x.plan.map(() => '---:')]));
   for (const q of TPCH_QUERIES) {
@@ -433,7 +514,10 @@ function tpchMarkdown(x: {
         fmtInt(c),
         total > 0 ? `${((100 * c) / total).toFixed(1)} %` : '–',
         ...x.plan.map((b) => {
-          const vals = aggs.get(b.label)!.runs.map((r) => r.whatIf.perQuery[String(q)]).filter((v): v is number => v !== undefined);
+          const vals = aggs
+            .get(b.label)!
+            .runs.map((r) => r.whatIf.perQuery[String(q)])
+            .filter((v): v is number => v !== undefined);
           if (!vals.length) return '–';
           const s = spread(vals);
           return `${pct(s.median)}${range(s, (v) => v.toFixed(0))}`;
@@ -456,7 +540,8 @@ function tpchMarkdown(x: {
       '',
     );
     out.push('```sql');
-    for (const rec of r.result.recommendations) out.push(`${rec.definition}; -- ${(rec.estimatedBytes / 1e6).toFixed(1)} MB, ${(100 * rec.benefitShare).toFixed(1)} % of the cost`);
+    for (const rec of r.result.recommendations)
+      out.push(`${rec.definition}; -- ${(rec.estimatedBytes / 1e6).toFixed(1)} MB, ${(100 * rec.benefitShare).toFixed(1)} % of the cost`);
     out.push('```', '');
     if (sets.size > 1) {
       const here = new Set(r.ddl.split('\n'));
@@ -465,7 +550,11 @@ function tpchMarkdown(x: {
         const there = new Set(other.ddl.split('\n'));
         const plus = [...there].filter((d) => !here.has(d));
         const minus = [...here].filter((d) => !there.has(d));
-        if (plus.length || minus.length) out.push(`Load ${i + 1} (${pct(other.whatIf.relativeCost)}): ${[...plus.map((d) => `+ \`${d}\``), ...minus.map((d) => `− \`${d}\``)].join(', ')}`, '');
+        if (plus.length || minus.length)
+          out.push(
+            `Load ${i + 1} (${pct(other.whatIf.relativeCost)}): ${[...plus.map((d) => `+ \`${d}\``), ...minus.map((d) => `− \`${d}\``)].join(', ')}`,
+            '',
+          );
       }
     }
     if (r.result.notAdvisable.length) {
@@ -473,7 +562,7 @@ function tpchMarkdown(x: {
       for (const na of r.result.notAdvisable) out.push(`- ${na.statementId}: ${na.reason}`);
       out.push('');
     }
-    out.push('Time by stage: ' + summarizeStages(r.stages), '');
+    out.push(`Time by stage: ${summarizeStages(r.stages)}`, '');
     out.push('</details>', '');
   }
   return out.join('\n');

@@ -1,5 +1,6 @@
-// The advice pipeline: harvest → parse → candidates → verify/select → result. The CLI and the demo
-// call this; each stage is its own module and can be run on its own.
+// The advice pipeline: catalog and workload → parse → candidates → verify/select → result. The CLI,
+// the nightly report and the demo call this; `advise()` is the story in six steps, each stage its
+// own module that can be run and tested on its own (ARCHITECTURE.md).
 import { generateCandidates } from './candidates/generate.js';
 import { createIndexSql, indexName } from './candidates/indexDefinition.js';
 import { findTable, tablesRead } from './catalog/find.js';
@@ -68,89 +69,180 @@ export interface AdviseOptions extends HarvestOptions, Omit<SelectOptions, 'onPr
 
 export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
   const progress = opts.progress ?? silentProgress;
+  const statementTimeoutMs = opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   await ensureParser();
 
+  // 1. The catalog and the workload, in one short read-only session.
   progress.stage('reading catalog and workload');
-  const client = await connect(opts.url, { statementTimeoutMs: opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS });
-  let catalog: Catalog;
-  let workload: Workload;
+  const { catalog, workload } = await readInputs(opts, statementTimeoutMs);
+
+  // 2. Parse every statement; what cannot be parsed is reported, the rest goes on.
+  progress.stage(`parsing ${workload.statements.length} statements`);
+  const { advisable, notAdvisable } = parseWorkload(workload, catalog);
+
+  // 3. Candidates: every index type the statements could use, less what existing indexes serve.
+  const { candidates, unknownTables, notes } = generateCandidates(advisable, catalog, { maxColumns: opts.maxColumns ?? 3 });
+  const warnings = [...workload.warnings, ...notes];
+  if (unknownTables.length)
+    warnings.push(`Tables not found in the catalog (views, temporary tables, other schemas?): ${unknownTables.join(', ')}`);
+  const writes = tableWrites(workload.statements, advisable, catalog);
+  const writeCost = (c: IndexCandidate) => writeCostOf(c, writes);
+
+  // 4. The set, verified with hypothetical indexes (hypopg) and the planner's costs.
+  progress.stage(`verifying ${candidates.length} candidates with hypopg`);
+  const hypothetical = candidates.filter((c) => !needsRealIndex(c));
+  const verified = await selectWithHypopg(opts, {
+    workload,
+    advisable,
+    catalog,
+    candidates: hypothetical,
+    writeCost,
+    statementTimeoutMs,
+    progress,
+  });
+  const { selection } = verified;
+
+  // 5. GIN, which hypopg cannot simulate: decided with the hypothetical set in place.
+  const realOnly = candidates.filter(needsRealIndex);
+  if (realOnly.length > 0) progress.stage(`${opts.verifyRealUrl ? 'building' : 'estimating'} ${realOnly.length} GIN candidates`);
+  const { special, real } = await decideRealOnly(opts, { advisable, catalog, realOnly, selection, writeCost, statementTimeoutMs });
+  progress.done();
+
+  // 6. The result: recommendations named and written out, every statement before and after, every "no" with its reason.
+  const disagreeing = [...verified.representative.values()].filter((r) => !r.agrees).length;
+  if (disagreeing > 0) {
+    warnings.push(
+      `${disagreeing} statement(s) gain differently from the advice when costed with representative values (from pg_stats) than with their generic plan: see "with representative values" in the Statements section.`,
+    );
+  }
+  const queryOf = new Map(workload.statements.map((s) => [s.id, s.query]));
+  for (const f of selection.failed)
+    notAdvisable.push({ statementId: f.statementId, query: queryOf.get(f.statementId) ?? '', reason: `cannot be planned: ${f.reason}` });
+  const rejected = [...verified.rejected, ...(real?.failed ?? []).map((f) => [f.key, f.error] as const)].map(([key, reason]) => {
+    const c = candidates.find((x) => x.key === key)!;
+    return { definition: createIndexSql(c), reason };
+  });
+  const final = special.final;
+  return {
+    generatedAt: new Date().toISOString(),
+    target: redactUrl(opts.url),
+    serverVersion: verified.serverVersion,
+    workloadOrigin: workload.origin,
+    weight: opts.weight ?? 'calls',
+    recommendations: toRecommendations([...selection.chosen, ...special.chosen], catalog, selection, verified.serverVersion),
+    notAdvisable,
+    skipped: workload.skipped,
+    statements: advisable.map((p) => summarize(p, workload, selection.baseline, final, verified.representative)),
+    workloadCostBefore: selection.totalWeightedCost,
+    workloadCostAfter: workloadCost(selection.scoring, final),
+    rejectedCandidates: rejected,
+    statementsAnalyzed: advisable.length,
+    candidatesConsidered: candidates.length,
+    whatIfCalls: verified.whatIfCalls + (real?.explainCalls ?? 0),
+    warnings,
+  };
+}
+
+async function readInputs(opts: AdviseOptions, statementTimeoutMs: number): Promise<{ catalog: Catalog; workload: Workload }> {
+  const client = await connect(opts.url, { statementTimeoutMs });
   try {
-    catalog = adviceCatalog(opts.catalog ?? (await readCatalog(client)));
-    workload = opts.workloadFile ? await readWorkloadFile(opts.workloadFile, opts) : await harvestPgStatStatements(client, opts.url, opts);
+    const catalog = adviceCatalog(opts.catalog ?? (await readCatalog(client)));
+    const workload = opts.workloadFile
+      ? await readWorkloadFile(opts.workloadFile, opts)
+      : await harvestPgStatStatements(client, opts.url, opts);
+    return { catalog, workload };
   } finally {
     await client.end().catch(() => {});
   }
+}
 
-  progress.stage(`parsing ${workload.statements.length} statements`);
+function parseWorkload(workload: Workload, catalog: Catalog): { advisable: ParsedStatement[]; notAdvisable: AdviceResult['notAdvisable'] } {
   const lookup = (schema: string | undefined, table: string) => findTable(catalog, schema, table)?.columns.map((c) => c.name);
   // `LIMIT $n`: pg_stat_statements' rows per call is what the LIMIT lets through; without it, a
   // page of 10 rows (the generic plan's own guess, 10% of the rows, misprices ORDER BY ... LIMIT).
   const limitOf = (s: WorkloadStatement) => (s.source === 'pg_stat_statements' && s.calls > 0 ? s.rows / s.calls : DEFAULT_LIMIT);
   const tsConfig = catalog.textSearchConfig ? { textSearchConfig: catalog.textSearchConfig } : {};
   const parsed = workload.statements.map((s) => parseStatement(s, lookup, { limit: limitOf(s), ...tsConfig }));
-  const notAdvisable: AdviceResult['notAdvisable'] = [];
   const queryOf = new Map(workload.statements.map((s) => [s.id, s.query]));
-  for (const p of parsed) if (p.error) notAdvisable.push({ statementId: p.id, query: queryOf.get(p.id) ?? '', reason: p.error });
-  const advisable = parsed.filter((p) => !p.error);
+  const notAdvisable = parsed.filter((p) => p.error).map((p) => ({ statementId: p.id, query: queryOf.get(p.id) ?? '', reason: p.error! }));
+  return { advisable: parsed.filter((p) => !p.error), notAdvisable };
+}
 
-  const { candidates, unknownTables, notes } = generateCandidates(advisable, catalog, { maxColumns: opts.maxColumns ?? 3 });
-  const warnings = [...workload.warnings, ...notes];
-  if (unknownTables.length) warnings.push(`Tables not found in the catalog (views, temporary tables, other schemas?): ${unknownTables.join(', ')}`);
-  const hypothetical = candidates.filter((c) => !needsRealIndex(c));
-  const realOnly = candidates.filter(needsRealIndex);
-
-  progress.stage(`verifying ${candidates.length} candidates with hypopg`);
-  const tablesOf = tablesRead(advisable, catalog);
-  const statementTimeoutMs = opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+/** Selection over what-if connections (hypopg), then the second costing with representative values. */
+async function selectWithHypopg(
+  opts: AdviseOptions,
+  input: {
+    workload: Workload;
+    advisable: ParsedStatement[];
+    catalog: Catalog;
+    candidates: IndexCandidate[];
+    writeCost: (c: IndexCandidate) => number;
+    statementTimeoutMs: number;
+    progress: Progress;
+  },
+) {
+  const tablesOf = tablesRead(input.advisable, input.catalog);
   const evaluator = await WhatIfEvaluator.open(opts.url, tablesOf, {
     ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
-    statementTimeoutMs,
+    statementTimeoutMs: input.statementTimeoutMs,
     createExtension: opts.createExtension ?? false,
   });
-  let selection: Selection;
-  let special: RealOnlyChoice;
-  let representative: Map<string, RepresentativeCost> = new Map();
-  let real: RealMeasurements | undefined;
-  const writes = tableWrites(workload.statements, advisable, catalog);
-  const writeCost = (c: IndexCandidate) => writeCostOf(c, writes);
   try {
-    selection = await selectIndexes({ workload: workload.statements, statements: advisable, candidates: hypothetical, tablesOf }, evaluator, {
-      ...opts,
-      writeCost,
-      onProgress: (phase, done, total) =>
-        progress.tick(`${phase} · ${evaluator.whatIfCalls} what-if calls`, done, total, { phase, whatIfCalls: evaluator.whatIfCalls }),
-    });
-    progress.stage('costing with representative values');
-    representative = await costRepresentative(advisable, catalog, evaluator, selection, opts.minImprovement ?? SELECT_DEFAULTS.minImprovement);
+    const selection = await selectIndexes(
+      { workload: input.workload.statements, statements: input.advisable, candidates: input.candidates, tablesOf },
+      evaluator,
+      {
+        ...opts,
+        writeCost: input.writeCost,
+        onProgress: (phase, done, total) =>
+          input.progress.tick(`${phase} · ${evaluator.whatIfCalls} what-if calls`, done, total, {
+            phase,
+            whatIfCalls: evaluator.whatIfCalls,
+          }),
+      },
+    );
+    input.progress.stage('costing with representative values');
+    const minImprovement = opts.minImprovement ?? SELECT_DEFAULTS.minImprovement;
+    const representative = await costRepresentative(input.advisable, input.catalog, evaluator, selection, minImprovement);
+    return {
+      selection,
+      representative,
+      rejected: [...evaluator.rejected],
+      serverVersion: evaluator.serverVersion,
+      whatIfCalls: evaluator.whatIfCalls,
+    };
   } finally {
     await evaluator.close();
   }
-  // GIN and GiST: decided on the statements' costs with the hypothetical set in place.
-  const servedBy = statementsFor(advisable, selection);
-  if (realOnly.length > 0) progress.stage(`${opts.verifyRealUrl ? 'building' : 'estimating'} ${realOnly.length} GIN candidates`);
-  if (opts.verifyRealUrl) {
-    real = await measureRealIndexes(opts.verifyRealUrl, realOnly, servedBy, statementTimeoutMs);
-    special = chooseMeasured(real.measured, selection, {
-      where: real.where,
-      minBenefitShare: opts.minBenefitShare ?? SELECT_DEFAULTS.minBenefitShare,
-      writeCost,
-    });
-  } else {
-    special = proposeUnverified(realOnly, servedBy, selection, {
-      writeCost,
-      tableRows: (c) => findTable(catalog, c.schema, c.table)?.rows ?? 0,
-    });
-  }
-  const final = special.final;
-  const disagreeing = [...representative.values()].filter((r) => !r.agrees).length;
-  if (disagreeing > 0) {
-    warnings.push(
-      `${disagreeing} statement(s) gain differently from the advice when costed with representative values (from pg_stats) than with their generic plan: see "with representative values" in the Statements section.`,
-    );
-  }
-  for (const f of selection.failed) notAdvisable.push({ statementId: f.statementId, query: queryOf.get(f.statementId) ?? '', reason: `cannot be planned: ${f.reason}` });
-  progress.done();
+}
 
+/** GIN candidates: built for real on --verify-real's scratch database, or proposed unverified. */
+async function decideRealOnly(
+  opts: AdviseOptions,
+  input: {
+    advisable: ParsedStatement[];
+    catalog: Catalog;
+    realOnly: IndexCandidate[];
+    selection: Selection;
+    writeCost: (c: IndexCandidate) => number;
+    statementTimeoutMs: number;
+  },
+): Promise<{ special: RealOnlyChoice; real?: RealMeasurements }> {
+  const servedBy = statementsFor(input.advisable, input.selection);
+  if (!opts.verifyRealUrl) {
+    const tableRows = (c: IndexCandidate) => findTable(input.catalog, c.schema, c.table)?.rows ?? 0;
+    return { special: proposeUnverified(input.realOnly, servedBy, input.selection, { writeCost: input.writeCost, tableRows }) };
+  }
+  const real = await measureRealIndexes(opts.verifyRealUrl, input.realOnly, servedBy, input.statementTimeoutMs);
+  const minBenefitShare = opts.minBenefitShare ?? SELECT_DEFAULTS.minBenefitShare;
+  return {
+    special: chooseMeasured(real.measured, input.selection, { where: real.where, minBenefitShare, writeCost: input.writeCost }),
+    real,
+  };
+}
+
+/** Names (unique among the schema's relations), definitions and shares of the chosen indexes. */
+function toRecommendations(chosen: ChosenIndex[], catalog: Catalog, selection: Selection, serverVersion: number): Recommendation[] {
   const takenNames = new Map<string, Set<string>>();
   for (const t of catalog.tables) {
     const set = takenNames.get(t.schema) ?? new Set();
@@ -158,7 +250,7 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     for (const ix of t.indexes) set.add(ix.name);
     takenNames.set(t.schema, set);
   }
-  const recommendations: Recommendation[] = [...selection.chosen, ...special.chosen].map((ch) => {
+  return chosen.map((ch) => {
     // Index names share the namespace of the schema's tables and indexes.
     const taken = takenNames.get(ch.candidate.schema) ?? new Set();
     takenNames.set(ch.candidate.schema, taken);
@@ -172,33 +264,10 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
       writeCost: ch.writeCost,
       benefitShare: selection.totalWeightedCost > 0 ? ch.benefit / selection.totalWeightedCost : 0,
       verified: ch.verification.kind !== 'unverified',
-      verification: describeVerification(ch, evaluator.serverVersion),
+      verification: describeVerification(ch, serverVersion),
       statements: ch.statements,
     };
   });
-  const rejected = [...evaluator.rejected, ...(real?.failed ?? []).map((f) => [f.key, f.error] as const)].map(([key, reason]) => {
-    const c = candidates.find((x) => x.key === key)!;
-    return { definition: createIndexSql(c), reason };
-  });
-
-  return {
-    generatedAt: new Date().toISOString(),
-    target: redactUrl(opts.url),
-    serverVersion: evaluator.serverVersion,
-    workloadOrigin: workload.origin,
-    weight: opts.weight ?? 'calls',
-    recommendations,
-    notAdvisable,
-    skipped: workload.skipped,
-    statements: advisable.map((p) => summarize(p, workload, selection.baseline, final, representative)),
-    workloadCostBefore: selection.totalWeightedCost,
-    workloadCostAfter: workloadCost(selection.scoring, final),
-    rejectedCandidates: rejected,
-    statementsAnalyzed: advisable.length,
-    candidatesConsidered: candidates.length,
-    whatIfCalls: evaluator.whatIfCalls + (real?.explainCalls ?? 0),
-    warnings,
-  };
 }
 
 function summarize(
@@ -245,7 +314,11 @@ async function costRepresentative(
   }
   const stmts = statements.filter((p) => values.has(p.id));
   const before = await evaluator.costs(stmts, [], { values });
-  const after = await evaluator.costs(stmts, selection.chosen.map((c) => c.candidate), { values });
+  const after = await evaluator.costs(
+    stmts,
+    selection.chosen.map((c) => c.candidate),
+    { values },
+  );
   const out = new Map<string, RepresentativeCost>();
   for (const p of stmts) {
     const b = before.get(p.id);
@@ -264,7 +337,8 @@ async function costRepresentative(
 function describeVerification(ch: ChosenIndex, serverVersion: number): string {
   const v = ch.verification;
   if (v.kind === 'hypopg') return `hypopg hypothetical index; planner cost of each statement's generic plan (PostgreSQL ${serverVersion})`;
-  if (v.kind === 'real') return `built for real in a rolled-back transaction on ${v.where}; planner cost of each statement's generic plan with and without it`;
+  if (v.kind === 'real')
+    return `built for real in a rolled-back transaction on ${v.where}; planner cost of each statement's generic plan with and without it`;
   return (
     `not verified: hypopg cannot simulate ${ch.candidate.method.toUpperCase()} indexes; ${v.evidence.join('; ')}. ` +
     `Run with --verify-real <scratch database URL> to build it in a rolled-back transaction and measure it.`

@@ -10,10 +10,15 @@ import type { AdviceResult } from './types.js';
 
 export async function nightlyReport(opts: AdviseOptions & { audit?: boolean }): Promise<AdviceResult> {
   if (opts.audit === false) return advise(opts);
-  const catalog = opts.catalog ?? (await readCatalogAt(opts.url, { statementTimeoutMs: opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS }));
+  const catalog =
+    opts.catalog ?? (await readCatalogAt(opts.url, { statementTimeoutMs: opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS }));
   const result = await advise({ ...opts, catalog });
   try {
-    const found = await audit({ urls: [opts.url], catalog, ...(opts.statementTimeoutMs ? { statementTimeoutMs: opts.statementTimeoutMs } : {}) });
+    const found = await audit({
+      urls: [opts.url],
+      catalog,
+      ...(opts.statementTimeoutMs ? { statementTimeoutMs: opts.statementTimeoutMs } : {}),
+    });
     const reconciled = reconcileAdviceWithAudit(result.recommendations, found);
     return { ...result, recommendations: reconciled.recommendations, audit: reconciled.audit };
   } catch (err) {

@@ -9,7 +9,10 @@ import { createTestDatabase, resetStatementStats, type TestDatabase } from './su
 let db: TestDatabase;
 let result: AdviceResult;
 
-const columnsOf = (r: AdviceResult) => r.recommendations.map((x) => `${quoteIdent(x.candidate.table)}(${x.candidate.columns.map((c) => c.sql + (c.descending ? ' DESC' : '')).join(', ')})`);
+const columnsOf = (r: AdviceResult) =>
+  r.recommendations.map(
+    (x) => `${quoteIdent(x.candidate.table)}(${x.candidate.columns.map((c) => c.sql + (c.descending ? ' DESC' : '')).join(', ')})`,
+  );
 
 beforeAll(async () => {
   db = await createTestDatabase('advise');

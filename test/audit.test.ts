@@ -3,13 +3,13 @@
 // "old enough" statistics, several hosts), foreign keys without an index, a clean schema with no
 // false alarm, a pg_monitor-only role, weird identifiers, and migrations that really run.
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { audit, AuditError } from '../src/audit/audit.js';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditError, audit } from '../src/audit/audit.js';
 import { redactUrl } from '../src/db/connect.js';
-import type { AuditFinding, AuditResult } from '../src/types.js';
 import { auditMarkdown } from '../src/report/auditMarkdown.js';
 import { auditMigrationDown, auditMigrationUp } from '../src/report/auditMigration.js';
+import type { AuditFinding, AuditResult } from '../src/types.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
 
 const MB = 1024 * 1024;
@@ -149,7 +149,10 @@ describe('audit of a schema with every kind of problem', () => {
     expect(u2.action).toBe('keep');
     expect(u2.upSql).toEqual([]);
     expect(u2.summary).toMatch(/backs unique constraint "dup_b_u2"/);
-    expect(r.kept).toContainEqual({ index: 'public.dup_b_u2', reason: expect.stringMatching(/duplicate of public.dup_b_u1.*unique constraint/) });
+    expect(r.kept).toContainEqual({
+      index: 'public.dup_b_u2',
+      reason: expect.stringMatching(/duplicate of public.dup_b_u1.*unique constraint/),
+    });
     for (const f of r.findings) if (f.action === 'drop') expect(f.index).not.toMatch(/_pkey$|dup_b_u/);
   });
 
@@ -252,7 +255,12 @@ describe('pgstattuple and a pg_monitor-only role', () => {
     expect(r.settings?.bloatSource).toBe('pgstatindex');
     // every other (freshly built or lightly used) index measures as healthy, even with no byte threshold
     const all = await audit({ urls: [main.url], bloatMinBytes: 0 });
-    expect(all.findings.filter((f) => f.kind === 'bloated').map((f) => f.index).sort()).toEqual(['churn_pkey', 'churn_v']);
+    expect(
+      all.findings
+        .filter((f) => f.kind === 'bloated')
+        .map((f) => f.index)
+        .sort(),
+    ).toEqual(['churn_pkey', 'churn_v']);
   });
 
   it('runs as a role that has only pg_monitor, and finds the same', async () => {
@@ -324,7 +332,11 @@ describe('unused indexes from real scans, on one and several hosts', () => {
     await Promise.all([used?.drop(), idle?.drop()]);
   });
 
-  const unused = (r: AuditResult) => r.findings.filter((f) => f.kind === 'unused').map((f) => f.index).sort();
+  const unused = (r: AuditResult) =>
+    r.findings
+      .filter((f) => f.kind === 'unused')
+      .map((f) => f.index)
+      .sort();
 
   it('refuses on statistics younger than --min-stats-age, and reports how young', async () => {
     const r = await audit({ urls: [used.url] });
@@ -456,7 +468,8 @@ describe('the migrations run', () => {
 
     await runMigration(c, auditMigrationDown(before));
     const afterDown = await defs();
-    for (const name of ['dup_a2', 'dup_id_copy', 'part_a2', 'Idx Two', 'red_a']) expect(afterDown.get(name)?.def).toBe(start.get(name)?.def);
+    for (const name of ['dup_a2', 'dup_id_copy', 'part_a2', 'Idx Two', 'red_a'])
+      expect(afterDown.get(name)?.def).toBe(start.get(name)?.def);
     expect(afterDown.has('child_noidx_parent_id_idx')).toBe(false);
   });
 });

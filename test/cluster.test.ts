@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startThrowawayCluster } from '../tools/cluster/cluster.js';
 import { findPostgresInstalls } from '../tools/cluster/setup.js';
-import { createTestDatabase, urlForDatabase, type TestDatabase } from './support/db.js';
+import { createTestDatabase, type TestDatabase, urlForDatabase } from './support/db.js';
 
 const external = !!process.env.PGIA_DATABASE_URL;
 
@@ -42,13 +42,9 @@ describe('shared test server', () => {
     await db.client.query(`insert into t select g, md5(g::text) from generate_series(1, 100000) g`);
     await db.client.query('analyze t');
     const plan = async () =>
-      (await db.client.query<{ 'QUERY PLAN': string }>('explain select * from t where a = 1')).rows
-        .map((r) => r['QUERY PLAN'])
-        .join('\n');
+      (await db.client.query<{ 'QUERY PLAN': string }>('explain select * from t where a = 1')).rows.map((r) => r['QUERY PLAN']).join('\n');
     expect(await plan()).toMatch(/Seq Scan on t/);
-    const { rows } = await db.client.query<{ indexname: string }>(
-      `select indexname from hypopg_create_index('CREATE INDEX ON t(a)')`,
-    );
+    const { rows } = await db.client.query<{ indexname: string }>(`select indexname from hypopg_create_index('CREATE INDEX ON t(a)')`);
     expect(rows[0]?.indexname).toMatch(/^<\d+>btree_t_a$/);
     expect(await plan()).toMatch(/Index Scan using "?<\d+>btree_t_a"? on t/);
     await db.client.query('select hypopg_reset()');
@@ -72,9 +68,7 @@ describe('shared test server', () => {
 
 describe('urlForDatabase', () => {
   it('swaps only the database', () => {
-    expect(urlForDatabase('postgresql://postgres@127.0.0.1:5433/advisor_test', 'x_1')).toBe(
-      'postgresql://postgres@127.0.0.1:5433/x_1',
-    );
+    expect(urlForDatabase('postgresql://postgres@127.0.0.1:5433/advisor_test', 'x_1')).toBe('postgresql://postgres@127.0.0.1:5433/x_1');
     expect(urlForDatabase('postgres://u:p%40ss@h:1/a?sslmode=disable', 'b')).toBe('postgres://u:p%40ss@h:1/b?sslmode=disable');
   });
 });

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { advise, type AdviseOptions } from '../src/advise.js';
+import { type AdviseOptions, advise } from '../src/advise.js';
 import { generateCandidates } from '../src/candidates/generate.js';
 import { findTable } from '../src/catalog/find.js';
 import { readCatalog } from '../src/catalog/readCatalog.js';
@@ -36,7 +36,6 @@ afterAll(async () => {
 });
 
 // ---- helpers -------------------------------------------------------------------------------
-
 
 type Stmt = { sql: string; calls: number };
 
@@ -68,7 +67,10 @@ async function recordAndAdvise(run: () => Promise<void>, check: { fragment: stri
 async function candidatesFor(sql: string) {
   const catalog = await readCatalog(db.client);
   const lookup = (schema: string | undefined, table: string) => findTable(catalog, schema, table)?.columns.map((c) => c.name);
-  const parsed = parseStatement({ id: 'probe', query: sql }, lookup, { limit: 10, ...(catalog.textSearchConfig ? { textSearchConfig: catalog.textSearchConfig } : {}) });
+  const parsed = parseStatement({ id: 'probe', query: sql }, lookup, {
+    limit: 10,
+    ...(catalog.textSearchConfig ? { textSearchConfig: catalog.textSearchConfig } : {}),
+  });
   expect(parsed.error).toBeUndefined();
   return generateCandidates([parsed], catalog);
 }
@@ -79,7 +81,11 @@ type PlanNode = Record<string, unknown> & { Plans?: PlanNode[] };
  * The plan of `sql` with the given hypothetical indexes in this session. Without `values`, the
  * generic plan (parameters unknown, as the advisor costs it); with them, the custom plan.
  */
-async function hypoPlan(sql: string, indexes: string[], opts: { paramCount?: number; values?: string[] } = {}): Promise<{ plan: PlanNode; sizes: number[] }> {
+async function hypoPlan(
+  sql: string,
+  indexes: string[],
+  opts: { paramCount?: number; values?: string[] } = {},
+): Promise<{ plan: PlanNode; sizes: number[] }> {
   const c = db.client;
   await c.query('SELECT hypopg_reset()');
   const sizes: number[] = [];
@@ -126,7 +132,9 @@ function expectHelps(r: Recommendation) {
 }
 
 async function visibleShare(table: string): Promise<number> {
-  const r = await db.client.query(`SELECT relallvisible::float8 / greatest(relpages, 1) AS share FROM pg_class WHERE oid = $1::regclass`, [table]);
+  const r = await db.client.query(`SELECT relallvisible::float8 / greatest(relpages, 1) AS share FROM pg_class WHERE oid = $1::regclass`, [
+    table,
+  ]);
   return r.rows[0].share;
 }
 
@@ -273,7 +281,9 @@ describe('OR of AND arms (TPC-H Q19 shape) and a partial index on two fixed cond
   });
 
   it('proposes nothing on parts when one arm of the OR does not restrict it', async () => {
-    const { candidates } = await candidatesFor(`SELECT s.price FROM shipments s JOIN parts p ON p.id = s.part_id WHERE p.brand = 'B1' OR s.qty > 45`);
+    const { candidates } = await candidatesFor(
+      `SELECT s.price FROM shipments s JOIN parts p ON p.id = s.part_id WHERE p.brand = 'B1' OR s.qty > 45`,
+    );
     expect(candidates.filter((c) => c.table === 'parts' && keys(c)[0] === 'brand')).toEqual([]);
   });
 });
@@ -482,7 +492,9 @@ describe('GIN indexes', () => {
   });
 
   it("full text: GIN on the expression to_tsvector('english', body)", () => {
-    const recs = verified.recommendations.filter((x) => x.candidate.method === 'gin' && /to_tsvector\('english'(::regconfig)?, body\)/.test(x.candidate.columns[0]!.sql));
+    const recs = verified.recommendations.filter(
+      (x) => x.candidate.method === 'gin' && /to_tsvector\('english'(::regconfig)?, body\)/.test(x.candidate.columns[0]!.sql),
+    );
     expect(recs).toHaveLength(1);
   });
 
@@ -542,7 +554,9 @@ describe('BRIN index', () => {
   });
 
   it('the statistics say what the test means: correlation ~1 and ~0', async () => {
-    const r = await db.client.query(`SELECT tablename, correlation FROM pg_stats WHERE attname = 'created_at' AND tablename IN ('logs', 'logs_rand')`);
+    const r = await db.client.query(
+      `SELECT tablename, correlation FROM pg_stats WHERE attname = 'created_at' AND tablename IN ('logs', 'logs_rand')`,
+    );
     const corr = Object.fromEntries(r.rows.map((x) => [x.tablename, x.correlation]));
     expect(corr.logs).toBeGreaterThan(0.99);
     expect(Math.abs(corr.logs_rand)).toBeLessThan(0.1);
@@ -665,7 +679,11 @@ describe('an existing index that serves the statement', () => {
   it('does not propose the existing expression, partial or plain index again', async () => {
     const same = (r: Recommendation, cols: string[], where?: string) =>
       r.candidate.include.length === 0 && (r.candidate.where ?? undefined) === where && keys(r).join(',') === cols.join(',');
-    expect(result.recommendations.filter((r) => same(r, ['(lower(email))']) || same(r, ['author_id'], 'deleted_at IS NULL') || same(r, ['code']))).toEqual([]);
+    expect(
+      result.recommendations.filter(
+        (r) => same(r, ['(lower(email))']) || same(r, ['author_id'], 'deleted_at IS NULL') || same(r, ['code']),
+      ),
+    ).toEqual([]);
     // The generator knows why: the candidates are covered by the existing indexes.
     const expr = await candidatesFor(byEmail);
     expect(expr.alreadyCovered.map((x) => x.index)).toContain('accounts_lower_email');
@@ -678,7 +696,9 @@ describe('an existing index that serves the statement', () => {
   // 'deleted_at IS NULL'. Both are compared in one normalized spelling, so no duplicate is proposed.
   it('the generator sees that the existing partial index covers (author_id) WHERE deleted_at IS NULL', async () => {
     const partial = await candidatesFor(live);
-    expect(partial.candidates.filter((c) => c.where === 'deleted_at IS NULL' && c.include.length === 0 && keys(c).join() === 'author_id')).toEqual([]);
+    expect(
+      partial.candidates.filter((c) => c.where === 'deleted_at IS NULL' && c.include.length === 0 && keys(c).join() === 'author_id'),
+    ).toEqual([]);
     expect(partial.alreadyCovered.map((x) => x.index)).toContain('posts_live');
   });
 

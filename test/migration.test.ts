@@ -79,7 +79,9 @@ describe('generated migrations', () => {
     const after = await indexes();
     expect(after.length).toBeGreaterThanOrEqual(result.recommendations.length);
     expect(after.every((i) => i.valid)).toBe(true);
-    expect(after.map((i) => i.tablename)).toEqual(expect.arrayContaining(['Weird "T" able', 'measurements', 'measurements_2024', 'measurements_2025']));
+    expect(after.map((i) => i.tablename)).toEqual(
+      expect.arrayContaining(['Weird "T" able', 'measurements', 'measurements_2024', 'measurements_2025']),
+    );
 
     const again = psql(db.url, files.up); // IF NOT EXISTS: a rerun changes nothing and does not fail
     expect(again.status).toBe(0);

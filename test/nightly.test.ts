@@ -49,7 +49,9 @@ describe('nightlyReport', () => {
   it('gives the same advice and audit with a catalog read beforehand', async () => {
     const catalog = await readCatalogAt(db.url);
     const again = await nightlyReport({ url: db.url, workloadFile, concurrency: 1, catalog });
-    expect(again.recommendations.map((x) => [x.definition, x.candidate.reasons])).toEqual(r.recommendations.map((x) => [x.definition, x.candidate.reasons]));
+    expect(again.recommendations.map((x) => [x.definition, x.candidate.reasons])).toEqual(
+      r.recommendations.map((x) => [x.definition, x.candidate.reasons]),
+    );
     expect(again.audit!.findings.map((f) => f.summary)).toEqual(r.audit!.findings.map((f) => f.summary));
   }, 120_000);
 });

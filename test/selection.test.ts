@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { advise, type AdviseOptions } from '../src/advise.js';
+import { type AdviseOptions, advise } from '../src/advise.js';
 import type { AdviceResult, Recommendation } from '../src/types.js';
 import { createTestDatabase, resetStatementStats, type TestDatabase, vacuumAnalyze } from './support/db.js';
 
@@ -30,13 +30,17 @@ afterAll(async () => {
 
 // ---- helpers -------------------------------------------------------------------------------
 
-
 type Stmt = { sql: string; calls: number; totalMs?: number };
 
 /** Advises from a JSON workload file ([{query, calls, total_exec_time}], as pg_stat_statements exports). */
 async function adviseFile(stmts: Stmt[], opts: Partial<AdviseOptions> = {}): Promise<AdviceResult> {
   const file = path.join(workDir, `workload${++fileNo}.json`);
-  writeFileSync(file, JSON.stringify(stmts.map((s) => ({ query: s.sql, calls: s.calls, ...(s.totalMs !== undefined ? { total_exec_time: s.totalMs } : {}) }))));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      stmts.map((s) => ({ query: s.sql, calls: s.calls, ...(s.totalMs !== undefined ? { total_exec_time: s.totalMs } : {}) })),
+    ),
+  );
   return advise({ url: db.url, workloadFile: file, ...opts });
 }
 
@@ -84,7 +88,8 @@ async function workloadCost(stmts: Stmt[], indexes: string[]): Promise<number> {
 
 const on = (r: AdviceResult, table: string) => r.recommendations.filter((x) => x.candidate.table === table);
 const keys = (r: Recommendation) => r.candidate.columns.map((c) => c.column ?? c.sql);
-const shape = (r: Recommendation) => `${r.candidate.table}(${keys(r).join(', ')})${r.candidate.include.length ? ` INCLUDE (${r.candidate.include.join(', ')})` : ''}`;
+const shape = (r: Recommendation) =>
+  `${r.candidate.table}(${keys(r).join(', ')})${r.candidate.include.length ? ` INCLUDE (${r.candidate.include.join(', ')})` : ''}`;
 const idOf = (r: AdviceResult, sql: string) => r.statements.find((s) => s.query.trim() === sql)!.statementId;
 
 // ---- budget --------------------------------------------------------------------------------
@@ -101,11 +106,18 @@ describe('under a tight budget the chosen set beats the per-statement union', ()
   const budgetBytes = 16_000_000;
   // What a DBA would consider for these statements, each statement on its own: single columns,
   // both multicolumn orders, and the covering (index-only) variants of each.
-  const candidates = ['(a)', '(b)', '(a, b)', '(b, a)', '(a) INCLUDE (x)', '(b) INCLUDE (x)', '(a, b) INCLUDE (x)', '(b, a) INCLUDE (x)'].map(
-    (k) => `CREATE INDEX ON sb ${k}`,
-  );
+  const candidates = [
+    '(a)',
+    '(b)',
+    '(a, b)',
+    '(b, a)',
+    '(a) INCLUDE (x)',
+    '(b) INCLUDE (x)',
+    '(a, b) INCLUDE (x)',
+    '(b, a) INCLUDE (x)',
+  ].map((k) => `CREATE INDEX ON sb ${k}`);
   let result: AdviceResult;
-  let union: string[] = [];
+  const union: string[] = [];
   let unionCost = 0;
   let chosenCost = 0;
   let baselineCost = 0;
@@ -208,7 +220,7 @@ describe('a write-heavy table gets fewer indexes than a read-only one', () => {
         await c.query('BEGIN');
         for (let i = 0; i < inserts / 10; i++) {
           await c.query('INSERT INTO busy (id, a, b, c, note) VALUES ($1, $2, $3, $4, $5)', [1_000_000 + k * 1000 + i, i, i, i, 'n']);
-          if (i < updates / 10) await c.query('UPDATE busy SET b = $1 WHERE id = $2', [i, 1 + ((k * 1000 + i) * 37) % 100000]);
+          if (i < updates / 10) await c.query('UPDATE busy SET b = $1 WHERE id = $2', [i, 1 + (((k * 1000 + i) * 37) % 100000)]);
         }
         await c.query('ROLLBACK');
       }
@@ -226,7 +238,9 @@ describe('a write-heavy table gets fewer indexes than a read-only one', () => {
     expect(calls('INSERT INTO busy')).toBe(inserts);
     expect(calls('UPDATE busy SET b')).toBe(updates);
     expect(calls('SELECT * FROM quiet WHERE a')).toBe(30);
-    const r = await db.client.query(`SELECT n_tup_upd::float8 AS upd, n_tup_hot_upd::float8 AS hot FROM pg_stat_user_tables WHERE relname = 'busy'`);
+    const r = await db.client.query(
+      `SELECT n_tup_upd::float8 AS upd, n_tup_hot_upd::float8 AS hot FROM pg_stat_user_tables WHERE relname = 'busy'`,
+    );
     expect(r.rows[0].upd).toBeGreaterThan(0);
     expect(r.rows[0].hot / r.rows[0].upd).toBeGreaterThan(0.9);
   });
@@ -234,7 +248,11 @@ describe('a write-heavy table gets fewer indexes than a read-only one', () => {
   it('the written table gets fewer indexes for the same reads', () => {
     const busy = on(result, 'busy').map(shape);
     const quiet = on(result, 'quiet').map(shape);
-    console.log(`busy: ${on(result, 'busy').map((r) => `${shape(r)} writeCost ${r.writeCost} benefit ${r.benefit.toFixed(0)}`).join('; ')}; quiet: ${quiet.join('; ')}`);
+    console.log(
+      `busy: ${on(result, 'busy')
+        .map((r) => `${shape(r)} writeCost ${r.writeCost} benefit ${r.benefit.toFixed(0)}`)
+        .join('; ')}; quiet: ${quiet.join('; ')}`,
+    );
     expect(quiet.sort()).toEqual(['quiet(a)', 'quiet(b)', 'quiet(c)']);
     expect(busy.length).toBeLessThan(quiet.length);
     expect(busy).not.toContain('busy(c)'); // the rare read does not pay for an entry per insert
@@ -341,10 +359,11 @@ describe('an index made useless by a chosen one is not recommended', () => {
   // Round 1 adds (a) (qa: 4370 -> 590), round 2 adds (a, b) (qab: 587 -> 19.6), pruning drops (a).
   // The surviving (a, b) must be credited with what it saves on its own: both statements, measured
   // from their no-index cost (it takes the workload from about 1,774,511 to 179,082).
-  it("the surviving index reports every statement it serves and the saving it makes", () => {
+  it('the surviving index reports every statement it serves and the saving it makes', () => {
     const rec = result.recommendations[0]!;
     expect(rec.statements.map((s) => s.statementId).sort()).toEqual([idOf(result, qa), idOf(result, qab)].sort());
-    for (const s of rec.statements) expect(s.costBefore).toBeCloseTo(result.statements.find((x) => x.statementId === s.statementId)!.costBefore!, 0);
+    for (const s of rec.statements)
+      expect(s.costBefore).toBeCloseTo(result.statements.find((x) => x.statementId === s.statementId)!.costBefore!, 0);
     const saved = result.workloadCostBefore - result.workloadCostAfter;
     expect(rec.benefit).toBeGreaterThan(saved * 0.95);
     expect(rec.benefitShare).toBeCloseTo(saved / result.workloadCostBefore, 3);

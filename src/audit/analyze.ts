@@ -14,10 +14,10 @@
 // that are the replica identity, or that enforce uniqueness, are never dropped: they go to `kept`.
 import { quoteIdent, quoteQualified } from '../db/quote.js';
 import { formatAge, formatBytes } from '../format.js';
+import type { AuditFinding, AuditResult, IndexPosition } from '../types.js';
 import type { BloatFigure } from './bloat.js';
 import { dropIndexSql, fkIndexName, fkIndexSql, rebuildSql, reindexSql, restoreIndexSql, sqlComment } from './ddl.js';
 import type { AuditForeignKey, AuditIndex } from './model.js';
-import type { AuditFinding, AuditResult, IndexPosition } from '../types.js';
 
 export interface AuditThresholds {
   /** Statistics younger than this (on any host) → no unused findings. */
@@ -84,13 +84,9 @@ function keySig(p: IndexPosition): string {
 
 /** Everything that makes two indexes interchangeable, uniqueness aside. */
 export function structureSig(ix: AuditIndex): string {
-  return [
-    ix.tableOid,
-    ix.method,
-    ix.keys.map(keySig).join(','),
-    ix.include.map(positionSig).sort().join(','),
-    ix.predicate ?? '',
-  ].join('\u0001');
+  return [ix.tableOid, ix.method, ix.keys.map(keySig).join(','), ix.include.map(positionSig).sort().join(','), ix.predicate ?? ''].join(
+    '\u0001',
+  );
 }
 
 /** Can the index be compared with others and serve queries? (built, valid, not half-dropped) */
@@ -195,7 +191,9 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
   for (const ix of indexes) {
     if (ix.valid) continue;
     if (ix.building) {
-      warnings.push(`${q(ix)} is invalid but a CREATE INDEX / REINDEX is building it right now (pg_stat_progress_create_index): not reported.`);
+      warnings.push(
+        `${q(ix)} is invalid but a CREATE INDEX / REINDEX is building it right now (pg_stat_progress_create_index): not reported.`,
+      );
       continue;
     }
     const evidence: AuditFinding['evidence'] = {
@@ -208,7 +206,18 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
     };
     // Invalid, but nothing to run: the finding says what to do by hand.
     const keepInvalid = (summary: string) =>
-      findings.push({ kind: 'invalid', schema: ix.schema, table: ix.table, index: ix.name, action: 'keep', summary, evidence, bytes: ix.bytes, upSql: [], downSql: [] });
+      findings.push({
+        kind: 'invalid',
+        schema: ix.schema,
+        table: ix.table,
+        index: ix.name,
+        action: 'keep',
+        summary,
+        evidence,
+        bytes: ix.bytes,
+        upSql: [],
+        downSql: [],
+      });
     if (ix.relkind === 'I') {
       keepInvalid(
         `Partitioned index ${q(ix)} is invalid: some partition has no index attached to it (built with CREATE INDEX ... ON ONLY?). ` +
@@ -219,7 +228,9 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
     const protection = constraintProtection(ix);
     if (protection) {
       keep(ix, `invalid, but it ${protection}`);
-      keepInvalid(`Index ${q(ix)} is invalid but it ${protection}: rebuild it with REINDEX INDEX CONCURRENTLY ${q(ix)} (after fixing what made the build fail).`);
+      keepInvalid(
+        `Index ${q(ix)} is invalid but it ${protection}: rebuild it with REINDEX INDEX CONCURRENTLY ${q(ix)} (after fixing what made the build fail).`,
+      );
       continue;
     }
     const twin = indexes.find((o) => o.oid !== ix.oid && usable(o) && sameShape(o, ix) && !losesUniqueness(ix, o));
@@ -425,16 +436,12 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
   }
 
   // 4. Redundant
-  const btrees = indexes
-    .filter((ix) => ix.method === 'btree' && usable(ix))
-    .sort((a, b) => a.keys.length - b.keys.length || a.oid - b.oid);
+  const btrees = indexes.filter((ix) => ix.method === 'btree' && usable(ix)).sort((a, b) => a.keys.length - b.keys.length || a.oid - b.oid);
   for (const x of btrees) {
     if (dropped.has(x.oid) || x.isPartition) continue;
     const coverers = btrees.filter((y) => !dropped.has(y.oid) && covers(x, y) && !sameShape(x, y));
     if (!coverers.length) continue;
-    const y = coverers.sort(
-      (a, b) => b.keys.length - a.keys.length || b.include.length - a.include.length || a.oid - b.oid,
-    )[0]!;
+    const y = coverers.sort((a, b) => b.keys.length - a.keys.length || b.include.length - a.include.length || a.oid - b.oid)[0]!;
     const protection = dropProtection(x);
     if (protection) {
       keep(x, `its keys are a leading prefix of ${q(y)}, but it ${protection}`);
@@ -443,7 +450,7 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
     dropped.add(x.oid);
     const sx = scanOf(x);
     const sy = scanOf(y);
-    const sum = (s: typeof sx) => (s && s.perHost.every((v) => v !== null) ? (s.perHost as number[]).reduce((a, b) => a + b, 0) : null);
+    const sum = (s: typeof sx) => (s?.perHost.every((v) => v !== null) ? (s.perHost as number[]).reduce((a, b) => a + b, 0) : null);
     findings.push({
       kind: 'redundant',
       schema: x.schema,

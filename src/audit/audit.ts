@@ -9,11 +9,14 @@
 import type pg from 'pg';
 import { readCatalog } from '../catalog/readCatalog.js';
 import { catalogCovers } from '../catalog/scope.js';
-import { connect, ConnectionError, redactUrl } from '../db/connect.js';
-import { analyze, DEFAULT_THRESHOLDS, scanKey, type AuditThresholds, type ScanSummary } from './analyze.js';
-import { estimateBtreeBloat, pgstatindexBloat, type BloatFigure } from './bloat.js';
+import { ConnectionError, connect, redactUrl } from '../db/connect.js';
+import type { AuditHost, AuditResult, Catalog } from '../types.js';
+import { type AuditThresholds, analyze, DEFAULT_THRESHOLDS, type ScanSummary, scanKey } from './analyze.js';
+import { type BloatFigure, estimateBtreeBloat, pgstatindexBloat } from './bloat.js';
 import { auditIndexes } from './fromCatalog.js';
+import type { IndexRow, IndexScanStats } from './model.js';
 import {
+  type HostInfo,
   pgstattupleSchema,
   readColumnStats,
   readForeignKeys,
@@ -21,10 +24,7 @@ import {
   readIndexScans,
   readPgstatindex,
   readRelationNames,
-  type HostInfo,
 } from './read.js';
-import type { IndexRow, IndexScanStats } from './model.js';
-import type { AuditHost, AuditResult, Catalog } from '../types.js';
 
 export interface AuditOptions {
   /** Connection URLs: the primary first, then replicas. */
@@ -52,7 +52,10 @@ export interface AuditOptions {
 
 /** An error that names the host (URL redacted) and says what to do about it. */
 export class AuditError extends Error {
-  constructor(message: string, override readonly cause?: unknown) {
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
     super(message);
     this.name = 'AuditError';
   }
@@ -144,7 +147,9 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     const primaryRead = await onPrimary(() => readHost(primary, schemas));
     primaryUser = primaryRead.info.currentUser;
     const catalog =
-      opts.catalog && catalogCovers(opts.catalog, schemas) ? opts.catalog : await onPrimary(() => readCatalog(primary, schemas ? { schemas } : {}));
+      opts.catalog && catalogCovers(opts.catalog, schemas)
+        ? opts.catalog
+        : await onPrimary(() => readCatalog(primary, schemas ? { schemas } : {}));
     const indexes = auditIndexes(catalog, schemas);
     const foreignKeys = await onPrimary(() => readForeignKeys(primary, schemas));
 
@@ -185,7 +190,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
         warnings.push(
           `${h.target}: the statistics were never reset (pg_stat_database.stats_reset is NULL), so their age is counted from the server's start (${h.statsSince}). ` +
             'PostgreSQL 15+ keeps statistics across clean restarts, so they may be older (then the audit is only more careful); ' +
-            "but if this database was created after the server started they are younger. Run SELECT pg_stat_reset(); in the database once to give the audit a known start.",
+            'but if this database was created after the server started they are younger. Run SELECT pg_stat_reset(); in the database once to give the audit a known start.',
         );
       }
       if (i > 0 && h.ok && h.serverVersion !== hosts[0]!.serverVersion) {
@@ -203,7 +208,12 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
       const entries = perHostMaps.map((m) => m.get(key));
       byIndex.set(key, {
         perHost: entries.map((e) => (e ? e.idxScan : null)),
-        lastIdxScan: entries.map((e) => e?.lastIdxScan).filter((v): v is string => !!v).sort().at(-1) ?? null,
+        lastIdxScan:
+          entries
+            .map((e) => e?.lastIdxScan)
+            .filter((v): v is string => !!v)
+            .sort()
+            .at(-1) ?? null,
       });
     }
     let youngest: { age: number; since: string | null; host: string } | undefined;
@@ -221,8 +231,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
       statsHost: youngest?.host,
     };
     if (failed.length) {
-      scans.withheld =
-        `Unused indexes are not reported: ${failed.join(', ')} did not answer, and an index cannot be proven unused without the scans of every host.`;
+      scans.withheld = `Unused indexes are not reported: ${failed.join(', ')} did not answer, and an index cannot be proven unused without the scans of every host.`;
     }
 
     // Bloat of the b-trees that could reach the threshold.

@@ -150,7 +150,10 @@ export async function readRelationNames(client: pg.Client, schemas: string[]): P
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ANY($1::text[])`,
     [schemas],
   );
-  for (const row of r.rows) (out[row.schema] ??= []).push(row.name);
+  for (const row of r.rows) {
+    out[row.schema] ??= [];
+    out[row.schema]!.push(row.name);
+  }
   return out;
 }
 

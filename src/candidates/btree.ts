@@ -57,13 +57,24 @@ export function btreeProposals(access: TableAccess, table: CatalogTable, maxColu
 
   // GROUP BY keys deliver sorted groups (GroupAggregate, no sort, no hash table).
   const group = access.groupBy.map((g) => keyOf(g)).filter((k): k is Key => k !== undefined);
-  if (group.length > 0) emit(group.slice(0, maxColumns).map((k) => k.col), `GROUP BY ${names(group.slice(0, maxColumns))}`);
+  if (group.length > 0)
+    emit(
+      group.slice(0, maxColumns).map((k) => k.col),
+      `GROUP BY ${names(group.slice(0, maxColumns))}`,
+    );
 
   if (partial.length > 0) {
     const where = partial.map((p) => p.text).join(' AND ');
     const why = `only rows where ${where}`;
     const rest = (keys: Key[]) => keys.filter((k) => !fixed.has(k.name));
-    const partialShapes = keyShapes(rest(eq), rest(range), rest(joins), sort.filter((s) => !fixed.has(s.k.name)), access.hasLimit, maxColumns);
+    const partialShapes = keyShapes(
+      rest(eq),
+      rest(range),
+      rest(joins),
+      sort.filter((s) => !fixed.has(s.k.name)),
+      access.hasLimit,
+      maxColumns,
+    );
     for (const s of partialShapes) emit(s.columns, `${s.reason}, ${why}`, where);
     if (partialShapes.length === 0) {
       // Nothing else to key on: the condition's own column, so the index holds just those rows.
@@ -77,8 +88,11 @@ export function btreeProposals(access: TableAccess, table: CatalogTable, maxColu
   if (!access.columnsRead.includes('*')) {
     for (const s of shapes.filter((x) => x.primary)) {
       const inKey = new Set(s.columns.map((c) => c.column));
-      const include = access.columnsRead.filter((c) => !inKey.has(c) && table.columns.some((x) => x.name === c) && !(s.where && fixed.has(c)));
-      if (include.length > 0 && include.length <= MAX_INCLUDE) emit(s.columns, `${s.reason}, covering the columns read (index-only scan)`, s.where, include);
+      const include = access.columnsRead.filter(
+        (c) => !inKey.has(c) && table.columns.some((x) => x.name === c) && !(s.where && fixed.has(c)),
+      );
+      if (include.length > 0 && include.length <= MAX_INCLUDE)
+        emit(s.columns, `${s.reason}, covering the columns read (index-only scan)`, s.where, include);
     }
   }
   return out;
@@ -94,7 +108,14 @@ interface Shape {
   where?: string;
 }
 
-function keyShapes(eq: Key[], range: Key[], joins: Key[], sort: Array<SortKey & { k: Key }>, hasLimit: boolean, maxColumns: number): Shape[] {
+function keyShapes(
+  eq: Key[],
+  range: Key[],
+  joins: Key[],
+  sort: Array<SortKey & { k: Key }>,
+  hasLimit: boolean,
+  maxColumns: number,
+): Shape[] {
   const shapes: Shape[] = [];
   const add = (keys: IndexColumn[], reason: string, primary = false) => {
     if (keys.length > 0 && keys.length <= maxColumns) shapes.push({ columns: keys, reason, primary });
@@ -105,13 +126,21 @@ function keyShapes(eq: Key[], range: Key[], joins: Key[], sort: Array<SortKey & 
   for (const k of range) add([k.col], `range on ${k.name}`, eq.length === 0);
   for (const k of joins) add([k.col], `join key ${k.name}`, eq.length === 0 && range.length === 0);
   // Two tables joined on two columns (partsupp ⋈ lineitem on partkey and suppkey): one index on both.
-  if (joins.length >= 2) add(joins.slice(0, maxColumns).map((k) => k.col), `join keys ${names(joins.slice(0, maxColumns))}`);
+  if (joins.length >= 2)
+    add(
+      joins.slice(0, maxColumns).map((k) => k.col),
+      `join keys ${names(joins.slice(0, maxColumns))}`,
+    );
   // A nested loop probing by the join key can also apply a range on the inner side.
   if (eq.length === 0) for (const j of joins) for (const r of range) add([j.col, r.col], `join key ${j.name} then range on ${r.name}`);
 
   const eqPrefix = eq.slice(0, maxColumns);
   for (let n = 2; n <= eqPrefix.length; n++) {
-    add(eqPrefix.slice(0, n).map((k) => k.col), `equality on ${names(eqPrefix.slice(0, n))}`, n === eqPrefix.length && range.length === 0 && sort.length === 0);
+    add(
+      eqPrefix.slice(0, n).map((k) => k.col),
+      `equality on ${names(eqPrefix.slice(0, n))}`,
+      n === eqPrefix.length && range.length === 0 && sort.length === 0,
+    );
   }
   if (eqPrefix.length > 0) {
     const prefix = eqPrefix.slice(0, maxColumns - 1);

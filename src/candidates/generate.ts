@@ -4,7 +4,7 @@
 // most of the table).
 import { findTable } from '../catalog/find.js';
 import type { Catalog, CatalogTable, IndexCandidate, ParsedStatement, TableAccess } from '../types.js';
-import { type Proposal, btreeProposals } from './btree.js';
+import { btreeProposals, type Proposal } from './btree.js';
 import { candidateKey, existingIndexCovers } from './indexDefinition.js';
 import { specialProposals } from './special.js';
 

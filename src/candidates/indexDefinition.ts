@@ -75,7 +75,11 @@ export function existingIndexCovers(existing: CatalogIndex, c: IndexCandidate): 
     if (want.column !== undefined ? have.column !== want.column : normalizeExpr(have.expression) !== normalizeExpr(want.sql)) return false;
     if ((existing.opclasses[i] ?? undefined) !== want.opclass) return false;
     const dir = existingDirs[i];
-    if (c.method === 'btree' && dir && (dir.descending !== Boolean(want.descending) || dir.nullsFirst !== (want.nullsFirst ?? Boolean(want.descending)))) {
+    if (
+      c.method === 'btree' &&
+      dir &&
+      (dir.descending !== Boolean(want.descending) || dir.nullsFirst !== (want.nullsFirst ?? Boolean(want.descending)))
+    ) {
       // A backward scan serves the fully reversed order; only single-column candidates may use that freely.
       if (c.columns.length > 1) return false;
     }
@@ -95,7 +99,11 @@ export function normalizeExpr(s: string | undefined): string {
   const parsed = parseSql(`SELECT ${s}`);
   const select = parsed.ok ? asNode(parsed.stmts[0], 'SelectStmt') : undefined;
   const target = asNode(select?.targetList?.[0], 'ResTarget')?.val;
-  if (!target) return s.replace(/^\((.*)\)$/, '$1').replace(/\s+/g, '').toLowerCase();
+  if (!target)
+    return s
+      .replace(/^\((.*)\)$/, '$1')
+      .replace(/\s+/g, '')
+      .toLowerCase();
   const copy = structuredClone({ v: target });
   walk(copy, (_type, body) => {
     // Any field of any node may hold a cast constant.

@@ -19,7 +19,12 @@ export function predicateFraction(p: Predicate, table: CatalogTable): number | u
     case 'in': {
       if (!p.constants) return undefined;
       const fs = [...new Set(p.constants.map(unquote))].map((v) => valueFraction(col, v));
-      return fs.every((f) => f !== undefined) ? Math.min(1, fs.reduce((a, b) => a + b!, 0)) : undefined;
+      return fs.every((f) => f !== undefined)
+        ? Math.min(
+            1,
+            fs.reduce((a, b) => a + b!, 0),
+          )
+        : undefined;
     }
     default:
       return undefined;

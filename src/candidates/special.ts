@@ -21,7 +21,8 @@ export function specialProposals(access: TableAccess, table: CatalogTable, catal
   const out: Proposal[] = [];
   const emit = (method: Proposal['method'], columns: IndexColumn[], reason: string) =>
     out.push({ schema: table.schema, table: table.name, method, columns, include: [], reason });
-  const colOf = (p: Predicate): CatalogColumn | undefined => (p.key.column ? table.columns.find((c) => c.name === p.key.column) : undefined);
+  const colOf = (p: Predicate): CatalogColumn | undefined =>
+    p.key.column ? table.columns.find((c) => c.name === p.key.column) : undefined;
 
   const jsonbOps = new Map<string, Set<string>>();
   for (const p of access.predicates) {
@@ -39,7 +40,11 @@ export function specialProposals(access: TableAccess, table: CatalogTable, catal
       const anchored = pattern !== undefined && (p.operator === '~~' || p.operator === '~') && isLeftAnchored(pattern, p.operator);
       if (anchored && p.operator === '~~') {
         // 'abc%' can use a b-tree, but under a non-C collation only with text_pattern_ops.
-        emit('btree', [{ ...plain, opclass: col.type.startsWith('character varying') ? 'varchar_pattern_ops' : 'text_pattern_ops' }], `prefix LIKE ${p.constant} on ${col.name}`);
+        emit(
+          'btree',
+          [{ ...plain, opclass: col.type.startsWith('character varying') ? 'varchar_pattern_ops' : 'text_pattern_ops' }],
+          `prefix LIKE ${p.constant} on ${col.name}`,
+        );
       } else if (catalog.extensions.pg_trgm) {
         const what = pattern === undefined ? 'a pattern unknown until run time' : p.constant;
         emit('gin', [{ ...plain, opclass: 'gin_trgm_ops' }], `${opName(p.operator)} ${what} on ${col.name} (trigram)`);
@@ -65,7 +70,8 @@ export function specialProposals(access: TableAccess, table: CatalogTable, catal
     const list = [...ops].join(', ');
     emit('gin', [plain], `jsonb ${list} on ${column}`);
     // jsonb_path_ops is smaller and faster, but serves only @> (and jsonpath): propose it when that is all.
-    if ([...ops].every((o) => o === '@>')) emit('gin', [{ ...plain, opclass: 'jsonb_path_ops' }], `jsonb @> on ${column} (jsonb_path_ops: smaller, @> only)`);
+    if ([...ops].every((o) => o === '@>'))
+      emit('gin', [{ ...plain, opclass: 'jsonb_path_ops' }], `jsonb @> on ${column} (jsonb_path_ops: smaller, @> only)`);
   }
   return out;
 }

@@ -85,7 +85,10 @@ export function usableCandidates(candidates: IndexCandidate[]): (stmt: ParsedSta
       continue;
     }
     let m = byColumn.get(c.table);
-    if (!m) byColumn.set(c.table, (m = new Map()));
+    if (!m) {
+      m = new Map();
+      byColumn.set(c.table, m);
+    }
     for (const col of new Set([...c.columns.map((k) => k.column!), ...c.include])) push(m, col, c);
   }
   return (stmt) => {

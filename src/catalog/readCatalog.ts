@@ -4,7 +4,7 @@
 // installed extensions. Read-only; works with pg_monitor or the table owner. Each of advice and
 // audit takes its own view of the tables (./scope.ts); lookups by name are in ./find.ts.
 import type pg from 'pg';
-import { ADVISOR_MARKER, connect, type ConnectOptions } from '../db/connect.js';
+import { ADVISOR_MARKER, type ConnectOptions, connect } from '../db/connect.js';
 import type { Catalog, CatalogColumn, CatalogConstraint, CatalogIndex, CatalogTable, IndexPosition, KeyPart } from '../types.js';
 
 export interface ReadCatalogOptions {
@@ -26,7 +26,7 @@ function tableFilter(schemas: string[] | undefined): string {
 }
 
 function splitVector(text: string | null): number[] {
-  if (!text || !text.trim()) return [];
+  if (!text?.trim()) return [];
   return text.trim().split(/\s+/).map(Number);
 }
 

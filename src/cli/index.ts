@@ -2,11 +2,11 @@
 // reports. Errors are printed as one clear line (no stack) and exit with status 1.
 import { Command, Option } from 'commander';
 import { DEFAULT_STATEMENT_TIMEOUT_MS } from '../advise.js';
-import { nightlyReport } from '../nightly.js';
-import { SELECT_DEFAULTS } from '../select/selectIndexes.js';
-import { redactUrl } from '../db/connect.js';
 import { audit } from '../audit/audit.js';
+import { redactUrl } from '../db/connect.js';
+import { nightlyReport } from '../nightly.js';
 import { adviceJson, writeAdviceReports, writeAuditReports } from '../report/writeReports.js';
+import { SELECT_DEFAULTS } from '../select/selectIndexes.js';
 import { parseBytes, parseDuration, parseFraction, parseInteger, parseStatsAge } from './parseOptions.js';
 import { terminalProgress } from './progress.js';
 
@@ -26,16 +26,33 @@ program
   .option('--min-calls <n>', 'ignore statements called fewer times', parseInteger)
   .option('--min-total-ms <ms>', 'ignore statements with less total execution time', parseDuration)
   .option('--top <n>', 'only the N statements with the most total time', parseInteger)
-  .option('--budget <size>', 'total size of new indexes, e.g. 500MB or 2GB (kB, MB, GB, TB: powers of 1000; KiB, MiB, GiB, TiB: powers of 1024; a plain number: bytes)', parseBytes)
+  .option(
+    '--budget <size>',
+    'total size of new indexes, e.g. 500MB or 2GB (kB, MB, GB, TB: powers of 1000; KiB, MiB, GiB, TiB: powers of 1024; a plain number: bytes)',
+    parseBytes,
+  )
   .option('--max-indexes <n>', 'at most this many new indexes', parseInteger)
   .option('--max-per-table <n>', 'at most this many new indexes per table', parseInteger)
-  .option('--min-improvement <fraction>', "a statement's cost must fall by at least this much to count (0.3 or 30%)", parseFraction, SELECT_DEFAULTS.minImprovement)
-  .option('--min-benefit-share <fraction>', "an index must save at least this share of the workload's cost", parseFraction, SELECT_DEFAULTS.minBenefitShare)
+  .option(
+    '--min-improvement <fraction>',
+    "a statement's cost must fall by at least this much to count (0.3 or 30%)",
+    parseFraction,
+    SELECT_DEFAULTS.minImprovement,
+  )
+  .option(
+    '--min-benefit-share <fraction>',
+    "an index must save at least this share of the workload's cost",
+    parseFraction,
+    SELECT_DEFAULTS.minBenefitShare,
+  )
   .addOption(new Option('--weight <what>', 'what weighs a statement').choices(['calls', 'total_time']).default('calls'))
   .option('--max-columns <n>', 'widest multicolumn index to consider', parseInteger, 3)
   .option('--concurrency <n>', 'connections used for what-if planning (default: a quarter of the free connections, 1 to 4)', parseInteger)
   .option('--statement-timeout <duration>', 'statement_timeout of every analysis statement', parseDuration, DEFAULT_STATEMENT_TIMEOUT_MS)
-  .option('--verify-real <url>', 'a scratch database (a copy, never production) where GIN candidates are built in rolled-back transactions to measure them')
+  .option(
+    '--verify-real <url>',
+    'a scratch database (a copy, never production) where GIN candidates are built in rolled-back transactions to measure them',
+  )
   .option('--no-audit', 'leave out the audit of existing indexes from the report')
   .option('--create-extension', 'run CREATE EXTENSION hypopg in the target if it is missing (the only change the advisor makes)')
   .action(async (o) => {
@@ -66,7 +83,9 @@ program
     const created = result.recommendations.filter((r) => r.verified).length;
     const proposed = result.recommendations.length - created;
     const unverifiedNote = proposed ? ` and ${proposed} unverified proposal(s) (comments in the migration)` : '';
-    log(`${created} index(es) recommended${unverifiedNote} for ${result.statementsAnalyzed} statements (${result.whatIfCalls} what-if calls).`);
+    log(
+      `${created} index(es) recommended${unverifiedNote} for ${result.statementsAnalyzed} statements (${result.whatIfCalls} what-if calls).`,
+    );
     for (const w of result.warnings) console.error(`warning: ${w}`);
     if (result.notAdvisable.length) console.error(`${result.notAdvisable.length} statement(s) could not be advised: see ${files.markdown}`);
     log(`Report: ${files.markdown}\nJSON: ${files.json}\nMigration: ${files.up} (down: ${files.down})`);
@@ -77,13 +96,29 @@ const collect = (value: string, previous: string[] | undefined) => [...(previous
 program
   .command('audit')
   .description('audit existing indexes: unused, duplicate, redundant, invalid, bloated, missing for foreign keys')
-  .option('--db <url>', 'connection URL; repeat it for replicas (the first is the primary); an index is unused only if no host used it', collect)
+  .option(
+    '--db <url>',
+    'connection URL; repeat it for replicas (the first is the primary); an index is unused only if no host used it',
+    collect,
+  )
   .option('--out <dir>', 'where to write audit.md, audit.json and the migrations', 'reports')
   .option('--json', 'also print audit.json to stdout')
   .option('--min-stats-age <age>', 'do not call an index unused before statistics are this old (7, 7d, 12h, 30m; 0 disables)', '7d')
   .option('--max-scans <n>', 'an index with at most this many scans over all hosts is unused', parseInteger, 0)
-  .option('--bloat-ratio <fraction>', 'reindex when a rebuild would give back more than this share', parseFraction, SELECT_DEFAULTS.minImprovement)
-  .addOption(new Option('--bloat-min-bytes <size>', '...and more than this much space (kB, MB, GB, TB: powers of 1000; KiB, MiB, GiB, TiB: powers of 1024; a plain number: bytes)').argParser(parseBytes).default(10 * 1024 * 1024, '10MiB'))
+  .option(
+    '--bloat-ratio <fraction>',
+    'reindex when a rebuild would give back more than this share',
+    parseFraction,
+    SELECT_DEFAULTS.minImprovement,
+  )
+  .addOption(
+    new Option(
+      '--bloat-min-bytes <size>',
+      '...and more than this much space (kB, MB, GB, TB: powers of 1000; KiB, MiB, GiB, TiB: powers of 1024; a plain number: bytes)',
+    )
+      .argParser(parseBytes)
+      .default(10 * 1024 * 1024, '10MiB'),
+  )
   .option('--schema <name>', 'only this schema (repeatable)', collect)
   .option('--statement-timeout <duration>', 'statement_timeout of every audit statement', parseDuration, DEFAULT_STATEMENT_TIMEOUT_MS)
   .option('--no-pgstattuple', "do not use pgstattuple's pgstatindex() even where it is installed (it reads each index in full)")
@@ -104,7 +139,9 @@ program
     if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     const log = o.json ? console.error : console.log;
     for (const w of result.warnings) console.error(`warning: ${w}`);
-    log(`${result.findings.length} finding(s) on existing indexes.\nReport: ${files.markdown}\nJSON: ${files.json}\nMigration: ${files.up} (down: ${files.down})`);
+    log(
+      `${result.findings.length} finding(s) on existing indexes.\nReport: ${files.markdown}\nJSON: ${files.json}\nMigration: ${files.up} (down: ${files.down})`,
+    );
   });
 
 export async function main(argv: string[]): Promise<number> {

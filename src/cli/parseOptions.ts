@@ -34,7 +34,8 @@ export function parseFraction(value: string): number {
   const pct = /%\s*$/.test(value);
   const n = Number(value.replace(/%\s*$/, ''));
   const f = pct ? n / 100 : n;
-  if (!Number.isFinite(f) || f < 0 || f > 1) throw new InvalidArgumentError(`expected a fraction (0.3) or a percentage (30%), got "${value}"`);
+  if (!Number.isFinite(f) || f < 0 || f > 1)
+    throw new InvalidArgumentError(`expected a fraction (0.3) or a percentage (30%), got "${value}"`);
   return f;
 }
 

@@ -49,7 +49,10 @@ export async function connect(url: string, opts: ConnectOptions = {}): Promise<p
 }
 
 export class ConnectionError extends Error {
-  constructor(message: string, override readonly cause?: unknown) {
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
     super(message);
     this.name = 'ConnectionError';
   }

@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import { ADVISOR_MARKER, redactUrl } from '../db/connect.js';
 import { quoteIdent } from '../db/quote.js';
+import { ensureParser } from '../parse/parser.js';
 import type { SkippedStatement, Workload, WorkloadStatement } from '../types.js';
 import { skipReason } from './filter.js';
-import { ensureParser } from '../parse/parser.js';
 
 export interface HarvestOptions {
   minCalls?: number;
@@ -24,7 +24,9 @@ export async function harvestPgStatStatements(client: pg.Client, url: string, op
   );
   if (ext.rows.length === 0) {
     const preload = await client.query<{ v: string }>(`${ADVISOR_MARKER} SELECT current_setting('shared_preload_libraries') AS v`);
-    const loaded = preload.rows[0]!.v.split(',').map((s) => s.trim().replace(/"/g, '')).includes('pg_stat_statements');
+    const loaded = preload.rows[0]!.v.split(',')
+      .map((s) => s.trim().replace(/"/g, ''))
+      .includes('pg_stat_statements');
     throw new HarvestError(
       `pg_stat_statements is not installed in this database: ` +
         (loaded ? '' : `add it to shared_preload_libraries in postgresql.conf, restart the server, then `) +
@@ -51,7 +53,9 @@ export async function harvestPgStatStatements(client: pg.Client, url: string, op
   } catch (err) {
     const msg = (err as Error).message;
     if (/shared_preload_libraries/.test(msg)) {
-      throw new HarvestError(`pg_stat_statements is installed but not loaded: add it to shared_preload_libraries and restart the server (${msg})`);
+      throw new HarvestError(
+        `pg_stat_statements is installed but not loaded: add it to shared_preload_libraries and restart the server (${msg})`,
+      );
     }
     if (/permission denied/.test(msg)) {
       throw new HarvestError(`cannot read pg_stat_statements: ${msg}. Grant pg_read_all_stats (or pg_monitor) to the advisor's role.`);
@@ -94,7 +98,8 @@ export function selectStatements(all: WorkloadStatement[], origin: string, opts:
   for (const s of all) {
     const reason = skipReason(s.query);
     if (reason) skipped.push({ id: s.id, query: s.query, reason });
-    else if (opts.minCalls !== undefined && s.calls < opts.minCalls) skipped.push({ id: s.id, query: s.query, reason: `fewer than ${opts.minCalls} calls` });
+    else if (opts.minCalls !== undefined && s.calls < opts.minCalls)
+      skipped.push({ id: s.id, query: s.query, reason: `fewer than ${opts.minCalls} calls` });
     else if (opts.minTotalMs !== undefined && s.totalExecMs < opts.minTotalMs) {
       skipped.push({ id: s.id, query: s.query, reason: `less than ${opts.minTotalMs} ms in total` });
     } else kept.push(s);

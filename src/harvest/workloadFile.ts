@@ -2,9 +2,9 @@
 // before each) or JSON (a list of statements, such as an export of pg_stat_statements).
 import { readFile } from 'node:fs/promises';
 import { fingerprintSync } from 'libpg-query';
-import type { Workload, WorkloadStatement } from '../types.js';
 import { ensureParser, parseSql } from '../parse/parser.js';
-import { type HarvestOptions, HarvestError, selectStatements } from './pgStatStatements.js';
+import type { Workload, WorkloadStatement } from '../types.js';
+import { HarvestError, type HarvestOptions, selectStatements } from './pgStatStatements.js';
 
 export async function readWorkloadFile(path: string, opts: HarvestOptions = {}): Promise<Workload> {
   await ensureParser();
@@ -20,12 +20,14 @@ export async function readWorkloadFile(path: string, opts: HarvestOptions = {}):
 }
 
 export function fromSql(text: string): WorkloadStatement[] {
-  return uniqueIds(splitStatements(text).map((piece) => {
-    const calls = /--.*\bcalls:\s*(\d+(?:\.\d+)?)/i.exec(piece)?.[1];
-    const name = /--.*\bname:\s*([\w.-]+)/i.exec(piece)?.[1];
-    const query = piece.replace(/^\s*--.*$/gm, '').trim();
-    return statement(query, Number(calls ?? 1), name);
-  }));
+  return uniqueIds(
+    splitStatements(text).map((piece) => {
+      const calls = /--.*\bcalls:\s*(\d+(?:\.\d+)?)/i.exec(piece)?.[1];
+      const name = /--.*\bname:\s*([\w.-]+)/i.exec(piece)?.[1];
+      const query = piece.replace(/^\s*--.*$/gm, '').trim();
+      return statement(query, Number(calls ?? 1), name);
+    }),
+  );
 }
 
 /**
@@ -51,7 +53,9 @@ function splitStatements(text: string): string[] {
   const parsed = parseSql(text);
   // A statement's span starts after its leading comments: take the text from the end of the
   // previous one, so that `-- calls: N` above a statement stays with it.
-  const pieces = parsed.ok ? parsed.spans.map(([, end], i) => text.slice(i === 0 ? 0 : parsed.spans[i - 1]![1], end)) : text.split(/;\s*(?:\n|$)/);
+  const pieces = parsed.ok
+    ? parsed.spans.map(([, end], i) => text.slice(i === 0 ? 0 : parsed.spans[i - 1]![1], end))
+    : text.split(/;\s*(?:\n|$)/);
   // A span ends before its `;`, so the next piece starts with it: drop it.
   return pieces.map((s) => s.replace(/^\s*;/, '')).filter((s) => s.replace(/^\s*--.*$/gm, '').trim() !== '');
 }
@@ -65,19 +69,21 @@ function fromJson(text: string, path: string): WorkloadStatement[] {
   }
   const list = Array.isArray(data) ? data : (data as { statements?: unknown[] })?.statements;
   if (!Array.isArray(list)) throw new HarvestError(`workload file ${path}: expected an array of statements or { "statements": [...] }`);
-  return uniqueIds(list.map((item, i) => {
-    const o = item as Record<string, unknown>;
-    const query = String(o.query ?? o.sql ?? '');
-    if (!query) throw new HarvestError(`workload file ${path}: statement ${i + 1} has no "query"`);
-    const calls = Number(o.calls ?? 1);
-    const s = statement(query, calls, o.queryid !== undefined ? String(o.queryid) : (o.name as string | undefined));
-    const total = o.total_exec_time ?? o.totalExecMs;
-    if (total !== undefined) {
-      s.totalExecMs = Number(total);
-      s.meanExecMs = calls > 0 ? s.totalExecMs / calls : 0;
-    }
-    return s;
-  }));
+  return uniqueIds(
+    list.map((item, i) => {
+      const o = item as Record<string, unknown>;
+      const query = String(o.query ?? o.sql ?? '');
+      if (!query) throw new HarvestError(`workload file ${path}: statement ${i + 1} has no "query"`);
+      const calls = Number(o.calls ?? 1);
+      const s = statement(query, calls, o.queryid !== undefined ? String(o.queryid) : (o.name as string | undefined));
+      const total = o.total_exec_time ?? o.totalExecMs;
+      if (total !== undefined) {
+        s.totalExecMs = Number(total);
+        s.meanExecMs = calls > 0 ? s.totalExecMs / calls : 0;
+      }
+      return s;
+    }),
+  );
 }
 
 function statement(query: string, calls: number, id?: string): WorkloadStatement {

@@ -16,8 +16,8 @@ import {
   type SelectStmt,
   stringValues,
   type UpdateStmt,
-  walk,
   type WithClause,
+  walk,
 } from './ast.js';
 import { deparse } from './parser.js';
 
@@ -50,7 +50,18 @@ type ModifyStmt = UpdateStmt & DeleteStmt & MergeStmt;
 
 const RANGE_OPS = new Set(['<', '<=', '>', '>=']);
 const LIKE_OPS = new Set(['~~', '~~*', '~', '~*']);
-const FLIP: Record<string, string> = { '<': '>', '>': '<', '<=': '>=', '>=': '<=', '=': '=', '<>': '<>', '!=': '!=', '&&': '&&', '@>': '<@', '<@': '@>' };
+const FLIP: Record<string, string> = {
+  '<': '>',
+  '>': '<',
+  '<=': '>=',
+  '>=': '<=',
+  '=': '=',
+  '<>': '<>',
+  '!=': '!=',
+  '&&': '&&',
+  '@>': '<@',
+  '<@': '@>',
+};
 
 export class StatementAnalyzer {
   private readonly accesses: TableAccess[] = [];
@@ -313,7 +324,8 @@ export class StatementAnalyzer {
     });
     accesses.forEach((a, i) => {
       if (perArm.some((arm) => arm[i]!.length === 0)) return;
-      for (const arm of perArm) for (const p of arm[i]!) if (!a.predicates.some((q) => q.text === p.text)) a.predicates.push({ ...p, orArm: true });
+      for (const arm of perArm)
+        for (const p of arm[i]!) if (!a.predicates.some((q) => q.text === p.text)) a.predicates.push({ ...p, orArm: true });
     });
   }
 
@@ -321,11 +333,23 @@ export class StatementAnalyzer {
     const t = nodeType(node);
     if (!t) return;
     const [type, body] = t;
-    if (type === 'BoolExpr' && body.boolop === 'OR_EXPR') return this.orCondition(body.args ?? [], scope);
-    if (type === 'A_Expr') return this.operatorCondition(body, node, scope);
+    if (type === 'BoolExpr' && body.boolop === 'OR_EXPR') {
+      this.orCondition(body.args ?? [], scope);
+      return;
+    }
+    if (type === 'A_Expr') {
+      this.operatorCondition(body, node, scope);
+      return;
+    }
     if (type === 'NullTest') {
       const key = this.keyOf(body.arg, scope);
-      if (key) this.addPredicate(key, body.nulltesttype === 'IS_NULL' ? 'isnull' : 'isnotnull', body.nulltesttype === 'IS_NULL' ? 'IS NULL' : 'IS NOT NULL', node);
+      if (key)
+        this.addPredicate(
+          key,
+          body.nulltesttype === 'IS_NULL' ? 'isnull' : 'isnotnull',
+          body.nulltesttype === 'IS_NULL' ? 'IS NULL' : 'IS NOT NULL',
+          node,
+        );
       return;
     }
     if (type === 'ColumnRef') {
@@ -342,7 +366,8 @@ export class StatementAnalyzer {
       const key = this.keyOf(body.arg, scope);
       const positive = body.booltesttype === 'IS_TRUE';
       const negative = body.booltesttype === 'IS_FALSE';
-      if (key && (positive || negative)) this.addPredicate(key, 'bool', '=', node, { constant: positive ? 'true' : 'false', negated: negative });
+      if (key && (positive || negative))
+        this.addPredicate(key, 'bool', '=', node, { constant: positive ? 'true' : 'false', negated: negative });
     }
   }
 
@@ -365,7 +390,8 @@ export class StatementAnalyzer {
     }
     if (kind === 'AEXPR_LIKE' || kind === 'AEXPR_ILIKE') {
       const key = this.keyOf(e.lexpr, scope);
-      if (key && this.isValue(e.rexpr, scope)) this.addPredicate(key, op.startsWith('!') ? 'other' : 'like', op, node, { constant: literalText(e.rexpr) });
+      if (key && this.isValue(e.rexpr, scope))
+        this.addPredicate(key, op.startsWith('!') ? 'other' : 'like', op, node, { constant: literalText(e.rexpr) });
       return;
     }
     if (kind !== 'AEXPR_OP') return;
@@ -468,7 +494,7 @@ export class StatementAnalyzer {
       if (type === 'SubLink') return false; // an uncorrelated subquery is evaluated once (InitPlan)
       if (type === 'ColumnRef') {
         const r = this.resolve(body.fields ?? [], scope);
-        if (!r || !r.outer) local = true;
+        if (!r?.outer) local = true;
       }
     });
     return !local;
@@ -567,9 +593,34 @@ function literalText(node: Node | undefined): string | undefined {
 const VOLATILE = new Set(['random', 'now', 'clock_timestamp', 'statement_timestamp', 'nextval', 'current_timestamp']);
 /** Aggregates (`ORDER BY sum(amount) DESC`) are computed over groups of rows: no index holds them. */
 const AGGREGATES = new Set([
-  'count', 'sum', 'avg', 'min', 'max', 'array_agg', 'string_agg', 'json_agg', 'jsonb_agg', 'json_object_agg',
-  'jsonb_object_agg', 'bool_and', 'bool_or', 'every', 'bit_and', 'bit_or', 'stddev', 'stddev_pop', 'stddev_samp',
-  'variance', 'var_pop', 'var_samp', 'percentile_cont', 'percentile_disc', 'mode', 'corr', 'covar_pop', 'covar_samp',
+  'count',
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'array_agg',
+  'string_agg',
+  'json_agg',
+  'jsonb_agg',
+  'json_object_agg',
+  'jsonb_object_agg',
+  'bool_and',
+  'bool_or',
+  'every',
+  'bit_and',
+  'bit_or',
+  'stddev',
+  'stddev_pop',
+  'stddev_samp',
+  'variance',
+  'var_pop',
+  'var_samp',
+  'percentile_cont',
+  'percentile_disc',
+  'mode',
+  'corr',
+  'covar_pop',
+  'covar_samp',
 ]);
 
 /** True when the expression cannot be an index key: parameters, volatile functions, aggregates, window functions. */

@@ -55,7 +55,7 @@ export function asNode<K extends NodeKind>(node: unknown, kind: K): NodeOf<K> | 
  * `walk(stmt, (kind, body) => { if (kind === 'ColumnRef') body.fields ... })`. Return false to
  * skip a node's children.
  */
-export function walk(node: unknown, visit: (...node: KindAndBody) => boolean | void): void {
+export function walk(node: unknown, visit: (...node: KindAndBody) => boolean | undefined): void {
   if (Array.isArray(node)) {
     for (const n of node as unknown[]) walk(n, visit);
     return;

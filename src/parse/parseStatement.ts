@@ -27,7 +27,9 @@ export function parseStatement(
     const used = new Set(repaired.usedParams);
     // A parameter the text no longer uses gets no type from context: declare it text.
     const numeric = new Set(repaired.numericParams);
-    const paramTypes = Array.from({ length: repaired.paramCount }, (_, i) => (!used.has(i + 1) ? 'text' : numeric.has(i + 1) ? 'numeric' : 'unknown'));
+    const paramTypes = Array.from({ length: repaired.paramCount }, (_, i) =>
+      !used.has(i + 1) ? 'text' : numeric.has(i + 1) ? 'numeric' : 'unknown',
+    );
     const out: ParsedStatement = { id: stmt.id, kind, explainText: repaired.text, paramCount: repaired.paramCount, paramTypes, tables };
     if (recovered.length) out.recovered = recovered;
     if (notes.length) out.notes = notes;
@@ -52,7 +54,9 @@ function recoverTextSearchConfig(ast: Node, config: string | undefined) {
     const first = asNode(args?.[0], 'ParamRef');
     if (!args || !first || args.length !== 2) return;
     if (!config) {
-      notes.push(`to_tsvector($${first.number}, ...): the text search configuration was normalized away; no full-text index can be advised for it`);
+      notes.push(
+        `to_tsvector($${first.number}, ...): the text search configuration was normalized away; no full-text index can be advised for it`,
+      );
       return;
     }
     const value = config.replace(/^pg_catalog\./, '');

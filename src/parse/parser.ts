@@ -13,7 +13,7 @@ export function ensureParser(): Promise<void> {
 }
 
 export type ParseOutcome =
-  | { ok: true; stmts: Node[]; /** [start, end) of each statement in `sql`, in characters. */ spans: Array<[number, number]> }
+  | { ok: true; stmts: Node[] /** [start, end) of each statement in `sql`, in characters. */; spans: Array<[number, number]> }
   | { ok: false; error: string };
 
 export function parseSql(sql: string): ParseOutcome {

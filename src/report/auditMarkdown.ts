@@ -1,7 +1,8 @@
 // Markdown for `pg-index-advisor audit` and the audit section of the nightly report.
-import type { AuditFinding, AuditFindingKind, AuditResult } from '../types.js';
+
 import { quoteQualified } from '../db/quote.js';
 import { formatAge, formatBytes } from '../format.js';
+import type { AuditFinding, AuditFindingKind, AuditResult } from '../types.js';
 import { mdCell, oneLine } from './format.js';
 
 /** Identifiers may hold line breaks: they would break a paragraph or a table row. */
@@ -65,10 +66,14 @@ function findingBlock(f: AuditFinding, n: number, level: number): string[] {
 export function auditMarkdownSection(r: AuditResult, level = 2, title = 'Existing indexes (audit)'): string {
   const h = (k: number) => '#'.repeat(level + k);
   const out: string[] = [`${h(0)} ${title}`, ''];
-  out.push(`- Target${r.targets.length > 1 ? 's' : ''}: ${r.targets.map((t, i) => `\`${mdCell(t)}\`${i === 0 ? ' (primary)' : ''}`).join(', ')}`);
+  out.push(
+    `- Target${r.targets.length > 1 ? 's' : ''}: ${r.targets.map((t, i) => `\`${mdCell(t)}\`${i === 0 ? ' (primary)' : ''}`).join(', ')}`,
+  );
   out.push(`- PostgreSQL ${r.serverVersion}; generated ${r.generatedAt}`);
   const hostAges = (r.hosts ?? []).filter((x) => x.ok);
-  const since = hostAges.map((x) => `${mdCell(x.target)}: since ${x.statsSince ?? '?'} (${x.statsSinceSource === 'stats_reset' ? 'stats_reset' : 'server start'})`);
+  const since = hostAges.map(
+    (x) => `${mdCell(x.target)}: since ${x.statsSince ?? '?'} (${x.statsSinceSource === 'stats_reset' ? 'stats_reset' : 'server start'})`,
+  );
   out.push(`- Statistics age: ${formatAge(r.statsAgeSeconds)}${since.length ? ` — ${since.join('; ')}` : ''}`);
   if (r.settings) {
     const s = r.settings;
@@ -77,7 +82,10 @@ export function auditMarkdownSection(r: AuditResult, level = 2, title = 'Existin
     );
   }
   const reclaim = r.findings.reduce((a, f) => a + (f.reclaimableBytes ?? 0), 0);
-  out.push(`- ${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}; the migration gives back about ${formatBytes(reclaim)}`, '');
+  out.push(
+    `- ${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}; the migration gives back about ${formatBytes(reclaim)}`,
+    '',
+  );
   for (const w of r.warnings) out.push(`> **Warning:** ${flat(w)}`, '');
 
   out.push('| finding | count | gives back |', '|---|---:|---:|');
@@ -91,7 +99,7 @@ export function auditMarkdownSection(r: AuditResult, level = 2, title = 'Existin
     const fs = r.findings.filter((f) => f.kind === kind);
     if (!fs.length) continue;
     out.push(`${h(1)} ${KIND_TITLES[kind]}`, '');
-    fs.forEach((f, i) => out.push(...findingBlock(f, i + 1, level + 2)));
+    for (const [i, f] of fs.entries()) out.push(...findingBlock(f, i + 1, level + 2));
   }
 
   if (r.kept.length) {

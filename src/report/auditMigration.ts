@@ -1,9 +1,10 @@
 // Up and down migrations for the audit's findings: DROP INDEX CONCURRENTLY (undone by the original
 // definition), REINDEX INDEX CONCURRENTLY, the rebuild of invalid indexes and the CREATE INDEX
 // CONCURRENTLY of indexes that foreign keys lack. Findings whose action is 'keep' have no SQL.
-import type { AuditFinding, AuditResult } from '../types.js';
+
 import { quoteQualified } from '../db/quote.js';
 import { formatBytes } from '../format.js';
+import type { AuditFinding, AuditResult } from '../types.js';
 
 function header(r: AuditResult, direction: 'up' | 'down'): string[] {
   return [

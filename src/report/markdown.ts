@@ -1,6 +1,6 @@
+import { formatBytes, formatCost, formatPercent } from '../format.js';
 import type { AdviceResult, Recommendation } from '../types.js';
 import { auditMarkdownSection } from './auditMarkdown.js';
-import { formatBytes, formatCost, formatPercent } from '../format.js';
 import { mdCell, oneLine } from './format.js';
 
 export function adviceMarkdown(result: AdviceResult): string {
@@ -8,7 +8,9 @@ export function adviceMarkdown(result: AdviceResult): string {
   const saved = result.workloadCostBefore > 0 ? 1 - result.workloadCostAfter / result.workloadCostBefore : 0;
   out.push('# Index advice', '');
   out.push(`- Target: \`${result.target}\` (PostgreSQL ${result.serverVersion})`);
-  out.push(`- Workload: ${result.workloadOrigin}; ${result.statementsAnalyzed} statements analysed, weighted by ${result.weight === 'calls' ? 'calls' : 'total execution time'}`);
+  out.push(
+    `- Workload: ${result.workloadOrigin}; ${result.statementsAnalyzed} statements analysed, weighted by ${result.weight === 'calls' ? 'calls' : 'total execution time'}`,
+  );
   out.push(`- Generated: ${result.generatedAt}`);
   out.push(`- ${result.candidatesConsidered} candidate indexes, ${result.whatIfCalls} planner (what-if) calls`);
   // The headline counts what the migration creates; unverified proposals are only comments in it.
@@ -16,7 +18,9 @@ export function adviceMarkdown(result: AdviceResult): string {
   const proposed = result.recommendations.length - created;
   out.push(
     `- Estimated workload cost: ${formatCost(result.workloadCostBefore)} → ${formatCost(result.workloadCostAfter)} (${formatPercent(saved)} less) with ${created} new ${created === 1 ? 'index' : 'indexes'}` +
-      (proposed ? `, and ${proposed} unverified proposal${proposed === 1 ? '' : 's'} (as comments in the migration, not in this estimate)` : ''),
+      (proposed
+        ? `, and ${proposed} unverified proposal${proposed === 1 ? '' : 's'} (as comments in the migration, not in this estimate)`
+        : ''),
   );
   out.push('');
   for (const w of result.warnings) out.push(`> **Warning:** ${w}`, '');
@@ -25,11 +29,15 @@ export function adviceMarkdown(result: AdviceResult): string {
   const unverified = result.recommendations.filter((r) => !r.verified);
   out.push('## Recommended indexes', '');
   if (verified.length === 0) out.push("None: no candidate index lowers the workload's planner cost enough to be worth its upkeep.", '');
-  verified.forEach((r, i) => recommendation(out, r, i, result));
+  for (const [i, r] of verified.entries()) recommendation(out, r, i, result);
   if (unverified.length) {
     out.push('## Unverified candidates', '');
-    out.push('hypopg cannot simulate these index types, so their benefit was not measured. They are in the migration as comments; ', 'rerun with `--verify-real <scratch database URL>` to measure them, or review them yourself.', '');
-    unverified.forEach((r, i) => recommendation(out, r, i, result));
+    out.push(
+      'hypopg cannot simulate these index types, so their benefit was not measured. They are in the migration as comments; ',
+      'rerun with `--verify-real <scratch database URL>` to measure them, or review them yourself.',
+      '',
+    );
+    for (const [i, r] of unverified.entries()) recommendation(out, r, i, result);
   }
 
   out.push(
@@ -50,7 +58,10 @@ export function adviceMarkdown(result: AdviceResult): string {
   if (annotated.length) {
     out.push('Notes on statements:', '');
     for (const s of annotated) {
-      for (const r of s.recovered ?? []) out.push(`- \`${mdCell(oneLine(s.query, 80))}\`: $${r.param} taken as ${r.value} (from ${r.source}), which normalization had hidden`);
+      for (const r of s.recovered ?? [])
+        out.push(
+          `- \`${mdCell(oneLine(s.query, 80))}\`: $${r.param} taken as ${r.value} (from ${r.source}), which normalization had hidden`,
+        );
       for (const n of s.notes ?? []) out.push(`- \`${mdCell(oneLine(s.query, 80))}\`: ${n}`);
     }
     out.push('');
@@ -80,7 +91,9 @@ export function adviceMarkdown(result: AdviceResult): string {
 
 function recommendation(out: string[], r: Recommendation, i: number, result: AdviceResult): void {
   out.push(`### ${i + 1}. \`${mdCell(r.definition)}\``, '');
-  out.push(`- Type: ${r.candidate.method}${r.candidate.columns.length > 1 ? ', multicolumn' : ''}${r.candidate.where ? ', partial' : ''}${r.candidate.include.length ? ', covering' : ''}${r.candidate.columns.some((c) => c.column === undefined) ? ', expression' : ''}`);
+  out.push(
+    `- Type: ${r.candidate.method}${r.candidate.columns.length > 1 ? ', multicolumn' : ''}${r.candidate.where ? ', partial' : ''}${r.candidate.include.length ? ', covering' : ''}${r.candidate.columns.some((c) => c.column === undefined) ? ', expression' : ''}`,
+  );
   out.push(`- Why: ${r.candidate.reasons.join('; ')}`);
   if (r.verified) {
     out.push(
@@ -94,7 +107,9 @@ function recommendation(out: string[], r: Recommendation, i: number, result: Adv
   const byId = new Map(result.statements.map((s) => [s.statementId, s]));
   for (const s of r.statements) {
     const st = byId.get(s.statementId);
-    out.push(`| \`${mdCell(oneLine(st?.query ?? s.statementId, 120))}\` | ${st?.calls ?? ''} | ${formatCost(s.costBefore)} | ${formatCost(s.costAfter)} |`);
+    out.push(
+      `| \`${mdCell(oneLine(st?.query ?? s.statementId, 120))}\` | ${st?.calls ?? ''} | ${formatCost(s.costBefore)} | ${formatCost(s.costAfter)} |`,
+    );
   }
   out.push('');
 }

@@ -1,10 +1,11 @@
 // Migrations safe to run on a live system: CONCURRENTLY builds (no write lock on the table), a
 // lock_timeout so a busy table makes the step fail fast instead of queueing everyone behind it,
 // IF NOT EXISTS so a rerun skips what is already built, and the matching down step.
-import { quoteQualified } from '../db/quote.js';
-import type { AdviceResult, Recommendation } from '../types.js';
+
 import { createIndexSql, indexName } from '../candidates/indexDefinition.js';
+import { quoteQualified } from '../db/quote.js';
 import { formatBytes } from '../format.js';
+import type { AdviceResult, Recommendation } from '../types.js';
 
 /** Text for a `--` comment: one line, whatever identifiers with line breaks it quotes. */
 function oneLineComment(s: string): string {

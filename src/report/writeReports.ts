@@ -41,7 +41,10 @@ export function writeAuditReports(result: AuditResult, dir: string): Promise<Wri
   });
 }
 
-async function writeReportFiles(dir: string, contents: Record<keyof WrittenReports, [name: string, text: string]>): Promise<WrittenReports> {
+async function writeReportFiles(
+  dir: string,
+  contents: Record<keyof WrittenReports, [name: string, text: string]>,
+): Promise<WrittenReports> {
   await mkdir(dir, { recursive: true });
   const files = {} as WrittenReports;
   for (const [kind, [name, text]] of Object.entries(contents) as Array<[keyof WrittenReports, [string, string]]>) {

@@ -60,7 +60,14 @@ export function chooseMeasured(
     const net = total - wc;
     if (net <= 0 || (selection.totalWeightedCost > 0 && net / selection.totalWeightedCost < opts.minBenefitShare)) continue;
     for (const g of gains) final.set(g.statementId, g.costAfter);
-    chosen.push({ candidate: r.c, bytes: r.bytes, benefit: net, writeCost: wc, statements: gains, verification: { kind: 'real', where: opts.where } });
+    chosen.push({
+      candidate: r.c,
+      bytes: r.bytes,
+      benefit: net,
+      writeCost: wc,
+      statements: gains,
+      verification: { kind: 'real', where: opts.where },
+    });
   }
   return { chosen, final };
 }
@@ -87,14 +94,24 @@ export function proposeUnverified(
       if (!scans) continue;
       const scan = scans.find((x) => x.relation === c.table && (!x.schema || x.schema === c.schema));
       const rows = opts.tableRows(c);
-      if (!scan || scan.node !== 'Seq Scan' || rows <= 0) continue;
+      if (scan?.node !== 'Seq Scan' || rows <= 0) continue;
       const fraction = scan.rows / rows;
       if (fraction > UNVERIFIED_MAX_FRACTION) continue;
-      evidence.push(`the planner expects ${Math.round(scan.rows)} of ${Math.round(rows)} rows (${(fraction * 100).toFixed(2)} %) from a sequential scan`);
-      gains.push({ statementId: s.id, costBefore: selection.final.get(s.id)!, costAfter: Number.NaN, weight: weightOf(selection.scoring, s.id) });
+      evidence.push(
+        `the planner expects ${Math.round(scan.rows)} of ${Math.round(rows)} rows (${(fraction * 100).toFixed(2)} %) from a sequential scan`,
+      );
+      gains.push({
+        statementId: s.id,
+        costBefore: selection.final.get(s.id)!,
+        costAfter: Number.NaN,
+        weight: weightOf(selection.scoring, s.id),
+      });
     }
     // One unverified proposal per statement set: jsonb_ops and jsonb_path_ops would both qualify.
-    const id = gains.map((g) => g.statementId).sort().join(',');
+    const id = gains
+      .map((g) => g.statementId)
+      .sort()
+      .join(',');
     if (gains.length === 0 || claimed.has(id)) continue;
     claimed.add(id);
     chosen.push({

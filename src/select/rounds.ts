@@ -178,7 +178,12 @@ export async function runGreedy(input: RoundsInput, byRatio: boolean): Promise<G
     // Any smaller open candidate whose benefit could still be near (its bound says whether it can be).
     const maybeSmaller = [
       ...open.filter(
-        (c) => !dropped.has(c.key) && c !== top.c && tableOf(c) === tableOf(top.c) && sizeOf(c) < sizeOf(top.c) && netBound(c) >= NEAR_BEST * top.net,
+        (c) =>
+          !dropped.has(c.key) &&
+          c !== top.c &&
+          tableOf(c) === tableOf(top.c) &&
+          sizeOf(c) < sizeOf(top.c) &&
+          netBound(c) >= NEAR_BEST * top.net,
       ),
       ...(narrower.get(top.c.key) ?? []).filter((c) => isOpen(c) && sizeOf(c) < sizeOf(top.c)),
     ];
@@ -188,7 +193,14 @@ export async function runGreedy(input: RoundsInput, byRatio: boolean): Promise<G
       .filter((x) => !dropped.has(x.c.key) && near(x))
       .sort((a, b) => sizeOf(a.c) - sizeOf(b.c))[0];
     if (smaller) best = smaller;
-    chosen.push({ candidate: best.c, bytes: sizeOf(best.c), benefit: best.net, writeCost: best.wc, statements: best.gains, verification: { kind: 'hypopg' } });
+    chosen.push({
+      candidate: best.c,
+      bytes: sizeOf(best.c),
+      benefit: best.net,
+      writeCost: best.wc,
+      statements: best.gains,
+      verification: { kind: 'hypopg' },
+    });
     bytesUsed += sizeOf(best.c);
     for (const g of best.gains) current.set(g.statementId, g.costAfter);
     await reviveComplements(best);

@@ -20,7 +20,12 @@ export function makeScoring(
     const b = baseline.get(s.id);
     if (w && b !== undefined) out.set(s.id, { calls: w.calls, totalExecMs: w.totalExecMs, baseline: b });
   }
-  return { weight: byTime ? 'total_time' : 'calls', statements: out, minImprovement: opts.minImprovement, minSavingPerCall: MIN_SAVING_PER_CALL };
+  return {
+    weight: byTime ? 'total_time' : 'calls',
+    statements: out,
+    minImprovement: opts.minImprovement,
+    minSavingPerCall: MIN_SAVING_PER_CALL,
+  };
 }
 
 /** A statement's weighted cost at the given planner cost (the units of benefits and shares). */

@@ -28,7 +28,10 @@ export async function screenCandidates(
   const usable = usableCandidates(candidates.filter((c) => !costing.rejected.has(c.key)));
   for (const s of stmts) {
     const tables = tablesOf.get(s.id) ?? new Set();
-    byStatement.set(s.id, usable(s).filter((c) => tables.has(tableOf(c))));
+    byStatement.set(
+      s.id,
+      usable(s).filter((c) => tables.has(tableOf(c))),
+    );
   }
   const out: Screening = { used: new Set(), usedBy: new Map(), bestPossible: new Map() };
   // The planner names only its favourite per statement; screening again without the favourites
@@ -36,7 +39,9 @@ export async function screenCandidates(
   for (let pass = 0; pass < SCREENING_PASSES; pass++) {
     const before = out.used.size;
     const remaining = new Map([...byStatement].map(([id, cs]) => [id, cs.filter((c) => !out.used.has(c.key))]));
-    const costs = await screenOnce(stmts, remaining, costing, out, (done, total) => onProgress?.(`screening pass ${pass + 1}`, done, total));
+    const costs = await screenOnce(stmts, remaining, costing, out, (done, total) =>
+      onProgress?.(`screening pass ${pass + 1}`, done, total),
+    );
     if (pass === 0) for (const [id, cost] of costs) out.bestPossible.set(id, cost);
     if (out.used.size === before) break;
   }
@@ -96,7 +101,8 @@ async function screenOnce(
  */
 export function narrowerPrefixes(candidates: IndexCandidate[], used: ReadonlySet<string>): Map<string, IndexCandidate[]> {
   // Compared within (table, method, predicate, leading key) only: all pairs would be quadratic in the candidates.
-  const family = (c: IndexCandidate) => `${tableOf(c)}\u0000${c.method}\u0000${c.where ?? ''}\u0000${c.columns[0] ? columnSql(c.columns[0]) : ''}`;
+  const family = (c: IndexCandidate) =>
+    `${tableOf(c)}\u0000${c.method}\u0000${c.where ?? ''}\u0000${c.columns[0] ? columnSql(c.columns[0]) : ''}`;
   const families = new Map<string, IndexCandidate[]>();
   for (const c of candidates) {
     const list = families.get(family(c)) ?? [];
@@ -105,13 +111,15 @@ export function narrowerPrefixes(candidates: IndexCandidate[], used: ReadonlySet
   }
   const narrower = new Map<string, IndexCandidate[]>();
   for (const c of candidates.filter((x) => used.has(x.key))) {
-    const list = families.get(family(c))!.filter(
-      (p) =>
-        !used.has(p.key) &&
-        p.include.length === 0 &&
-        (p.columns.length < c.columns.length || (p.columns.length === c.columns.length && c.include.length > 0)) &&
-        p.columns.every((col, i) => columnSql(col) === columnSql(c.columns[i]!)),
-    );
+    const list = families
+      .get(family(c))!
+      .filter(
+        (p) =>
+          !used.has(p.key) &&
+          p.include.length === 0 &&
+          (p.columns.length < c.columns.length || (p.columns.length === c.columns.length && c.include.length > 0)) &&
+          p.columns.every((col, i) => columnSql(col) === columnSql(c.columns[i]!)),
+      );
     if (list.length) narrower.set(c.key, list);
   }
   return narrower;

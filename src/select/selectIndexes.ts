@@ -53,7 +53,10 @@ export async function selectIndexes(input: SelectInput, costing: Costing, opts: 
   // Every candidate's size, and the definitions that cannot be simulated, found once here: a
   // refused definition in a later batch would make it fall back to one index at a time.
   await costing.estimateSizes(candidates);
-  const scoring = makeScoring(input.workload, input.statements, baseline, { ...(opts.weight ? { weight: opts.weight } : {}), minImprovement });
+  const scoring = makeScoring(input.workload, input.statements, baseline, {
+    ...(opts.weight ? { weight: opts.weight } : {}),
+    minImprovement,
+  });
   const totalWeightedCost = stmts.reduce((n, s) => n + weightedCost(scoring, s.id, baseline.get(s.id)!), 0);
   const units = writeCostUnits(scoring, totalWeightedCost);
   const writeCost = (c: IndexCandidate) => (opts.writeCost ? opts.writeCost(c) * units : 0);

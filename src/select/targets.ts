@@ -21,11 +21,19 @@ export interface Targets {
   costedOn(c: IndexCandidate): ParsedStatement[];
 }
 
-export function makeTargets(stmts: ParsedStatement[], candidates: IndexCandidate[], tablesOf: ReadonlyMap<string, ReadonlySet<string>>, screening: Screening): Targets {
+export function makeTargets(
+  stmts: ParsedStatement[],
+  candidates: IndexCandidate[],
+  tablesOf: ReadonlyMap<string, ReadonlySet<string>>,
+  screening: Screening,
+): Targets {
   const onTable = new Map<string, ParsedStatement[]>();
   const stmtsOnTable = (t: string) => {
     let list = onTable.get(t);
-    if (!list) onTable.set(t, (list = stmts.filter((s) => tablesOf.get(s.id)?.has(t) ?? false)));
+    if (!list) {
+      list = stmts.filter((s) => tablesOf.get(s.id)?.has(t) ?? false);
+      onTable.set(t, list);
+    }
     return list;
   };
   const served = new Map<string, ParsedStatement[]>();
@@ -38,7 +46,9 @@ export function makeTargets(stmts: ParsedStatement[], candidates: IndexCandidate
         (s) =>
           // An expression key: any statement on the table may match it.
           plain.length < columns.length ||
-          s.tables.some((t) => t.table === c.table && (!t.schema || t.schema === c.schema) && plain.some((col) => mentionedColumns(t).columns.has(col))),
+          s.tables.some(
+            (t) => t.table === c.table && (!t.schema || t.schema === c.schema) && plain.some((col) => mentionedColumns(t).columns.has(col)),
+          ),
       );
       served.set(c.key, list);
     }

@@ -29,7 +29,10 @@ export function tableWrites(workload: WorkloadStatement[], parsed: ParsedStateme
   const out = new Map<string, TableWrites>();
   const entry = (key: string, indexCount: number, hotShare: number) => {
     let w = out.get(key);
-    if (!w) out.set(key, (w = { inserted: 0, updates: [], hotShare, indexCount }));
+    if (!w) {
+      w = { inserted: 0, updates: [], hotShare, indexCount };
+      out.set(key, w);
+    }
     return w;
   };
   for (const p of parsed) {

@@ -2,9 +2,9 @@
 // every answer: a statement's cost only depends on the hypothetical indexes of the tables it reads,
 // so the cache key is (statement, those indexes).
 import pLimit from 'p-limit';
-import type { ConnectOptions } from '../db/connect.js';
 import { tableOf } from '../candidates/tableOf.js';
 import { mayUse } from '../candidates/usable.js';
+import type { ConnectOptions } from '../db/connect.js';
 import type { CostOutcome, IndexCandidate, ParsedStatement } from '../types.js';
 import { hypotheticalCount, WhatIfSession } from './whatIfSession.js';
 
@@ -38,7 +38,11 @@ export class WhatIfEvaluator {
     this.limit = pLimit(sessions.length);
   }
 
-  static async open(url: string, tablesOf: ReadonlyMap<string, ReadonlySet<string>>, opts: EvaluatorOptions = {}): Promise<WhatIfEvaluator> {
+  static async open(
+    url: string,
+    tablesOf: ReadonlyMap<string, ReadonlySet<string>>,
+    opts: EvaluatorOptions = {},
+  ): Promise<WhatIfEvaluator> {
     const first = await WhatIfSession.open(url, opts);
     const n = Math.max(1, opts.concurrency ?? (await first.freeConnectionShare()));
     const rest = await Promise.all(Array.from({ length: n - 1 }, () => WhatIfSession.open(url, { ...opts, createExtension: false })));
@@ -73,7 +77,10 @@ export class WhatIfEvaluator {
   }
 
   private cacheKey(stmt: ParsedStatement, relevant: IndexCandidate[], values?: string[]): string {
-    return `${stmt.id}\u0000${relevant.map((c) => c.key).sort().join('\u0000')}${values ? `\u0001${values.join('\u0000')}` : ''}`;
+    return `${stmt.id}\u0000${relevant
+      .map((c) => c.key)
+      .sort()
+      .join('\u0000')}${values ? `\u0001${values.join('\u0000')}` : ''}`;
   }
 
   /**
@@ -127,7 +134,8 @@ export class WhatIfEvaluator {
                 const outcome: CostOutcome = r.ok ? { ...r, indexesUsed: r.indexesUsed.map((n) => session.keyOfIndexName(n) ?? n) } : r;
                 if (remember) {
                   // The lookup's key holds unless hypopg refused one of the indexes just now.
-                  const key = usable.length === install.length ? keys.get(s.id)! : this.cacheKey(s, this.relevant(s, usable), values?.get(s.id));
+                  const key =
+                    usable.length === install.length ? keys.get(s.id)! : this.cacheKey(s, this.relevant(s, usable), values?.get(s.id));
                   this.cache.set(key, outcome);
                 }
                 out.set(s.id, outcome);

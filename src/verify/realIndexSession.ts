@@ -2,11 +2,11 @@
 // a transaction on a scratch database the user names (--verify-real), EXPLAIN the statements, and
 // roll back. Never used on the target unless the user passes the target's URL themselves.
 import type pg from 'pg';
+import { createIndexSql } from '../candidates/indexDefinition.js';
 import { ADVISOR_MARKER, connect, redactUrl } from '../db/connect.js';
 import { quoteIdent, quoteLiteral } from '../db/quote.js';
-import { createIndexSql } from '../candidates/indexDefinition.js';
 import type { CostOutcome, IndexCandidate, ParsedStatement } from '../types.js';
-import { PlanCoster, firstLine } from './planCoster.js';
+import { firstLine, PlanCoster } from './planCoster.js';
 
 export interface RealVerification {
   ok: true;

@@ -51,7 +51,9 @@ function pick(col: CatalogColumn, kind: string, operator: string, count: number)
     case 'eq':
     case 'neq':
     case 'in': {
-      const pool = hist.length ? Array.from({ length: count }, (_, i) => at(0.5 + (i - (count - 1) / 2) / Math.max(hist.length, 2 * count))) : mcv.slice(0, count);
+      const pool = hist.length
+        ? Array.from({ length: count }, (_, i) => at(0.5 + (i - (count - 1) / 2) / Math.max(hist.length, 2 * count)))
+        : mcv.slice(0, count);
       return pool.length === count && pool.every((v) => v !== undefined) ? (pool as string[]) : undefined;
     }
     case 'range': {

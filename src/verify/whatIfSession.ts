@@ -2,15 +2,14 @@
 // Statements are costed with their generic plan, the plan PostgreSQL uses when it does not know
 // the parameter values, so `$n` text from pg_stat_statements can be costed as it is.
 import type pg from 'pg';
-import { ADVISOR_MARKER, connect, type ConnectOptions } from '../db/connect.js';
-import type { CostOutcome, IndexCandidate, ParsedStatement } from '../types.js';
 import { createIndexSql } from '../candidates/indexDefinition.js';
-import { PlanCoster, firstLine } from './planCoster.js';
+import { ADVISOR_MARKER, type ConnectOptions, connect } from '../db/connect.js';
+import type { CostOutcome, IndexCandidate, ParsedStatement } from '../types.js';
+import { firstLine, PlanCoster } from './planCoster.js';
 
 export class VerifyError extends Error {
   override name = 'VerifyError';
 }
-
 
 /** One candidate's hypothetical index: one per leaf partition on a partitioned table. */
 export interface HypotheticalIndex {
@@ -111,7 +110,8 @@ export class WhatIfSession {
         this.active.delete(key);
       }
     }
-    if (drop.length > 0) await this.client.query(`${ADVISOR_MARKER} SELECT count(hypopg_drop_index(o)) FROM unnest($1::oid[]) AS o`, [drop]);
+    if (drop.length > 0)
+      await this.client.query(`${ADVISOR_MARKER} SELECT count(hypopg_drop_index(o)) FROM unnest($1::oid[]) AS o`, [drop]);
     const missing: IndexCandidate[] = [];
     for (const [key, c] of wanted) {
       const have = this.active.get(key);

@@ -36,7 +36,11 @@ function quoteIdent(name: string): string {
  */
 export async function createTestDatabase(prefix: string): Promise<TestDatabase> {
   const baseUrl = inject('pgUrl');
-  const clean = prefix.toLowerCase().replace(/[^a-z0-9_]+/g, '_').slice(0, 40) || 't';
+  const clean =
+    prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9_]+/g, '_')
+      .slice(0, 40) || 't';
   const name = `${clean}_${randomBytes(6).toString('hex')}`;
 
   const admin = new pg.Client({ connectionString: baseUrl });
@@ -95,7 +99,9 @@ export async function resetStatementStats(client: pg.Client): Promise<void> {
 export async function vacuumAnalyze(client: pg.Client, table: string): Promise<void> {
   for (let attempt = 0; attempt < 50; attempt++) {
     await client.query(`VACUUM ANALYZE ${table}`);
-    const r = await client.query(`SELECT relallvisible::float8 / greatest(relpages, 1) AS share FROM pg_class WHERE oid = $1::regclass`, [table]);
+    const r = await client.query(`SELECT relallvisible::float8 / greatest(relpages, 1) AS share FROM pg_class WHERE oid = $1::regclass`, [
+      table,
+    ]);
     if (r.rows[0].share > 0.95) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

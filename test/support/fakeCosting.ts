@@ -54,7 +54,8 @@ export class FakeCosting implements Costing {
       }
       let best: CostOutcome = { ok: true, cost: m.base, indexesUsed: [], scans: [{ relation: m.table ?? 't', node: 'Seq Scan', rows: 1 }] };
       for (const p of m.plans) {
-        if (p.cost < (best.ok ? best.cost : Infinity) && p.needs.every((k) => have.has(k))) best = { ok: true, cost: p.cost, indexesUsed: [...p.needs], scans: [] };
+        if (p.cost < (best.ok ? best.cost : Infinity) && p.needs.every((k) => have.has(k)))
+          best = { ok: true, cost: p.cost, indexesUsed: [...p.needs], scans: [] };
       }
       out.set(s.id, best);
     }

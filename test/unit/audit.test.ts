@@ -1,16 +1,16 @@
 // The audit's pure parts: DDL text, bloat arithmetic, and the analysis on hand-made catalogs.
 import { describe, expect, it } from 'vitest';
-import { analyze, DEFAULT_THRESHOLDS, scanKey, type AnalyzeInput, type ScanSummary } from '../../src/audit/analyze.js';
+import { type AnalyzeInput, analyze, DEFAULT_THRESHOLDS, type ScanSummary, scanKey } from '../../src/audit/analyze.js';
 import { describeHostError } from '../../src/audit/audit.js';
 import { estimateBtreeBloat, pgstatindexBloat } from '../../src/audit/bloat.js';
 import { dropIndexSql, fkIndexName, parseIndexDef, rebuildSql, restoreIndexSql } from '../../src/audit/ddl.js';
 import type { AuditForeignKey, AuditIndex } from '../../src/audit/model.js';
-import type { AuditResult, IndexPosition } from '../../src/types.js';
 import { parseDuration, parseStatsAge } from '../../src/cli/parseOptions.js';
 import { ConnectionError } from '../../src/db/connect.js';
 import { formatAge } from '../../src/format.js';
 import { auditMarkdown } from '../../src/report/auditMarkdown.js';
 import { auditMigrationDown, auditMigrationUp } from '../../src/report/auditMigration.js';
+import type { AuditResult, IndexPosition } from '../../src/types.js';
 
 let nextOid = 1000;
 const BTREE_INT = 1978;
@@ -54,7 +54,8 @@ function index(name: string, keys: IndexPosition[], extra: Partial<AuditIndex> =
 
 function scansFor(indexes: AuditIndex[], perIndex: Record<string, number[]> = {}, hosts = 1, age = 30 * 86400): ScanSummary {
   const byIndex: ScanSummary['byIndex'] = new Map();
-  for (const ix of indexes) byIndex.set(scanKey(ix.schema, ix.name), { perHost: perIndex[ix.name] ?? Array(hosts).fill(0), lastIdxScan: null });
+  for (const ix of indexes)
+    byIndex.set(scanKey(ix.schema, ix.name), { perHost: perIndex[ix.name] ?? Array(hosts).fill(0), lastIdxScan: null });
   return { hosts: Array.from({ length: hosts }, (_, i) => `host${i}`), byIndex, statsAgeSeconds: age, statsSince: '2024-01-01T00:00:00Z' };
 }
 
@@ -93,7 +94,9 @@ describe('DDL text', () => {
   });
 
   it('quotes dropped names and warns about partitioned drops', () => {
-    expect(dropIndexSql({ schema: 'My Schema', name: 'Idx "1"', relkind: 'i' })).toEqual(['DROP INDEX CONCURRENTLY IF EXISTS "My Schema"."Idx ""1""";']);
+    expect(dropIndexSql({ schema: 'My Schema', name: 'Idx "1"', relkind: 'i' })).toEqual([
+      'DROP INDEX CONCURRENTLY IF EXISTS "My Schema"."Idx ""1""";',
+    ]);
     const p = dropIndexSql({ schema: 'public', name: 'p', relkind: 'I' });
     expect(p[0]).toMatch(/^-- WARNING: partitioned index/);
     expect(p[1]).toBe('DROP INDEX IF EXISTS public.p;');
@@ -104,7 +107,9 @@ describe('DDL text', () => {
 
   it('names foreign-key indexes like PostgreSQL, within 63 bytes, and numbers clashes like every new index', () => {
     expect(fkIndexName({ table: 'orders', columns: ['customer_id'] }, new Set())).toBe('orders_customer_id_idx');
-    expect(fkIndexName({ table: 'orders', columns: ['customer_id'] }, new Set(['orders_customer_id_idx']))).toBe('orders_customer_id_idx_2');
+    expect(fkIndexName({ table: 'orders', columns: ['customer_id'] }, new Set(['orders_customer_id_idx']))).toBe(
+      'orders_customer_id_idx_2',
+    );
     const long = fkIndexName({ table: 'x'.repeat(40), columns: ['é'.repeat(20)] }, new Set());
     expect(Buffer.byteLength(long)).toBeLessThanOrEqual(63);
     expect(long).toMatch(/_[0-9a-f]{8}$/);
@@ -115,17 +120,35 @@ describe('bloat arithmetic', () => {
   const intCol = { nullFrac: 0, avgWidth: 4, isName: false };
   it('estimates a freshly built int index as not bloated, and a sparse one as mostly empty', () => {
     // 200k int4 keys at fillfactor 90: 366 tuples a page → 547 leaf pages + meta.
-    const fresh = estimateBtreeBloat({ relpages: 549, reltuples: 200_000, fillfactor: 90, blockSize: 8192, maxAlign: 8, columns: [intCol] })!;
+    const fresh = estimateBtreeBloat({
+      relpages: 549,
+      reltuples: 200_000,
+      fillfactor: 90,
+      blockSize: 8192,
+      maxAlign: 8,
+      columns: [intCol],
+    })!;
     expect(fresh.ratio).toBeLessThan(0.01);
-    const sparse = estimateBtreeBloat({ relpages: 551, reltuples: 20_000, fillfactor: 90, blockSize: 8192, maxAlign: 8, columns: [intCol] })!;
+    const sparse = estimateBtreeBloat({
+      relpages: 551,
+      reltuples: 20_000,
+      fillfactor: 90,
+      blockSize: 8192,
+      maxAlign: 8,
+      columns: [intCol],
+    })!;
     expect(sparse.evidence.estimatedPages).toBe(56);
     expect(sparse.reclaimableBytes).toBe((551 - 56) * 8192);
     expect(sparse.ratio).toBeCloseTo(0.898, 3);
   });
 
   it('gives no estimate without statistics for every column, or before the first VACUUM/ANALYZE', () => {
-    expect(estimateBtreeBloat({ relpages: 10, reltuples: 100, fillfactor: 90, blockSize: 8192, maxAlign: 8, columns: [intCol, null] })).toBeUndefined();
-    expect(estimateBtreeBloat({ relpages: 10, reltuples: -1, fillfactor: 90, blockSize: 8192, maxAlign: 8, columns: [intCol] })).toBeUndefined();
+    expect(
+      estimateBtreeBloat({ relpages: 10, reltuples: 100, fillfactor: 90, blockSize: 8192, maxAlign: 8, columns: [intCol, null] }),
+    ).toBeUndefined();
+    expect(
+      estimateBtreeBloat({ relpages: 10, reltuples: -1, fillfactor: 90, blockSize: 8192, maxAlign: 8, columns: [intCol] }),
+    ).toBeUndefined();
   });
 
   it('turns pgstatindex() leaf density into bytes a rebuild gives back', () => {
@@ -137,7 +160,15 @@ describe('bloat arithmetic', () => {
     expect(b.bytes).toBe(551 * 8192);
     expect(b.reclaimableBytes).toBe((551 - (1 + 2 + 55)) * 8192);
     const healthy = pgstatindexBloat(
-      { indexSize: 551 * 8192, internalPages: 2, leafPages: 548, emptyPages: 0, deletedPages: 0, avgLeafDensity: 90.1, leafFragmentation: 0 },
+      {
+        indexSize: 551 * 8192,
+        internalPages: 2,
+        leafPages: 548,
+        emptyPages: 0,
+        deletedPages: 0,
+        avgLeafDensity: 90.1,
+        leafFragmentation: 0,
+      },
       90,
       8192,
     );
@@ -149,7 +180,11 @@ describe('analysis', () => {
   it('drops an exact duplicate, keeping the constraint-backed or older one', () => {
     const a1 = index('a1', [col(2, 'a')]);
     const a2 = index('a2', [col(2, 'a')]);
-    const pk = index('t_pkey', [col(1, 'id')], { unique: true, primary: true, constraints: [{ type: 'p', name: 't_pkey', table: 'public.t' }] });
+    const pk = index('t_pkey', [col(1, 'id')], {
+      unique: true,
+      primary: true,
+      constraints: [{ type: 'p', name: 't_pkey', table: 'public.t' }],
+    });
     const copy = index('id_copy', [col(1, 'id')], { unique: true, oid: 1 }); // older than the pkey, still the one to go
     const out = run([a1, a2, pk, copy], { scans: { ...scansFor([a1, a2, pk, copy]), statsAgeSeconds: 0 } });
     expect(kinds(out)).toEqual(['duplicate:a2:drop', 'duplicate:id_copy:drop']);
@@ -222,7 +257,11 @@ describe('analysis', () => {
   });
 
   it('calls an index unused only over old enough statistics, summing hosts and duplicates', () => {
-    const pk = index('t_pkey', [col(1, 'id')], { unique: true, primary: true, constraints: [{ type: 'p', name: 't_pkey', table: 'public.t' }] });
+    const pk = index('t_pkey', [col(1, 'id')], {
+      unique: true,
+      primary: true,
+      constraints: [{ type: 'p', name: 't_pkey', table: 'public.t' }],
+    });
     const a = index('a', [col(2, 'a')]);
     const b = index('b', [col(3, 'b')]);
     const b2 = index('b2', [col(3, 'b')]); // duplicate of b, and the one that was used
@@ -251,14 +290,25 @@ describe('analysis', () => {
   it('keeps an unused index that is the only one for a foreign key, and finds foreign keys without one', () => {
     const fkIdx = index('t_parent_idx', [col(2, 'parent_id')]);
     const fk: AuditForeignKey = {
-      name: 't_parent_fkey', schema: 'public', table: 't', tableOid: 1, tableKind: 'r', attnums: [2], columns: ['parent_id'],
-      refSchema: 'public', refTable: 'parent', tableBytes: 0, tableRows: 0,
+      name: 't_parent_fkey',
+      schema: 'public',
+      table: 't',
+      tableOid: 1,
+      tableKind: 'r',
+      attnums: [2],
+      columns: ['parent_id'],
+      refSchema: 'public',
+      refTable: 'parent',
+      tableBytes: 0,
+      tableRows: 0,
     };
     const fk2: AuditForeignKey = { ...fk, name: 't_pair_fkey', attnums: [3, 4], columns: ['B', 'a'] };
     const other = index('t_a_b', [col(4, 'a'), col(5, 'x'), col(3, 'B')]); // FK columns not leading
     const out = run([fkIdx, other], { foreignKeys: [fk, fk2], relationNames: { public: ['t_B_a_idx'] } });
     expect(kinds(out)).toEqual(['missing-fk-index:t:create', 'unused:t_a_b:drop']);
-    expect(out.kept).toEqual([{ index: 'public.t_parent_idx', reason: expect.stringMatching(/only index for foreign key "t_parent_fkey"/) }]);
+    expect(out.kept).toEqual([
+      { index: 'public.t_parent_idx', reason: expect.stringMatching(/only index for foreign key "t_parent_fkey"/) },
+    ]);
     const create = out.findings.find((f) => f.kind === 'missing-fk-index')!;
     expect(create.upSql).toEqual(['CREATE INDEX CONCURRENTLY IF NOT EXISTS "t_B_a_idx_2" ON public.t ("B", a);']);
     expect(create.downSql).toEqual(['DROP INDEX CONCURRENTLY IF EXISTS public."t_B_a_idx_2";']);
@@ -271,7 +321,13 @@ describe('analysis', () => {
     const a2 = index('a2', [col(2, 'a')], { bytes: 100 * 1024 * 1024 });
     const small = index('small', [col(3, 'b')], { bytes: 1024 * 1024 });
     const all = [a, a2, small];
-    const figure = (ratio: number, bytes: number) => ({ source: 'estimate' as const, ratio, reclaimableBytes: ratio * bytes, bytes, evidence: {} });
+    const figure = (ratio: number, bytes: number) => ({
+      source: 'estimate' as const,
+      ratio,
+      reclaimableBytes: ratio * bytes,
+      bytes,
+      evidence: {},
+    });
     const bloat = new Map([
       [a.oid, figure(0.5, a.bytes)],
       [a2.oid, figure(0.5, a2.bytes)],
@@ -339,9 +395,12 @@ describe('reports', () => {
     const up = auditMigrationUp(result);
     expect(up).toContain('DROP INDEX CONCURRENTLY IF EXISTS "My Schema"."Idx ""Two""\nx";');
     // every line is a comment, a SET, blank, or part of the one statement
-    for (const line of up.split('\n')) expect(line === '' || line.startsWith('--') || line.startsWith('SET ') || /^(DROP|x";)/.test(line)).toBe(true);
+    for (const line of up.split('\n'))
+      expect(line === '' || line.startsWith('--') || line.startsWith('SET ') || /^(DROP|x";)/.test(line)).toBe(true);
     const down = auditMigrationDown(result);
-    expect(down).toContain('CREATE INDEX CONCURRENTLY IF NOT EXISTS "Idx ""Two""\nx" ON "My Schema"."Weird ""T"" able" USING btree ("Col A");');
+    expect(down).toContain(
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS "Idx ""Two""\nx" ON "My Schema"."Weird ""T"" able" USING btree ("Col A");',
+    );
   });
 
   it('renders Markdown with the evidence and both directions', () => {

@@ -8,26 +8,58 @@ import type { Catalog, CatalogIndex, CatalogTable } from '../../src/types.js';
 let oid = 100;
 function table(schema: string, name: string, over: Partial<CatalogTable> = {}): CatalogTable {
   return {
-    schema, name, oid: oid++, relkind: 'r', extensionOwned: false, rows: 0, bytes: 0, columns: [], indexes: [],
-    writes: { inserts: 0, updates: 0, hotUpdates: 0, deletes: 0 }, seqScans: 0, idxScans: 0, ...over,
+    schema,
+    name,
+    oid: oid++,
+    relkind: 'r',
+    extensionOwned: false,
+    rows: 0,
+    bytes: 0,
+    columns: [],
+    indexes: [],
+    writes: { inserts: 0, updates: 0, hotUpdates: 0, deletes: 0 },
+    seqScans: 0,
+    idxScans: 0,
+    ...over,
   };
 }
 
 function index(schema: string, name: string, over: Partial<CatalogIndex> = {}): CatalogIndex {
   return {
-    schema, name, oid: oid++, relkind: 'i', isPartition: false, method: 'btree',
-    keys: [{ column: 'a' }, { expression: 'lower(b)' }], include: ['c'], opclasses: [null, 'text_pattern_ops'],
+    schema,
+    name,
+    oid: oid++,
+    relkind: 'i',
+    isPartition: false,
+    method: 'btree',
+    keys: [{ column: 'a' }, { expression: 'lower(b)' }],
+    include: ['c'],
+    opclasses: [null, 'text_pattern_ops'],
     positions: [
       { attnum: 1, text: 'a', column: 'a', opclass: 1978, collation: 0, option: 0 },
       { attnum: 0, text: 'lower(b)', opclass: 4000, collation: 100, option: 3 },
       { attnum: 3, text: 'c', column: 'c' },
     ],
-    unique: false, nullsNotDistinct: false, primary: false, exclusion: false, replicaIdentity: false,
-    valid: true, ready: true, live: true, building: false,
+    unique: false,
+    nullsNotDistinct: false,
+    primary: false,
+    exclusion: false,
+    replicaIdentity: false,
+    valid: true,
+    ready: true,
+    live: true,
+    building: false,
     constraints: [{ type: 'f', name: 'fk', schema: 'My Schema', table: 'Other T' }],
     definition: `CREATE INDEX ${name} ON ${schema}.t USING btree (a, lower(b) text_pattern_ops DESC NULLS FIRST) INCLUDE (c)`,
-    bytes: 8192, relpages: 1, reltuples: 0, fillfactor: 90,
-    statsLookup: [{ table: 't', column: 'a', isName: false }, { table: name, column: 'lower', isName: false }, { table: 't', column: 'c', isName: false }],
+    bytes: 8192,
+    relpages: 1,
+    reltuples: 0,
+    fillfactor: 90,
+    statsLookup: [
+      { table: 't', column: 'a', isName: false },
+      { table: name, column: 'lower', isName: false },
+      { table: 't', column: 'c', isName: false },
+    ],
     ...over,
   };
 }
@@ -39,14 +71,16 @@ describe('the advice and the audit each see their own tables', () => {
     expect(inAdviceScope(table('public', 'mv', { relkind: 'm' }))).toBe(true);
     expect(inAdviceScope(table('public', 'ext', { extensionOwned: true }))).toBe(true);
     expect(inAdviceScope(table('pg_toast', 'pg_toast_1', { relkind: 't' }))).toBe(false);
-    for (const s of ['pg_catalog', 'information_schema', 'pg_toast', 'pg_toast_temp_3', 'pg_temp_3']) expect(inAdviceScope(table(s, 't'))).toBe(false);
+    for (const s of ['pg_catalog', 'information_schema', 'pg_toast', 'pg_toast_temp_3', 'pg_temp_3'])
+      expect(inAdviceScope(table(s, 't'))).toBe(false);
   });
 
   it('the audit: the schemas asked for (by default the non-system ones), never an extension-owned table', () => {
     expect(inAuditScope(table('public', 't'), undefined)).toBe(true);
     expect(inAuditScope(table('public', 'mv', { relkind: 'm' }), undefined)).toBe(true);
     expect(inAuditScope(table('public', 'ext', { extensionOwned: true }), undefined)).toBe(false);
-    for (const s of ['pg_catalog', 'information_schema', 'pg_toast', 'pg_toast_temp_3', 'pg_temp_3']) expect(inAuditScope(table(s, 't'), undefined)).toBe(false);
+    for (const s of ['pg_catalog', 'information_schema', 'pg_toast', 'pg_toast_temp_3', 'pg_temp_3'])
+      expect(inAuditScope(table(s, 't'), undefined)).toBe(false);
     expect(inAuditScope(table('app', 't'), ['public'])).toBe(false);
     expect(inAuditScope(table('pg_catalog', 'pg_class'), ['pg_catalog'])).toBe(true);
   });
@@ -63,7 +97,12 @@ describe('the advice and the audit each see their own tables', () => {
   });
 
   it('adviceCatalog keeps everything but the tables the advice does not look at', () => {
-    const c: Catalog = { serverVersion: 15, searchPath: ['public'], tables: [table('public', 'a'), table('pg_toast', 'x', { relkind: 't' })], extensions: { hypopg: '1.4' } };
+    const c: Catalog = {
+      serverVersion: 15,
+      searchPath: ['public'],
+      tables: [table('public', 'a'), table('pg_toast', 'x', { relkind: 't' })],
+      extensions: { hypopg: '1.4' },
+    };
     const v = adviceCatalog(c);
     expect(v.tables.map((t) => t.name)).toEqual(['a']);
     expect(v.extensions).toBe(c.extensions);
@@ -94,7 +133,10 @@ describe("the audit's indexes", () => {
     expect(ix).toMatchObject({
       tableOid: t.oid,
       table: 't',
-      keys: [{ attnum: 1, column: 'a', opclass: 1978 }, { attnum: 0, text: 'lower(b)', collation: 100, option: 3 }],
+      keys: [
+        { attnum: 1, column: 'a', opclass: 1978 },
+        { attnum: 0, text: 'lower(b)', collation: 100, option: 3 },
+      ],
       include: [{ attnum: 3, column: 'c' }],
       predicate: null,
       parentIndex: 'parent_ix',

@@ -6,8 +6,18 @@ import type { Catalog, CatalogTable } from '../../src/types.js';
 
 function table(schema: string, name: string): CatalogTable {
   return {
-    schema, name, oid: 0, relkind: 'r', extensionOwned: false, rows: 0, bytes: 0, columns: [], indexes: [],
-    writes: { inserts: 0, updates: 0, hotUpdates: 0, deletes: 0 }, seqScans: 0, idxScans: 0,
+    schema,
+    name,
+    oid: 0,
+    relkind: 'r',
+    extensionOwned: false,
+    rows: 0,
+    bytes: 0,
+    columns: [],
+    indexes: [],
+    writes: { inserts: 0, updates: 0, hotUpdates: 0, deletes: 0 },
+    seqScans: 0,
+    idxScans: 0,
   };
 }
 
@@ -28,7 +38,16 @@ function scan(c: Catalog, schema: string | undefined, name: string): CatalogTabl
 
 describe('findTable', () => {
   const c = catalog(
-    [table('public', 'orders'), table('app', 'orders'), table('app', 'users'), table('audit', 'Log'), table('a', 'dup'), table('b', 'dup'), table('x.y', 'z'), table('x', 'y.z')],
+    [
+      table('public', 'orders'),
+      table('app', 'orders'),
+      table('app', 'users'),
+      table('audit', 'Log'),
+      table('a', 'dup'),
+      table('b', 'dup'),
+      table('x.y', 'z'),
+      table('x', 'y.z'),
+    ],
     ['app', 'public'],
   );
 
@@ -72,8 +91,12 @@ describe('findTable', () => {
     const names = ['t0', 't1', 't2', 't3', 't4', 't5'];
     for (let round = 0; round < 50; round++) {
       const tables = Array.from({ length: rnd(12) }, () => table(schemas[rnd(4)]!, names[rnd(6)]!));
-      const c2 = catalog(tables, schemas.filter(() => rnd(2) === 0));
-      for (const schema of [undefined, ...schemas]) for (const name of names) expect(findTable(c2, schema, name)).toBe(scan(c2, schema, name));
+      const c2 = catalog(
+        tables,
+        schemas.filter(() => rnd(2) === 0),
+      );
+      for (const schema of [undefined, ...schemas])
+        for (const name of names) expect(findTable(c2, schema, name)).toBe(scan(c2, schema, name));
     }
   });
 });

@@ -1,5 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { candidateKey, columnSql, createIndexSql, existingIndexCovers, indexName, normalizeExpr } from '../../src/candidates/indexDefinition.js';
+import {
+  candidateKey,
+  columnSql,
+  createIndexSql,
+  existingIndexCovers,
+  indexName,
+  normalizeExpr,
+} from '../../src/candidates/indexDefinition.js';
 import { uniqueName } from '../../src/db/names.js';
 import { ensureParser } from '../../src/parse/parser.js';
 import type { CatalogIndex, IndexCandidate } from '../../src/types.js';
@@ -7,15 +14,47 @@ import type { CatalogIndex, IndexCandidate } from '../../src/types.js';
 beforeAll(() => ensureParser());
 
 const candidate = (over: Partial<IndexCandidate>): IndexCandidate => {
-  const c = { schema: 'public', table: 'posts', method: 'btree' as const, columns: [{ sql: 'author_id', column: 'author_id' }], include: [], statementIds: [], reasons: [], key: '', ...over };
+  const c = {
+    schema: 'public',
+    table: 'posts',
+    method: 'btree' as const,
+    columns: [{ sql: 'author_id', column: 'author_id' }],
+    include: [],
+    statementIds: [],
+    reasons: [],
+    key: '',
+    ...over,
+  };
   return { ...c, key: candidateKey(c) };
 };
 const existing = (over: Partial<CatalogIndex>): CatalogIndex => ({
-  schema: 'public', name: 'ix', oid: 1, relkind: 'i', isPartition: false, method: 'btree', keys: [{ column: 'author_id' }], include: [], opclasses: [null],
+  schema: 'public',
+  name: 'ix',
+  oid: 1,
+  relkind: 'i',
+  isPartition: false,
+  method: 'btree',
+  keys: [{ column: 'author_id' }],
+  include: [],
+  opclasses: [null],
   positions: [{ attnum: 2, text: 'author_id', column: 'author_id', opclass: 1978, collation: 0, option: 0 }],
-  unique: false, nullsNotDistinct: false, primary: false, exclusion: false, replicaIdentity: false, valid: true, ready: true, live: true, building: false,
-  constraints: [], definition: 'CREATE INDEX ix ON public.posts USING btree (author_id)', bytes: 8192, relpages: 1, reltuples: 0, fillfactor: 90,
-  statsLookup: [{ table: 'posts', column: 'author_id', isName: false }], ...over,
+  unique: false,
+  nullsNotDistinct: false,
+  primary: false,
+  exclusion: false,
+  replicaIdentity: false,
+  valid: true,
+  ready: true,
+  live: true,
+  building: false,
+  constraints: [],
+  definition: 'CREATE INDEX ix ON public.posts USING btree (author_id)',
+  bytes: 8192,
+  relpages: 1,
+  reltuples: 0,
+  fillfactor: 90,
+  statsLookup: [{ table: 'posts', column: 'author_id', isName: false }],
+  ...over,
 });
 
 describe('index definitions', () => {
@@ -27,13 +66,21 @@ describe('index definitions', () => {
   });
 
   it('an existing index covers a candidate that is its prefix, with the same predicate and opclass', () => {
-    const partial = existing({ predicate: '(deleted_at IS NULL)', definition: 'CREATE INDEX ix ON public.posts USING btree (author_id) WHERE (deleted_at IS NULL)' });
+    const partial = existing({
+      predicate: '(deleted_at IS NULL)',
+      definition: 'CREATE INDEX ix ON public.posts USING btree (author_id) WHERE (deleted_at IS NULL)',
+    });
     expect(existingIndexCovers(partial, candidate({ where: 'deleted_at IS NULL' }))).toBe(true);
     expect(existingIndexCovers(partial, candidate({}))).toBe(false); // a partial index does not serve every row
     expect(existingIndexCovers(existing({}), candidate({ where: 'deleted_at IS NULL' }))).toBe(true);
-    expect(existingIndexCovers(existing({}), candidate({ columns: [{ sql: 'author_id', column: 'author_id', opclass: 'text_pattern_ops' }] }))).toBe(false);
+    expect(
+      existingIndexCovers(existing({}), candidate({ columns: [{ sql: 'author_id', column: 'author_id', opclass: 'text_pattern_ops' }] })),
+    ).toBe(false);
     expect(existingIndexCovers(existing({ valid: false }), candidate({}))).toBe(false);
-    const expr = existing({ keys: [{ expression: 'lower(email)' }], definition: 'CREATE INDEX ix ON public.posts USING btree (lower(email))' });
+    const expr = existing({
+      keys: [{ expression: 'lower(email)' }],
+      definition: 'CREATE INDEX ix ON public.posts USING btree (lower(email))',
+    });
     expect(existingIndexCovers(expr, candidate({ columns: [{ sql: '(lower(email))' }] }))).toBe(true);
   });
 
@@ -57,7 +104,9 @@ describe('index definitions', () => {
   });
 
   it('names indexes within 63 bytes and uniquely', () => {
-    const long = candidate({ columns: Array.from({ length: 3 }, (_, i) => ({ sql: `c${i}`, column: `a_very_long_column_name_number_${i}` })) });
+    const long = candidate({
+      columns: Array.from({ length: 3 }, (_, i) => ({ sql: `c${i}`, column: `a_very_long_column_name_number_${i}` })),
+    });
     expect(Buffer.byteLength(indexName(long))).toBeLessThanOrEqual(63);
     const taken = new Set(['posts_author_id_idx']);
     expect(uniqueName('posts_author_id_idx', taken)).toBe('posts_author_id_idx_2');

@@ -8,7 +8,16 @@ import type { AdviceResult, IndexCandidate, Recommendation } from '../../src/typ
 function rec(table: string, column: string, method: IndexCandidate['method'], verified: boolean): Recommendation {
   const name = `${table}_${column}_${method}_idx`;
   return {
-    candidate: { key: name, schema: 'public', table, method, columns: [{ sql: column, column }], include: [], statementIds: ['s1'], reasons: [`equality on ${column}`] },
+    candidate: {
+      key: name,
+      schema: 'public',
+      table,
+      method,
+      columns: [{ sql: column, column }],
+      include: [],
+      statementIds: ['s1'],
+      reasons: [`equality on ${column}`],
+    },
     definition: `CREATE INDEX ${name} ON public.${table}${method === 'btree' ? '' : ` USING ${method}`} (${column})`,
     name,
     estimatedBytes: verified ? 8192 : 0,
@@ -42,9 +51,15 @@ function result(recommendations: Recommendation[]): AdviceResult {
   };
 }
 
-const headline = (r: AdviceResult) => adviceMarkdown(r).split('\n').find((l) => l.startsWith('- Estimated workload cost:'))!;
+const headline = (r: AdviceResult) =>
+  adviceMarkdown(r)
+    .split('\n')
+    .find((l) => l.startsWith('- Estimated workload cost:'))!;
 /** CREATE INDEX statements the migration runs (not the commented-out ones). */
-const creates = (r: AdviceResult) => migrationUp(r).split('\n').filter((l) => /^CREATE INDEX/.test(l)).length;
+const creates = (r: AdviceResult) =>
+  migrationUp(r)
+    .split('\n')
+    .filter((l) => /^CREATE INDEX/.test(l)).length;
 
 describe('the headline of advice.md', () => {
   it('counts the verified indexes the migration creates, and mentions the unverified proposals apart', () => {

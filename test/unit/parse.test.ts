@@ -68,9 +68,7 @@ describe('parseStatement', () => {
   });
 
   it('sees correlated subqueries: the outer column is a constant for the inner table', () => {
-    const p = parse(
-      `SELECT c.id FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.total > 100)`,
-    );
+    const p = parse(`SELECT c.id FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.total > 100)`);
     const o = table(p.tables, 'orders');
     expect(o.predicates.map((x) => [x.key.column, x.kind, x.constant])).toEqual([
       ['customer_id', 'eq', undefined],
@@ -120,7 +118,7 @@ describe('parseStatement', () => {
     expect(p.error).toBeUndefined();
     expect(p.explainText).toContain('CAST($1 AS date)');
     expect(p.explainText).toContain('CAST($2 AS interval day)');
-    expect(p.explainText).toContain("EXTRACT(EPOCH FROM created_at)");
+    expect(p.explainText).toContain('EXTRACT(EPOCH FROM created_at)');
     expect(p.paramCount).toBe(4);
   });
 
@@ -131,7 +129,10 @@ describe('parseStatement', () => {
   });
 
   it('quotes identifiers in predicate text as the server needs', () => {
-    const p = parseStatement({ id: 'x', query: `SELECT * FROM "Audit Log" a WHERE a."userId" = $1 AND "Kind" = 'x'` }, () => ['userId', 'Kind']);
+    const p = parseStatement({ id: 'x', query: `SELECT * FROM "Audit Log" a WHERE a."userId" = $1 AND "Kind" = 'x'` }, () => [
+      'userId',
+      'Kind',
+    ]);
     const t = table(p.tables, 'Audit Log');
     expect(t.predicates.map((x) => x.text)).toEqual(['"userId" = $1', `"Kind" = 'x'`]);
   });
@@ -146,7 +147,9 @@ describe('parseStatement', () => {
     // Every arm joins and filters on price: plain conditions, as after the planner's common-factor step.
     expect(items.joinColumns).toEqual(['product_id']);
     expect(products.joinColumns).toEqual(['id']);
-    expect(items.predicates.filter((x) => !x.orArm).map((x) => [x.key.column, x.kind, x.constants])).toEqual([['price', 'in', ['10', '20']]]);
+    expect(items.predicates.filter((x) => !x.orArm).map((x) => [x.key.column, x.kind, x.constants])).toEqual([
+      ['price', 'in', ['10', '20']],
+    ]);
     // Each arm restricts both tables: its conditions are kept, marked as OR arms (a BitmapOr can use them).
     expect(items.predicates.filter((x) => x.orArm).map((x) => x.text)).toEqual(['quantity BETWEEN 1 AND 5', 'quantity BETWEEN 5 AND 9']);
     expect(products.predicates.map((x) => [x.text, x.orArm])).toEqual([
@@ -182,7 +185,20 @@ describe('parseStatement', () => {
        WHERE price BETWEEN $6 - $7 AND $8 + $9 AND quantity <= -$10 AND o.created_at >= date $11 + interval $12 day`,
     );
     expect(p.error).toBeUndefined();
-    expect(p.paramTypes).toEqual(['unknown', 'unknown', 'numeric', 'numeric', 'unknown', 'numeric', 'numeric', 'numeric', 'numeric', 'numeric', 'unknown', 'unknown']);
+    expect(p.paramTypes).toEqual([
+      'unknown',
+      'unknown',
+      'numeric',
+      'numeric',
+      'unknown',
+      'numeric',
+      'numeric',
+      'numeric',
+      'numeric',
+      'numeric',
+      'unknown',
+      'unknown',
+    ]);
   });
 });
 

@@ -55,7 +55,9 @@ describe('the options that take a size', () => {
     ] as const) {
       const help = command(name).helpInformation().replace(/\s+/g, ' ');
       const text = help.slice(help.indexOf(option));
-      expect(text, option).toMatch(/^--[a-z-]+ <size> [^-]*kB, MB, GB, TB: powers of 1000; KiB, MiB, GiB, TiB: powers of 1024; a plain number: bytes/);
+      expect(text, option).toMatch(
+        /^--[a-z-]+ <size> [^-]*kB, MB, GB, TB: powers of 1000; KiB, MiB, GiB, TiB: powers of 1024; a plain number: bytes/,
+      );
     }
   });
 

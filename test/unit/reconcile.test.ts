@@ -46,14 +46,32 @@ function fkFinding(table: string, name: string, columns: string[]): AuditFinding
 }
 
 function auditOf(findings: AuditFinding[]): AuditResult {
-  return { generatedAt: '2024-01-01T00:00:00.000Z', targets: ['postgresql://h/db'], serverVersion: 15, statsAgeSeconds: 0, findings, kept: [], warnings: [] };
+  return {
+    generatedAt: '2024-01-01T00:00:00.000Z',
+    targets: ['postgresql://h/db'],
+    serverVersion: 15,
+    statsAgeSeconds: 0,
+    findings,
+    kept: [],
+    warnings: [],
+  };
 }
 
 describe('reconcileAdviceWithAudit', () => {
   it('credits the recommendation with the foreign key and drops the audit finding, without touching its inputs', () => {
     const recs = [rec('orders', ['status']), rec('order_items', ['order_id', 'product_id', 'qty'])];
-    const unused: AuditFinding = { ...fkFinding('orders', 'x', ['y']), kind: 'unused', action: 'drop', foreignKey: undefined, index: 'orders_old' };
-    const audit = auditOf([fkFinding('order_items', 'order_items_product_fkey', ['product_id', 'order_id']), fkFinding('reviews', 'reviews_customer_fkey', ['customer_id']), unused]);
+    const unused: AuditFinding = {
+      ...fkFinding('orders', 'x', ['y']),
+      kind: 'unused',
+      action: 'drop',
+      foreignKey: undefined,
+      index: 'orders_old',
+    };
+    const audit = auditOf([
+      fkFinding('order_items', 'order_items_product_fkey', ['product_id', 'order_id']),
+      fkFinding('reviews', 'reviews_customer_fkey', ['customer_id']),
+      unused,
+    ]);
     const before = structuredClone({ recs, audit });
 
     const out = reconcileAdviceWithAudit(recs, audit);

@@ -110,7 +110,12 @@ describe('selectIndexes', () => {
       { id: 's2', calls: 60, columns: ['c'], base: 1000, plans: [{ needs: [small1.key], cost: 10 }] },
       { id: 's3', calls: 60, columns: ['d'], base: 1000, plans: [{ needs: [small2.key], cost: 10 }] },
     ];
-    const { selection } = await select(stmts, [big, small1, small2], { [big.key]: 100 * KB, [small1.key]: 50 * KB, [small2.key]: 50 * KB }, { budgetBytes: 100 * KB });
+    const { selection } = await select(
+      stmts,
+      [big, small1, small2],
+      { [big.key]: 100 * KB, [small1.key]: 50 * KB, [small2.key]: 50 * KB },
+      { budgetBytes: 100 * KB },
+    );
     expect(keys(selection)).toEqual([small1.key, small2.key].sort());
   });
 
@@ -150,8 +155,26 @@ describe('selectIndexes', () => {
     const { selection } = await select(
       [
         // `wide` helps both statements a little: it wins round 1; x and y each serve one far better.
-        { id: 's1', calls: 10, columns: ['a', 'b'], base: 1000, plans: [{ needs: [wide.key], cost: 400 }, { needs: [x.key], cost: 10 }] },
-        { id: 's2', calls: 10, columns: ['a', 'c'], base: 1000, plans: [{ needs: [wide.key], cost: 400 }, { needs: [y.key], cost: 10 }] },
+        {
+          id: 's1',
+          calls: 10,
+          columns: ['a', 'b'],
+          base: 1000,
+          plans: [
+            { needs: [wide.key], cost: 400 },
+            { needs: [x.key], cost: 10 },
+          ],
+        },
+        {
+          id: 's2',
+          calls: 10,
+          columns: ['a', 'c'],
+          base: 1000,
+          plans: [
+            { needs: [wide.key], cost: 400 },
+            { needs: [y.key], cost: 10 },
+          ],
+        },
       ],
       [wide, x, y],
       { [wide.key]: KB, [x.key]: 2 * KB, [y.key]: 2 * KB },
@@ -164,7 +187,18 @@ describe('selectIndexes', () => {
     const wide = candidate('t', ['a'], { include: ['z'] });
     const plain = candidate('t', ['a']);
     const { selection } = await select(
-      [{ id: 's1', calls: 10, columns: ['a', 'z'], base: 1000, plans: [{ needs: [wide.key], cost: 10 }, { needs: [plain.key], cost: 40 }] }],
+      [
+        {
+          id: 's1',
+          calls: 10,
+          columns: ['a', 'z'],
+          base: 1000,
+          plans: [
+            { needs: [wide.key], cost: 10 },
+            { needs: [plain.key], cost: 40 },
+          ],
+        },
+      ],
       [wide, plain],
       { [wide.key]: 4 * KB, [plain.key]: 2 * KB },
     );
@@ -205,8 +239,26 @@ describe('selectIndexes', () => {
   it('gives the same answer on every run', async () => {
     const c = candidate('t', ['c']);
     const stmts: FakeStatement[] = [
-      { id: 's1', calls: 10, columns: ['a', 'b'], base: 1000, plans: [{ needs: [a.key], cost: 100 }, { needs: [b.key], cost: 100 }] },
-      { id: 's2', calls: 10, columns: ['b', 'c'], base: 1000, plans: [{ needs: [b.key], cost: 100 }, { needs: [c.key], cost: 100 }] },
+      {
+        id: 's1',
+        calls: 10,
+        columns: ['a', 'b'],
+        base: 1000,
+        plans: [
+          { needs: [a.key], cost: 100 },
+          { needs: [b.key], cost: 100 },
+        ],
+      },
+      {
+        id: 's2',
+        calls: 10,
+        columns: ['b', 'c'],
+        base: 1000,
+        plans: [
+          { needs: [b.key], cost: 100 },
+          { needs: [c.key], cost: 100 },
+        ],
+      },
     ];
     const bytes = { [a.key]: KB, [b.key]: KB, [c.key]: KB };
     const first = keys((await select(stmts, [a, b, c], bytes)).selection);
@@ -217,7 +269,11 @@ describe('selectIndexes', () => {
 
 describe('GIN and GiST after the hypothetical set', () => {
   const gin = candidate('docs', ['body'], { method: 'gin', statementIds: ['s1'] });
-  const ginPath = candidate('docs', ['attrs'], { method: 'gin', statementIds: ['s1'], columns: [{ sql: 'attrs', column: 'attrs', opclass: 'jsonb_path_ops' }] });
+  const ginPath = candidate('docs', ['attrs'], {
+    method: 'gin',
+    statementIds: ['s1'],
+    columns: [{ sql: 'attrs', column: 'attrs', opclass: 'jsonb_path_ops' }],
+  });
 
   async function hypothetical() {
     const stmts: FakeStatement[] = [{ id: 's1', calls: 10, table: 'docs', columns: ['body'], base: 1000, plans: [] }];

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { mayUse, mentionedColumns, usableCandidates } from '../../src/candidates/usable.js';
 import { ensureParser } from '../../src/parse/parser.js';
 import { parseStatement } from '../../src/parse/parseStatement.js';
 import type { IndexCandidate } from '../../src/types.js';
-import { mayUse, mentionedColumns, usableCandidates } from '../../src/candidates/usable.js';
 
 const columns: Record<string, string[]> = { orders: ['id', 'customer_id', 'status', 'created_at', 'total', 'note'] };
 const parse = (query: string) => parseStatement({ id: 'q', query }, (_s, t) => columns[t]);
@@ -60,14 +60,21 @@ describe('mayUse', () => {
       "SELECT id FROM orders WHERE status = 'new' GROUP BY id",
     ]) {
       const s = parse(sql);
-      expect(find(s).map((c) => c.key).sort()).toEqual(candidates.filter((c) => mayUse(s, c)).map((c) => c.key).sort());
+      expect(
+        find(s)
+          .map((c) => c.key)
+          .sort(),
+      ).toEqual(
+        candidates
+          .filter((c) => mayUse(s, c))
+          .map((c) => c.key)
+          .sort(),
+      );
     }
   });
 
   it('one list of the columns a statement mentions, for costing and selection alike', () => {
-    const [t] = parse(
-      'SELECT total FROM orders WHERE customer_id = $1 AND lower(note) = $2 GROUP BY total ORDER BY created_at',
-    ).tables;
+    const [t] = parse('SELECT total FROM orders WHERE customer_id = $1 AND lower(note) = $2 GROUP BY total ORDER BY created_at').tables;
     expect([...mentionedColumns(t!).columns].sort()).toEqual(['created_at', 'customer_id', 'note', 'total']);
     expect(mentionedColumns(t!).readsAll).toBe(false);
     // The columns an UPDATE sets do not help find its rows.

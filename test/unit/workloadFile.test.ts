@@ -20,7 +20,10 @@ function file(name: string, text: string): string {
 describe('workload files', () => {
   it('reads .sql with per-statement calls and names, keeping ; inside strings', async () => {
     const w = await readWorkloadFile(
-      file('w.sql', `-- name: by_email calls: 300\nSELECT * FROM customers WHERE email = 'a;b@example.com';\n\n-- calls: 7\nSELECT 1 FROM orders WHERE id = 5;\nSELECT 2 FROM orders;\n`),
+      file(
+        'w.sql',
+        `-- name: by_email calls: 300\nSELECT * FROM customers WHERE email = 'a;b@example.com';\n\n-- calls: 7\nSELECT 1 FROM orders WHERE id = 5;\nSELECT 2 FROM orders;\n`,
+      ),
     );
     expect(w.statements.map((s) => [s.id.length > 0, s.calls])).toEqual([
       [true, 300],
@@ -32,7 +35,9 @@ describe('workload files', () => {
   });
 
   it('keeps going past a statement that does not parse', async () => {
-    const w = await readWorkloadFile(file('w.sql', `SELECT * FROM orders WHERE id = 1;\nSELEC oops;\nSELECT * FROM customers WHERE id = 2;\n`));
+    const w = await readWorkloadFile(
+      file('w.sql', `SELECT * FROM orders WHERE id = 1;\nSELEC oops;\nSELECT * FROM customers WHERE id = 2;\n`),
+    );
     expect(w.statements).toHaveLength(3);
     expect(w.statements[1]!.query).toMatch(/SELEC oops/);
   });

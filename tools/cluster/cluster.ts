@@ -8,14 +8,14 @@
 // Env: PG_BIN, PGIA_NO_INSTALL and PGIA_VERBOSE are read by setup.ts.
 
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { appendFile, chown, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { quoteIdent } from '../../src/db/quote.js';
-import { ensurePostgres, SetupError, type PostgresInstall } from './setup.js';
+import { ensurePostgres, type PostgresInstall, SetupError } from './setup.js';
 
 export interface ThrowawayCluster {
   /** `postgresql://postgres@127.0.0.1:<port>/<database>` (trust auth, no password). */
@@ -276,7 +276,7 @@ export async function startThrowawayCluster(opts: StartClusterOptions = {}): Pro
     );
     if (init.code === 0) break;
   }
-  if (!init || init.code !== 0) await fail(`initdb failed for ${dataDir}:\n${tail(init?.output ?? '')}`);
+  if (init?.code !== 0) await fail(`initdb failed for ${dataDir}:\n${tail(init?.output ?? '')}`);
   // Marks the dir as ours, for reapOrphans (postgres ignores unknown files in PGDATA).
   await writeFile(path.join(dataDir, OWNER_FILE), `${process.pid}\n`);
 
@@ -363,7 +363,9 @@ export async function startThrowawayCluster(opts: StartClusterOptions = {}): Pro
         `--- server log ---\n${await readLogTail(dataDir)}`,
     );
   }
-  log(`PostgreSQL ${install.version} (${install.binDir}) running on ${host}:${port}, data in ${dataDir} (ready in ${Date.now() - t0} ms, initdb ${tInit} ms)`);
+  log(
+    `PostgreSQL ${install.version} (${install.binDir}) running on ${host}:${port}, data in ${dataDir} (ready in ${Date.now() - t0} ms, initdb ${tInit} ms)`,
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {

@@ -174,16 +174,11 @@ const APT_ENV = {
 /** Candidate version of a Debian package, or undefined when apt knows none. */
 async function aptCandidate(pkg: string): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile(
-      'apt-cache',
-      ['policy', pkg],
-      { env: APT_ENV, encoding: 'utf8', timeout: 60_000 },
-      (err, stdout) => {
-        if (err) return resolve(undefined);
-        const m = /^\s*Candidate:\s*(\S+)/m.exec(stdout);
-        resolve(m && m[1] !== '(none)' ? m[1] : undefined);
-      },
-    );
+    execFile('apt-cache', ['policy', pkg], { env: APT_ENV, encoding: 'utf8', timeout: 60_000 }, (err, stdout) => {
+      if (err) return resolve(undefined);
+      const m = /^\s*Candidate:\s*(\S+)/m.exec(stdout);
+      resolve(m && m[1] !== '(none)' ? m[1] : undefined);
+    });
   });
 }
 
@@ -251,21 +246,16 @@ export async function ensurePostgres(opts: EnsurePostgresOptions): Promise<Postg
   const missing =
     installs.length === 0
       ? 'No PostgreSQL server binaries found (looked in $PG_BIN and /usr/lib/postgresql/*/bin).'
-      : `hypopg is not installed for PostgreSQL ${versions.join(', ')} (found ${installs
-          .map((i) => i.binDir)
-          .join(', ')}).`;
+      : `hypopg is not installed for PostgreSQL ${versions.join(', ')} (found ${installs.map((i) => i.binDir).join(', ')}).`;
 
-  const mayInstall =
-    opts.install !== false && process.env.PGIA_NO_INSTALL !== '1' && isRoot() && onPath('apt-get') && onPath('apt-cache');
+  const mayInstall = opts.install !== false && process.env.PGIA_NO_INSTALL !== '1' && isRoot() && onPath('apt-get') && onPath('apt-cache');
   if (!mayInstall) throw new SetupError(manualInstallHelp(missing, versions));
   // PG_BIN names a non-Debian install: apt cannot add hypopg to it.
   if (envBin && !path.resolve(envBin).startsWith(`${DEBIAN_PG_ROOT}/`)) {
     throw new SetupError(manualInstallHelp(`${missing} PG_BIN=${envBin} is not a Debian package install.`, versions));
   }
 
-  const debianVersions = installs
-    .filter((i) => i.binDir.startsWith(`${DEBIAN_PG_ROOT}/`))
-    .map((i) => i.version);
+  const debianVersions = installs.filter((i) => i.binDir.startsWith(`${DEBIAN_PG_ROOT}/`)).map((i) => i.version);
 
   const pickCandidate = async (): Promise<{ version: number; withServer: boolean } | undefined> => {
     for (const v of debianVersions) {
@@ -291,9 +281,7 @@ export async function ensurePostgres(opts: EnsurePostgresOptions): Promise<Postg
   }
   if (!choice) {
     const tried = [...new Set([...debianVersions, ...(envBin ? [] : APT_MAJORS)])].join(', ');
-    throw new SetupError(
-      manualInstallHelp(`${missing} apt-get offers no postgresql-NN-hypopg package for NN in ${tried}.`, versions),
-    );
+    throw new SetupError(manualInstallHelp(`${missing} apt-get offers no postgresql-NN-hypopg package for NN in ${tried}.`, versions));
   }
 
   const pkgs = choice.withServer

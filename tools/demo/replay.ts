@@ -20,15 +20,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createPrng, type Prng } from './prng.js';
 
-export type WorkloadCategory =
-  | 'btree-needed'
-  | 'no-index'
-  | 'already-indexed'
-  | 'expression'
-  | 'partial'
-  | 'gin'
-  | 'brin'
-  | 'write';
+export type WorkloadCategory = 'btree-needed' | 'no-index' | 'already-indexed' | 'expression' | 'partial' | 'gin' | 'brin' | 'write';
 
 export const WORKLOAD_CATEGORIES: readonly WorkloadCategory[] = [
   'btree-needed',
@@ -171,11 +163,7 @@ export function generateParams(q: WorkloadQuery, prng: Prng, anchor: Date): unkn
  * Replays the workload of `<dir>/queries.json` against the loaded data; see the notes at the top
  * of this file. Resolves when every call has run; only a lost connection rejects.
  */
-export async function replayWorkload(
-  client: pg.Client,
-  dir: string,
-  opts: ReplayOptions = {},
-): Promise<ReplayResult> {
+export async function replayWorkload(client: pg.Client, dir: string, opts: ReplayOptions = {}): Promise<ReplayResult> {
   const def = readWorkload(dir);
   const rounds = Math.max(1, Math.floor(opts.rounds ?? 1));
   const scale = opts.scale ?? 1;

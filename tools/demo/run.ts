@@ -4,12 +4,12 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { nightlyReport } from '../../src/nightly.js';
 import { terminalProgress } from '../../src/cli/progress.js';
-import { startThrowawayCluster, type ThrowawayCluster } from '../cluster/cluster.js';
-import { SetupError } from '../cluster/setup.js';
+import { nightlyReport } from '../../src/nightly.js';
 import { adviceMarkdown } from '../../src/report/markdown.js';
 import { writeAdviceReports } from '../../src/report/writeReports.js';
+import { startThrowawayCluster, type ThrowawayCluster } from '../cluster/cluster.js';
+import { SetupError } from '../cluster/setup.js';
 import { loadWorkload, replayWorkload } from './replay.js';
 
 // The repository root: the nearest folder above this file with a package.json (this file runs from
@@ -53,7 +53,9 @@ export async function runDemo(opts: { workload?: string; out?: string } = {}): P
     const result = await nightlyReport({ url: cluster.url, verifyRealUrl: cluster.url, progress: terminalProgress() });
     const files = await writeAdviceReports(result, outDir);
     console.log(adviceMarkdown(result));
-    log(`report written to ${relative(process.cwd(), files.markdown)} (also ${relative(process.cwd(), files.json)}, ${relative(process.cwd(), files.up)})`);
+    log(
+      `report written to ${relative(process.cwd(), files.markdown)} (also ${relative(process.cwd(), files.json)}, ${relative(process.cwd(), files.up)})`,
+    );
     return 0;
   } catch (err) {
     if (err instanceof SetupError) {
