@@ -112,7 +112,8 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
   const disagreeing = [...verified.representative.values()].filter((r) => !r.agrees).length;
   if (disagreeing > 0) {
     warnings.push(
-      `${disagreeing} statement(s) gain differently from the advice when costed with representative values (from pg_stats) than with their generic plan: see "with representative values" in the Statements section.`,
+      `${disagreeing} statement(s) gain differently from the advice when costed with representative values (from pg_stats) ` +
+        'than with their generic plan: see "with representative values" in the Statements section.',
     );
   }
   const queryOf = new Map(workload.statements.map((s) => [s.id, s.query]));

@@ -244,7 +244,8 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
         index: ix.name,
         action: 'drop',
         summary: twin
-          ? `Index ${q(ix)} is invalid (a failed CREATE INDEX CONCURRENTLY or REINDEX CONCURRENTLY leftover) and the valid ${q(twin)} already has the same definition: drop it.`
+          ? `Index ${q(ix)} is invalid (a failed CREATE INDEX CONCURRENTLY or REINDEX CONCURRENTLY leftover) ` +
+            `and the valid ${q(twin)} already has the same definition: drop it.`
           : `Index ${q(ix)} is invalid and marked dead (a failed DROP INDEX CONCURRENTLY or the old copy of a failed REINDEX CONCURRENTLY): drop it.`,
         evidence,
         bytes: ix.bytes,
@@ -261,7 +262,8 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
       index: ix.name,
       action: 'drop-and-recreate',
       summary:
-        `Index ${q(ix)} is invalid (a failed CREATE INDEX CONCURRENTLY): queries do not use it${ix.ready ? ' but writes still maintain it' : ''}. Drop it and build it again` +
+        `Index ${q(ix)} is invalid (a failed CREATE INDEX CONCURRENTLY): queries do not use it` +
+        `${ix.ready ? ' but writes still maintain it' : ''}. Drop it and build it again` +
         (ix.unique ? '; it is UNIQUE, so the build fails again while the table holds duplicate keys: remove them first.' : '.') +
         ' (If it was being dropped by a failed DROP INDEX CONCURRENTLY, run only the DROP.)',
       evidence,
@@ -306,7 +308,9 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
           table: dup.table,
           index: dup.name,
           action: 'keep',
-          summary: `Index ${q(dup)} duplicates ${q(keeper)} but ${protection}: it is kept. If the constraint is not needed twice, drop the constraint (ALTER TABLE ... DROP CONSTRAINT) instead.`,
+          summary:
+            `Index ${q(dup)} duplicates ${q(keeper)} but ${protection}: it is kept. ` +
+            'If the constraint is not needed twice, drop the constraint (ALTER TABLE ... DROP CONSTRAINT) instead.',
           evidence,
           bytes: dup.bytes,
           upSql: [],
@@ -326,7 +330,9 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
         table: dup.table,
         index: dup.name,
         action: 'drop',
-        summary: `Index ${q(dup)} is an exact duplicate of ${q(keeper)} (same columns, operator classes, collations, order, predicate and method): drop it (gives back ${formatBytes(dup.bytes)}).`,
+        summary:
+          `Index ${q(dup)} is an exact duplicate of ${q(keeper)} ` +
+          `(same columns, operator classes, collations, order, predicate and method): drop it (gives back ${formatBytes(dup.bytes)}).`,
         evidence,
         bytes: dup.bytes,
         reclaimableBytes: dup.bytes,
@@ -378,7 +384,8 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
     if (fkNeeds.length) {
       keep(
         ix,
-        `${scanText}, but it is the only index for foreign key ${fkNeeds.map((f) => `"${f.name}"`).join(', ')}: without it every DELETE/UPDATE of a referenced key scans ${tq(ix)}`,
+        `${scanText}, but it is the only index for foreign key ${fkNeeds.map((f) => `"${f.name}"`).join(', ')}: ` +
+          `without it every DELETE/UPDATE of a referenced key scans ${tq(ix)}`,
       );
       continue;
     }
@@ -457,7 +464,9 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
       table: x.table,
       index: x.name,
       action: 'drop',
-      summary: `Index ${q(x)} is redundant: its keys are a leading prefix of ${q(y)} (same predicate, order, operator classes), which serves the same lookups; drop it (gives back ${formatBytes(x.bytes)}).`,
+      summary:
+        `Index ${q(x)} is redundant: its keys are a leading prefix of ${q(y)} (same predicate, order, operator classes), ` +
+        `which serves the same lookups; drop it (gives back ${formatBytes(x.bytes)}).`,
       evidence: {
         redundantWith: q(y),
         definition: x.definition,
@@ -486,8 +495,10 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
       index: ix.name,
       action: 'reindex',
       summary:
-        `Index ${q(ix)} is ~${Math.round(b.ratio * 100)} % bloated (${b.source === 'pgstatindex' ? 'measured by pgstatindex()' : 'estimated from statistics'}): ` +
-        `REINDEX INDEX CONCURRENTLY gives back ~${formatBytes(b.reclaimableBytes)} of ${formatBytes(ix.bytes)} (it needs room for a second copy while it runs).`,
+        `Index ${q(ix)} is ~${Math.round(b.ratio * 100)} % bloated ` +
+        `(${b.source === 'pgstatindex' ? 'measured by pgstatindex()' : 'estimated from statistics'}): ` +
+        `REINDEX INDEX CONCURRENTLY gives back ~${formatBytes(b.reclaimableBytes)} of ${formatBytes(ix.bytes)} ` +
+        '(it needs room for a second copy while it runs).',
       evidence: {
         bloatRatio: Math.round(b.ratio * 1000) / 1000,
         reclaimableBytes: Math.round(b.reclaimableBytes),
@@ -516,8 +527,10 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
       table: fk.table,
       action: 'create',
       summary:
-        `Foreign key ${quoteIdent(fk.name)} on ${tq(fk)} (${fk.columns.map(quoteIdent).join(', ')}) → ${quoteQualified(fk.refSchema, fk.refTable)} has no index whose leading columns are its columns: ` +
-        `every DELETE or key UPDATE on ${quoteQualified(fk.refSchema, fk.refTable)} (and joins on the key) scans ${tq(fk)}. Create ${quoteIdent(name)}.`,
+        `Foreign key ${quoteIdent(fk.name)} on ${tq(fk)} (${fk.columns.map(quoteIdent).join(', ')}) → ` +
+        `${quoteQualified(fk.refSchema, fk.refTable)} has no index whose leading columns are its columns: ` +
+        `every DELETE or key UPDATE on ${quoteQualified(fk.refSchema, fk.refTable)} (and joins on the key) scans ${tq(fk)}. ` +
+        `Create ${quoteIdent(name)}.`,
       evidence: {
         foreignKey: fk.name,
         columns: fk.columns.join(', '),

@@ -188,9 +188,11 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     for (const [i, h] of hosts.entries()) {
       if (h.ok && h.statsSinceSource === 'postmaster_start') {
         warnings.push(
-          `${h.target}: the statistics were never reset (pg_stat_database.stats_reset is NULL), so their age is counted from the server's start (${h.statsSince}). ` +
+          `${h.target}: the statistics were never reset (pg_stat_database.stats_reset is NULL), ` +
+            `so their age is counted from the server's start (${h.statsSince}). ` +
             'PostgreSQL 15+ keeps statistics across clean restarts, so they may be older (then the audit is only more careful); ' +
-            'but if this database was created after the server started they are younger. Run SELECT pg_stat_reset(); in the database once to give the audit a known start.',
+            'but if this database was created after the server started they are younger. ' +
+            'Run SELECT pg_stat_reset(); in the database once to give the audit a known start.',
         );
       }
       if (i > 0 && h.ok && h.serverVersion !== hosts[0]!.serverVersion) {
@@ -231,7 +233,9 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
       statsHost: youngest?.host,
     };
     if (failed.length) {
-      scans.withheld = `Unused indexes are not reported: ${failed.join(', ')} did not answer, and an index cannot be proven unused without the scans of every host.`;
+      scans.withheld =
+        `Unused indexes are not reported: ${failed.join(', ')} did not answer, ` +
+        'and an index cannot be proven unused without the scans of every host.';
     }
 
     // Bloat of the b-trees that could reach the threshold.
@@ -277,7 +281,8 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
             const e = err as { code?: string; message: string };
             if (e.code === '42501') {
               warnings.push(
-                `pgstatindex() is not permitted (${e.message}): GRANT pg_stat_scan_tables TO ${primaryRead.info.currentUser}; (pg_monitor includes it). Bloat is estimated from statistics instead.`,
+                `pgstatindex() is not permitted (${e.message}): GRANT pg_stat_scan_tables TO ${primaryRead.info.currentUser}; ` +
+                  '(pg_monitor includes it). Bloat is estimated from statistics instead.',
               );
               break;
             }
@@ -289,7 +294,8 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
       const unmeasured = noStats.filter((ix) => !bloat.has(ix.oid)).map((ix) => `${ix.schema}.${ix.name}`);
       if (unmeasured.length) {
         warnings.push(
-          `No bloat figure for ${unmeasured.length} index${unmeasured.length === 1 ? '' : 'es'} larger than ${Math.round(thresholds.bloatMinBytes / 1024)} kB ` +
+          `No bloat figure for ${unmeasured.length} index${unmeasured.length === 1 ? '' : 'es'} ` +
+            `larger than ${Math.round(thresholds.bloatMinBytes / 1024)} kB ` +
             `(${unmeasured.slice(0, 10).join(', ')}${unmeasured.length > 10 ? ', ...' : ''}): pg_stats has no rows for their columns ` +
             `(never ANALYZEd, or the role may not SELECT the table: pg_stats hides those rows; GRANT pg_read_all_data, or install pgstattuple: ` +
             `its pgstatindex() needs only pg_stat_scan_tables, part of pg_monitor).`,

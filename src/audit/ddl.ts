@@ -46,9 +46,14 @@ export function sqlComment(text: string): string {
 }
 
 export const PARTITIONED_DROP_WARNING =
-  '-- WARNING: partitioned index: DROP INDEX CONCURRENTLY is not supported on partitioned indexes. This plain DROP takes an ACCESS EXCLUSIVE lock on the table and all its partitions (lock_timeout bounds the wait; the drop itself is quick).';
+  '-- WARNING: partitioned index: DROP INDEX CONCURRENTLY is not supported on partitioned indexes. ' +
+  'This plain DROP takes an ACCESS EXCLUSIVE lock on the table and all its partitions ' +
+  '(lock_timeout bounds the wait; the drop itself is quick).';
 export const PARTITIONED_CREATE_WARNING =
-  '-- WARNING: partitioned index: CREATE INDEX CONCURRENTLY is not supported on a partitioned table. This plain build blocks writes to every partition while it runs. To avoid that: CREATE INDEX ... ON ONLY the parent, CREATE INDEX CONCURRENTLY on each partition, then ALTER INDEX <parent index> ATTACH PARTITION <partition index> for each.';
+  '-- WARNING: partitioned index: CREATE INDEX CONCURRENTLY is not supported on a partitioned table. ' +
+  'This plain build blocks writes to every partition while it runs. ' +
+  'To avoid that: CREATE INDEX ... ON ONLY the parent, CREATE INDEX CONCURRENTLY on each partition, ' +
+  'then ALTER INDEX <parent index> ATTACH PARTITION <partition index> for each.';
 
 /** The statements that drop an index (concurrently where the server allows it). */
 export function dropIndexSql(ix: Pick<AuditIndex, 'schema' | 'name' | 'relkind'>): string[] {

@@ -151,7 +151,11 @@ function keyShapes(
   const sortRest = sort.filter((s) => !eq.some((e) => e.name === s.k.name));
   if (sortRest.length > 0) {
     const cols = sortColumns(sortRest);
-    const why = `ORDER BY ${sort.map((s) => s.k.name + (s.descending ? ' DESC' : '') + (s.nullsFirst === undefined ? '' : s.nullsFirst ? ' NULLS FIRST' : ' NULLS LAST')).join(', ')}${hasLimit ? ' LIMIT' : ''}`;
+    const why = `ORDER BY ${sort
+      .map(
+        (s) => s.k.name + (s.descending ? ' DESC' : '') + (s.nullsFirst === undefined ? '' : s.nullsFirst ? ' NULLS FIRST' : ' NULLS LAST'),
+      )
+      .join(', ')}${hasLimit ? ' LIMIT' : ''}`;
     const prefix = eqPrefix.slice(0, Math.max(0, maxColumns - cols.length));
     if (prefix.length > 0) add([...prefix.map((k) => k.col), ...cols], `equality on ${names(prefix)} then ${why}`, true);
     add(cols, why, eqPrefix.length === 0);

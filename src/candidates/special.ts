@@ -50,7 +50,8 @@ export function specialProposals(access: TableAccess, table: CatalogTable, catal
         emit('gin', [{ ...plain, opclass: 'gin_trgm_ops' }], `${opName(p.operator)} ${what} on ${col.name} (trigram)`);
       } else {
         notes.add(
-          `${table.name}.${col.name}: ${opName(p.operator)} with a leading wildcard needs a trigram GIN index, but pg_trgm is not installed (CREATE EXTENSION pg_trgm).`,
+          `${table.name}.${col.name}: ${opName(p.operator)} with a leading wildcard needs a trigram GIN index, ` +
+            'but pg_trgm is not installed (CREATE EXTENSION pg_trgm).',
         );
       }
     } else if (p.kind === 'fts') {

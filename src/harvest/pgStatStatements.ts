@@ -81,7 +81,8 @@ export async function harvestPgStatStatements(client: pg.Client, url: string, op
   const h = hidden.rows[0]!;
   if (h.n > 0) {
     workload.warnings.push(
-      `${h.n} statements of other roles are hidden (${Math.round(h.calls)} calls; pg_stat_statements shows <insufficient privilege>): grant pg_read_all_stats (or pg_monitor) to the advisor's role to include them.`,
+      `${h.n} statements of other roles are hidden (${Math.round(h.calls)} calls; pg_stat_statements shows <insufficient privilege>): ` +
+        "grant pg_read_all_stats (or pg_monitor) to the advisor's role to include them.",
     );
   }
   if (workload.statements.length === 0) {

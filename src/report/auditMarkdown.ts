@@ -78,7 +78,8 @@ export function auditMarkdownSection(r: AuditResult, level = 2, title = 'Existin
   if (r.settings) {
     const s = r.settings;
     out.push(
-      `- Thresholds: unused = at most ${s.maxScans} scans over at least ${s.minStatsAgeDays} days; bloated = over ${Math.round(s.bloatRatio * 100)} % and ${formatBytes(s.bloatMinBytes)} to give back (bloat from ${s.bloatSource})`,
+      `- Thresholds: unused = at most ${s.maxScans} scans over at least ${s.minStatsAgeDays} days; ` +
+        `bloated = over ${Math.round(s.bloatRatio * 100)} % and ${formatBytes(s.bloatMinBytes)} to give back (bloat from ${s.bloatSource})`,
     );
   }
   const reclaim = r.findings.reduce((a, f) => a + (f.reclaimableBytes ?? 0), 0);

@@ -9,7 +9,8 @@ export function adviceMarkdown(result: AdviceResult): string {
   out.push('# Index advice', '');
   out.push(`- Target: \`${result.target}\` (PostgreSQL ${result.serverVersion})`);
   out.push(
-    `- Workload: ${result.workloadOrigin}; ${result.statementsAnalyzed} statements analysed, weighted by ${result.weight === 'calls' ? 'calls' : 'total execution time'}`,
+    `- Workload: ${result.workloadOrigin}; ${result.statementsAnalyzed} statements analysed, ` +
+      `weighted by ${result.weight === 'calls' ? 'calls' : 'total execution time'}`,
   );
   out.push(`- Generated: ${result.generatedAt}`);
   out.push(`- ${result.candidatesConsidered} candidate indexes, ${result.whatIfCalls} planner (what-if) calls`);
@@ -17,7 +18,8 @@ export function adviceMarkdown(result: AdviceResult): string {
   const created = result.recommendations.filter((r) => r.verified).length;
   const proposed = result.recommendations.length - created;
   out.push(
-    `- Estimated workload cost: ${formatCost(result.workloadCostBefore)} → ${formatCost(result.workloadCostAfter)} (${formatPercent(saved)} less) with ${created} new ${created === 1 ? 'index' : 'indexes'}` +
+    `- Estimated workload cost: ${formatCost(result.workloadCostBefore)} → ${formatCost(result.workloadCostAfter)} ` +
+      `(${formatPercent(saved)} less) with ${created} new ${created === 1 ? 'index' : 'indexes'}` +
       (proposed
         ? `, and ${proposed} unverified proposal${proposed === 1 ? '' : 's'} (as comments in the migration, not in this estimate)`
         : ''),
@@ -92,12 +94,14 @@ export function adviceMarkdown(result: AdviceResult): string {
 function recommendation(out: string[], r: Recommendation, i: number, result: AdviceResult): void {
   out.push(`### ${i + 1}. \`${mdCell(r.definition)}\``, '');
   out.push(
-    `- Type: ${r.candidate.method}${r.candidate.columns.length > 1 ? ', multicolumn' : ''}${r.candidate.where ? ', partial' : ''}${r.candidate.include.length ? ', covering' : ''}${r.candidate.columns.some((c) => c.column === undefined) ? ', expression' : ''}`,
+    `- Type: ${r.candidate.method}${r.candidate.columns.length > 1 ? ', multicolumn' : ''}${r.candidate.where ? ', partial' : ''}` +
+      `${r.candidate.include.length ? ', covering' : ''}${r.candidate.columns.some((c) => c.column === undefined) ? ', expression' : ''}`,
   );
   out.push(`- Why: ${r.candidate.reasons.join('; ')}`);
   if (r.verified) {
     out.push(
-      `- Benefit: ${formatCost(r.benefit)} (${formatPercent(r.benefitShare)} of the workload's estimated cost), net of an estimated write cost of ${formatCost(r.writeCost)}; size ≈ ${formatBytes(r.estimatedBytes)}`,
+      `- Benefit: ${formatCost(r.benefit)} (${formatPercent(r.benefitShare)} of the workload's estimated cost), ` +
+        `net of an estimated write cost of ${formatCost(r.writeCost)}; size ≈ ${formatBytes(r.estimatedBytes)}`,
     );
   } else {
     out.push(`- Benefit: not measured; estimated write cost ${formatCost(r.writeCost)}`);

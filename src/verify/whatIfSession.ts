@@ -62,8 +62,11 @@ export class WhatIfSession {
       if (!row.hypopg) {
         throw new VerifyError(
           row.available
-            ? `hypopg is available on the server but not created in this database: run CREATE EXTENSION hypopg; (it writes nothing but its functions), or pass --create-extension.`
-            : `hypopg is not installed on the server. On Debian/Ubuntu: apt-get install postgresql-<major>-hypopg (e.g. postgresql-15-hypopg), then CREATE EXTENSION hypopg; in the database.`,
+            ? 'hypopg is available on the server but not created in this database: ' +
+                'run CREATE EXTENSION hypopg; (it writes nothing but its functions), or pass --create-extension.'
+            : 'hypopg is not installed on the server. ' +
+                'On Debian/Ubuntu: apt-get install postgresql-<major>-hypopg (e.g. postgresql-15-hypopg), ' +
+                'then CREATE EXTENSION hypopg; in the database.',
         );
       }
       return new WhatIfSession(client, Math.floor(Number(row.v) / 10000));
