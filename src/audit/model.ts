@@ -1,7 +1,7 @@
 // What the audit works on, as plain data, so that the analysis (./analyze.ts) is pure and can be
 // unit-tested without a server: the indexes of the shared catalog in the audit's own shape
 // (./fromCatalog.ts), and what the audit reads itself (./read.ts: foreign keys, scans, statistics).
-import type { IndexPosition } from '../types.js';
+import type { CatalogIndex, IndexPosition } from '../types.js';
 
 export interface ConstraintRef {
   /** p = primary key, u = unique, x = exclusion, f = a foreign key that references this index. */
@@ -11,45 +11,19 @@ export interface ConstraintRef {
   table: string;
 }
 
-export interface AuditIndex {
-  oid: number;
+/**
+ * An index of the shared catalog as the audit sees it: its table, its key and INCLUDE positions in
+ * detail, and the constraints it backs with their tables' qualified names.
+ */
+export interface AuditIndex
+  extends Omit<CatalogIndex, 'keys' | 'include' | 'opclasses' | 'positions' | 'predicate' | 'constraints' | 'statsLookup'> {
   tableOid: number;
-  schema: string;
   table: string;
-  name: string;
-  /** 'i' index, 'I' partitioned index (no storage of its own; its partitions' indexes hold the data). */
-  relkind: 'i' | 'I';
-  /** Attached to a partitioned index: cannot be dropped on its own. */
-  isPartition: boolean;
-  /** Name of the partitioned index it is attached to, when isPartition. */
-  parentIndex?: string;
-  method: string;
   keys: IndexPosition[];
   include: IndexPosition[];
   /** WHERE of a partial index (pg_get_expr), or null. */
   predicate: string | null;
-  unique: boolean;
-  nullsNotDistinct: boolean;
-  primary: boolean;
-  exclusion: boolean;
-  replicaIdentity: boolean;
-  valid: boolean;
-  /** indisready: false when a concurrent build failed (or is) before its build phase, or a concurrent drop got far. */
-  ready: boolean;
-  /** indislive: false once a DROP INDEX CONCURRENTLY / REINDEX CONCURRENTLY has marked it dead. */
-  live: boolean;
-  /** A CREATE INDEX / REINDEX is building it right now (pg_stat_progress_create_index). */
-  building: boolean;
   constraints: ConstraintRef[];
-  /** pg_get_indexdef() */
-  definition: string;
-  /** Size in bytes (for 'I': the sum over its partitions' indexes). */
-  bytes: number;
-  relpages: number;
-  /** Index reltuples; < 0 when never vacuumed/analyzed. */
-  reltuples: number;
-  /** fillfactor from reloptions, or the b-tree default 90. */
-  fillfactor: number;
 }
 
 export interface AuditForeignKey {
@@ -70,7 +44,7 @@ export interface AuditForeignKey {
 
 /** An index with, per key and INCLUDE position, where pg_stats keeps its statistics (for the bloat estimate). */
 export interface IndexRow extends AuditIndex {
-  statsLookup: Array<{ table: string; column: string; isName: boolean }>;
+  statsLookup: CatalogIndex['statsLookup'];
 }
 
 /** Scan counts one host reports for one index. */

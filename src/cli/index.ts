@@ -2,6 +2,7 @@
 // reports. Errors are printed as one clear line (no stack) and exit with status 1.
 import { Command, Option } from 'commander';
 import { DEFAULT_STATEMENT_TIMEOUT_MS } from '../advise.js';
+import { DEFAULT_THRESHOLDS } from '../audit/analyze.js';
 import { audit } from '../audit/audit.js';
 import { redactUrl } from '../db/connect.js';
 import { nightlyReport } from '../nightly.js';
@@ -9,6 +10,10 @@ import { adviceJson, writeAdviceReports, writeAuditReports } from '../report/wri
 import { SELECT_DEFAULTS } from '../select/selectIndexes.js';
 import { parseBytes, parseDuration, parseFraction, parseInteger, parseStatsAge } from './parseOptions.js';
 import { terminalProgress } from './progress.js';
+
+/** An option that takes a fraction (`0.3` or `30%`), with its default. */
+const fraction = (flags: string, description: string, value: number) =>
+  new Option(flags, description).argParser(parseFraction).default(value);
 
 const program = new Command();
 program
@@ -33,17 +38,19 @@ program
   )
   .option('--max-indexes <n>', 'at most this many new indexes', parseInteger)
   .option('--max-per-table <n>', 'at most this many new indexes per table', parseInteger)
-  .option(
-    '--min-improvement <fraction>',
-    "a statement's cost must fall by at least this much to count (0.3 or 30%)",
-    parseFraction,
-    SELECT_DEFAULTS.minImprovement,
+  .addOption(
+    fraction(
+      '--min-improvement <fraction>',
+      "a statement's cost must fall by at least this much to count (0.3 or 30%)",
+      SELECT_DEFAULTS.minImprovement,
+    ),
   )
-  .option(
-    '--min-benefit-share <fraction>',
-    "an index must save at least this share of the workload's cost",
-    parseFraction,
-    SELECT_DEFAULTS.minBenefitShare,
+  .addOption(
+    fraction(
+      '--min-benefit-share <fraction>',
+      "an index must save at least this share of the workload's cost",
+      SELECT_DEFAULTS.minBenefitShare,
+    ),
   )
   .addOption(new Option('--weight <what>', 'what weighs a statement').choices(['calls', 'total_time']).default('calls'))
   .option('--max-columns <n>', 'widest multicolumn index to consider', parseInteger, 3)
@@ -105,11 +112,8 @@ program
   .option('--json', 'also print audit.json to stdout')
   .option('--min-stats-age <age>', 'do not call an index unused before statistics are this old (7, 7d, 12h, 30m; 0 disables)', '7d')
   .option('--max-scans <n>', 'an index with at most this many scans over all hosts is unused', parseInteger, 0)
-  .option(
-    '--bloat-ratio <fraction>',
-    'reindex when a rebuild would give back more than this share',
-    parseFraction,
-    SELECT_DEFAULTS.minImprovement,
+  .addOption(
+    fraction('--bloat-ratio <fraction>', 'reindex when a rebuild would give back more than this share', DEFAULT_THRESHOLDS.bloatRatio),
   )
   .addOption(
     new Option(
@@ -117,7 +121,7 @@ program
       '...and more than this much space (kB, MB, GB, TB: powers of 1000; KiB, MiB, GiB, TiB: powers of 1024; a plain number: bytes)',
     )
       .argParser(parseBytes)
-      .default(10 * 1024 * 1024, '10MiB'),
+      .default(DEFAULT_THRESHOLDS.bloatMinBytes, '10MiB'),
   )
   .option('--schema <name>', 'only this schema (repeatable)', collect)
   .option('--statement-timeout <duration>', 'statement_timeout of every audit statement', parseDuration, DEFAULT_STATEMENT_TIMEOUT_MS)

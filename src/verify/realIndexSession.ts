@@ -5,15 +5,11 @@ import type pg from 'pg';
 import { createIndexSql } from '../candidates/indexDefinition.js';
 import { ADVISOR_MARKER, connect, redactUrl } from '../db/connect.js';
 import { quoteIdent, quoteLiteral } from '../db/quote.js';
-import type { CostOutcome, IndexCandidate, ParsedStatement } from '../types.js';
+import type { CostOutcome, IndexCandidate, ParsedStatement, RealMeasurement } from '../types.js';
 import { firstLine, PlanCoster } from './planCoster.js';
 
-export interface RealVerification {
-  ok: true;
-  bytes: number;
-  before: Map<string, CostOutcome>;
-  after: Map<string, CostOutcome>;
-}
+/** The index's size and each statement's plan without and with it. */
+export type RealVerification = { ok: true } & Omit<RealMeasurement, 'candidate'>;
 
 export class RealIndexSession {
   private built = 0;
