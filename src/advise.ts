@@ -2,12 +2,13 @@
 // the nightly report and the demo call this; `advise()` is the story in six steps, each stage its
 // own module that can be run and tested on its own (ARCHITECTURE.md).
 import { generateCandidates } from './candidates/generate.js';
-import { createIndexSql, indexName } from './candidates/indexDefinition.js';
+import { createIndexSql, describeIndex, indexName } from './candidates/indexDefinition.js';
 import { findTable, tablesRead } from './catalog/find.js';
 import { readCatalog } from './catalog/readCatalog.js';
 import { adviceCatalog } from './catalog/scope.js';
 import { connect, redactUrl } from './db/connect.js';
 import { uniqueName } from './db/names.js';
+import { formatCost, formatPercent, oneLine } from './format.js';
 import { type HarvestOptions, harvestPgStatStatements } from './harvest/pgStatStatements.js';
 import { readWorkloadFile } from './harvest/workloadFile.js';
 import { ensureParser } from './parse/parser.js';
@@ -117,6 +118,17 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     );
   }
   const queryOf = new Map(workload.statements.map((s) => [s.id, s.query]));
+  for (const r of selection.regressions) {
+    const rise = r.costAfter / Math.max(r.costBefore, 1e-9) - 1;
+    warnings.push(
+      `the planner expects \`${oneLine(queryOf.get(r.statementId) ?? r.statementId, 100)}\` to cost ${formatCost(r.costAfter)} with the advice ` +
+        `instead of ${formatCost(r.costBefore)} (${formatPercent(rise)} more)` +
+        (r.indexesUsed.length
+          ? `, through ${r.indexesUsed.map((k) => describeIndex(candidates.find((c) => c.key === k)!)).join(', ')}`
+          : '') +
+        '; the set is kept because it saves more elsewhere (see the per-index figures).',
+    );
+  }
   for (const f of selection.failed)
     notAdvisable.push({ statementId: f.statementId, query: queryOf.get(f.statementId) ?? '', reason: `cannot be planned: ${f.reason}` });
   const rejected = [...verified.rejected, ...(real?.failed ?? []).map((f) => [f.key, f.error] as const)].map(([key, reason]) => {
@@ -137,6 +149,8 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     workloadCostBefore: selection.totalWeightedCost,
     workloadCostAfter: workloadCost(selection.scoring, final),
     rejectedCandidates: rejected,
+    struckOut: selection.struck.map((s) => ({ definition: createIndexSql(s.candidate), reason: s.reason })),
+    ...(opts.budgetBytes !== undefined ? { budgetBytes: opts.budgetBytes } : {}),
     statementsAnalyzed: advisable.length,
     candidatesConsidered: candidates.length,
     whatIfCalls: verified.whatIfCalls + (real?.explainCalls ?? 0),
@@ -267,6 +281,7 @@ function toRecommendations(chosen: ChosenIndex[], catalog: Catalog, selection: S
       verified: ch.verification.kind !== 'unverified',
       verification: describeVerification(ch, serverVersion),
       statements: ch.statements,
+      ...(ch.notes?.length ? { notes: ch.notes } : {}),
     };
   });
 }

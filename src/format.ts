@@ -1,12 +1,12 @@
 // How quantities are written for people, in every report, summary and warning: sizes, planner
 // costs, shares and ages. Pure; imports nothing, so every stage and the report may use it.
 
-/** `0 B`, `512 B`, `10.0 MB`, `1.5 GB` (powers of 1024). */
+/** `0 B`, `512 B`, `10.0 MB`, `1.5 GB`: powers of 1000, as --budget reads them and the literature counts. */
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n) || n <= 0) return '0 B';
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  const i = Math.min(units.length - 1, Math.floor(Math.log(n) / Math.log(1024)));
-  const v = n / 1024 ** i;
+  const i = Math.min(units.length - 1, Math.floor(Math.log10(n) / 3));
+  const v = n / 1000 ** i;
   return `${v >= 100 || i === 0 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
 }
 
@@ -38,4 +38,10 @@ export function formatAge(seconds: number | null | undefined): string {
   if (s < 48 * 3600) return `${Math.floor(s / 3600)} hours`;
   const d = s / 86400;
   return `${d >= 10 ? Math.floor(d) : Math.floor(d * 10) / 10} days`;
+}
+
+/** One line of SQL, shortened for a table cell or a message. */
+export function oneLine(sql: string, max = 160): string {
+  const s = sql.replace(/\s+/g, ' ').trim();
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }

@@ -336,6 +336,8 @@ export interface ChosenIndex {
   statements: StatementGain[];
   /** How the figures were obtained. */
   verification: Verification;
+  /** Why it stays beside a near-duplicate (`kept beside …`). */
+  notes?: string[];
 }
 
 export type Verification =
@@ -374,6 +376,24 @@ export interface Selection {
   failed: Array<{ statementId: string; reason: string }>;
   /** Keys of the candidates the planner used in no plan even with every candidate available. */
   unused: string[];
+  /** Chosen, then struck out of the set (near-duplicates, next to no credit), with why. */
+  struck: StruckIndex[];
+  /** Statements the planner expects to be markedly dearer with the set. */
+  regressions: Regression[];
+}
+
+export interface StruckIndex {
+  candidate: IndexCandidate;
+  reason: string;
+}
+
+/** A statement the planner expects to be markedly dearer with the set than without it. */
+export interface Regression {
+  statementId: string;
+  costBefore: number;
+  costAfter: number;
+  /** The chosen indexes its plan uses (candidate keys). */
+  indexesUsed: string[];
 }
 
 export interface Recommendation {
@@ -393,6 +413,8 @@ export interface Recommendation {
   verification: string;
   /** costAfter is NaN (null in JSON) where it was not measured (unverified recommendations). */
   statements: Array<{ statementId: string; costBefore: number; costAfter: number; weight: number }>;
+  /** Why it stays beside a near-duplicate, with the figures. */
+  notes?: string[];
 }
 
 export interface AdviceResult {
@@ -419,6 +441,10 @@ export interface AdviceResult {
   }>;
   /** Candidates the server refused to simulate or build (non-immutable expression...), with why. */
   rejectedCandidates: Array<{ definition: string; reason: string }>;
+  /** Indexes the selection chose and then struck out (near-duplicates, next to no credit), with why. */
+  struckOut: Array<{ definition: string; reason: string }>;
+  /** The size budget of the new indexes, when one was set (bytes). */
+  budgetBytes?: number;
   /** Statements that could not be advised, with why. */
   notAdvisable: Array<{ statementId: string; query: string; reason: string }>;
   skipped: SkippedStatement[];

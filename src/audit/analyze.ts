@@ -34,7 +34,7 @@ export const DEFAULT_THRESHOLDS: AuditThresholds = {
   minStatsAgeDays: 7,
   maxScans: 0,
   bloatRatio: 0.3,
-  bloatMinBytes: 10 * 1024 * 1024,
+  bloatMinBytes: 10_000_000,
 };
 
 export interface ScanSummary {

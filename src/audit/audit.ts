@@ -35,7 +35,7 @@ export interface AuditOptions {
   maxScans?: number;
   /** Bloated when a REINDEX would give back more than this share of the index (0..1, default 0.3)... */
   bloatRatio?: number;
-  /** ...and more than this many bytes (default 10 MiB). */
+  /** ...and more than this many bytes (default 10 MB, 10^7). */
   bloatMinBytes?: number;
   /** statement_timeout of the audit's sessions in ms (default 30 s). */
   statementTimeoutMs?: number;

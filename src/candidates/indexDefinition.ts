@@ -24,6 +24,15 @@ export function candidateKey(c: Pick<IndexCandidate, 'schema' | 'table' | 'metho
   ].join('|');
 }
 
+/** `orders (customer_id) INCLUDE (total) WHERE …`: a candidate as a person reads it in a sentence. */
+export function describeIndex(c: Pick<IndexCandidate, 'table' | 'method' | 'columns' | 'include' | 'where'>): string {
+  return (
+    `${c.table}${c.method === 'btree' ? '' : ` USING ${c.method}`} (${c.columns.map(columnSql).join(', ')})` +
+    (c.include.length ? ` INCLUDE (${c.include.join(', ')})` : '') +
+    (c.where ? ` WHERE ${c.where}` : '')
+  );
+}
+
 /**
  * `orders_customer_id_created_at_idx`; long names are cut to PostgreSQL's 63 bytes with a hash of
  * the candidate's key to stay unique (../db/names.ts; uniqueName there keeps it clear of taken names).

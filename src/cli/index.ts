@@ -121,7 +121,7 @@ program
       '...and more than this much space (kB, MB, GB, TB: powers of 1000; KiB, MiB, GiB, TiB: powers of 1024; a plain number: bytes)',
     )
       .argParser(parseBytes)
-      .default(DEFAULT_THRESHOLDS.bloatMinBytes, '10MiB'),
+      .default(DEFAULT_THRESHOLDS.bloatMinBytes, '10MB'),
   )
   .option('--schema <name>', 'only this schema (repeatable)', collect)
   .option('--statement-timeout <duration>', 'statement_timeout of every audit statement', parseDuration, DEFAULT_STATEMENT_TIMEOUT_MS)

@@ -1,9 +1,9 @@
 // Markdown for `pg-index-advisor audit` and the audit section of the nightly report.
 
 import { quoteQualified } from '../db/quote.js';
-import { formatAge, formatBytes } from '../format.js';
+import { formatAge, formatBytes, oneLine } from '../format.js';
 import type { AuditFinding, AuditFindingKind, AuditResult } from '../types.js';
-import { mdCell, oneLine } from './format.js';
+import { mdCell } from './format.js';
 
 /** Identifiers may hold line breaks: they would break a paragraph or a table row. */
 const flat = (s: string) => s.replace(/[\r\n]+/g, ' ');

@@ -1,7 +1,7 @@
-import { formatBytes, formatCost, formatPercent } from '../format.js';
+import { formatBytes, formatCost, formatPercent, oneLine } from '../format.js';
 import type { AdviceResult, Recommendation } from '../types.js';
 import { auditMarkdownSection } from './auditMarkdown.js';
-import { mdCell, oneLine } from './format.js';
+import { mdCell } from './format.js';
 
 export function adviceMarkdown(result: AdviceResult): string {
   const out: string[] = [];
@@ -14,6 +14,10 @@ export function adviceMarkdown(result: AdviceResult): string {
   );
   out.push(`- Generated: ${result.generatedAt}`);
   out.push(`- ${result.candidatesConsidered} candidate indexes, ${result.whatIfCalls} planner (what-if) calls`);
+  if (result.budgetBytes !== undefined) {
+    const used = result.recommendations.filter((r) => r.verified).reduce((n, r) => n + r.estimatedBytes, 0);
+    out.push(`- Budget: ${formatBytes(result.budgetBytes)}, of which the new indexes take ${formatBytes(used)}`);
+  }
   // The headline counts what the migration creates; unverified proposals are only comments in it.
   const created = result.recommendations.filter((r) => r.verified).length;
   const proposed = result.recommendations.length - created;
@@ -68,6 +72,11 @@ export function adviceMarkdown(result: AdviceResult): string {
     }
     out.push('');
   }
+  if (result.struckOut?.length) {
+    out.push('## Chosen, then struck out of the set', '', '| index | why |', '|---|---|');
+    for (const r of result.struckOut) out.push(`| \`${mdCell(r.definition)}\` | ${mdCell(r.reason)} |`);
+    out.push('');
+  }
   if (result.rejectedCandidates.length) {
     out.push('## Candidates the server would not build', '', '| candidate | reason |', '|---|---|');
     for (const r of result.rejectedCandidates) out.push(`| \`${mdCell(r.definition)}\` | ${mdCell(r.reason)} |`);
@@ -107,6 +116,7 @@ function recommendation(out: string[], r: Recommendation, i: number, result: Adv
     out.push(`- Benefit: not measured; estimated write cost ${formatCost(r.writeCost)}`);
   }
   out.push(`- Verified: ${r.verified ? 'yes' : 'no'} — ${r.verification}`);
+  for (const n of r.notes ?? []) out.push(`- Kept: ${n}`);
   out.push('', '| statement | calls | cost before | cost after |', '|---|---:|---:|---:|');
   const byId = new Map(result.statements.map((s) => [s.statementId, s]));
   for (const s of r.statements) {

@@ -1,13 +1,14 @@
 // Chooses a set of indexes for the whole workload: greedy with re-costing (AutoAdmin / DB2Advis
 // family), in five steps that each return plain data. The README's "Choosing the set" explains
 // each step; the only thing this stage asks of a database is the `Costing` it is given.
-import type { CostOutcome, IndexCandidate, ParsedStatement, ScanEstimate, Selection, WorkloadStatement } from '../types.js';
+import type { ChosenIndex, CostOutcome, IndexCandidate, ParsedStatement, ScanEstimate, Selection, WorkloadStatement } from '../types.js';
 import type { Costing } from './costing.js';
 import { creditChosen } from './credit.js';
 import { pruneRedundant } from './prune.js';
 import { type GreedyRun, runGreedy } from './rounds.js';
 import { makeScoring, weightedCost, workloadCost, writeCostUnits } from './scoring.js';
 import { narrowerPrefixes, screenCandidates } from './screening.js';
+import { strikeOut } from './strikeOut.js';
 import { makeTargets } from './targets.js';
 
 /** Defaults of the selection's thresholds (the CLI shows them in --help). */
@@ -97,7 +98,18 @@ export async function selectIndexes(input: SelectInput, costing: Costing, opts: 
 
   // 5. Credit each chosen index with the statements its final plans use it for.
   opts.onProgress?.('crediting each index', 0, 1);
-  const { chosen, final } = await creditChosen(pruned.chosen, { costing, scoring, targets, baseline });
+  const credit = (set: ChosenIndex[]) => creditChosen(set, { costing, scoring, targets, baseline });
+  const credited = await credit(pruned.chosen);
+
+  // 6. Strike out what a DBA would: near-duplicates, and indexes credited with next to nothing.
+  const { chosen, final, regressions, struck } = await strikeOut(credited, {
+    costing,
+    scoring,
+    targets,
+    totalWeightedCost,
+    minBenefitShare,
+    credit,
+  });
   opts.onProgress?.('crediting each index', 1, 1);
 
   return {
@@ -110,6 +122,8 @@ export async function selectIndexes(input: SelectInput, costing: Costing, opts: 
     weightedCostAfter: stmts.reduce((n, s) => n + weightedCost(scoring, s.id, final.get(s.id)!), 0),
     failed,
     unused: candidates.filter((c) => !screening.used.has(c.key)).map((c) => c.key),
+    struck,
+    regressions,
   };
 }
 

@@ -1,7 +1,6 @@
 // Costs statements under index configurations, over several connections at once, remembering
 // every answer: a statement's cost only depends on the hypothetical indexes of the tables it reads,
 // so the cache key is (statement, those indexes).
-import pLimit from 'p-limit';
 import { tableOf } from '../candidates/tableOf.js';
 import { mayUse } from '../candidates/usable.js';
 import type { ConnectOptions } from '../db/connect.js';
@@ -20,8 +19,11 @@ const STATEMENTS_PER_ROUND_TRIP = 25;
 
 export class WhatIfEvaluator {
   private readonly cache = new Map<string, CostOutcome>();
-  private readonly free: WhatIfSession[];
-  private readonly limit;
+  /** Costings asked for and not answered yet: a second request waits for the first one's answer. */
+  private readonly pending = new Map<string, Promise<CostOutcome>>();
+  /** Per connection, the end of its queue of jobs. */
+  private readonly queues: Promise<unknown>[];
+  private nextSession = 0;
   /** hypopg's size estimate per candidate key. */
   readonly sizes = new Map<string, number>();
   /** Candidates hypopg could not create (unsupported access method...), with the reason. */
@@ -34,8 +36,7 @@ export class WhatIfEvaluator {
     private readonly tablesOf: ReadonlyMap<string, ReadonlySet<string>>,
     private readonly onProgress?: (calls: number) => void,
   ) {
-    this.free = [...sessions];
-    this.limit = pLimit(sessions.length);
+    this.queues = sessions.map(() => Promise.resolve());
   }
 
   static async open(
@@ -100,19 +101,28 @@ export class WhatIfEvaluator {
     const out = new Map<string, CostOutcome>();
     const todo: ParsedStatement[] = [];
     const keys = new Map<string, string>();
+    const waits: Promise<unknown>[] = [];
+    const answer = new Map<string, { resolve: (r: CostOutcome) => void; reject: (e: unknown) => void }>();
     for (const s of statements) {
-      let hit: CostOutcome | undefined;
       if (remember) {
         const key = this.cacheKey(s, this.relevant(s, config), values?.get(s.id));
         keys.set(s.id, key);
-        hit = this.cache.get(key);
+        const hit = this.cache.get(key);
+        if (hit) {
+          this.cacheHits++;
+          out.set(s.id, hit);
+          continue;
+        }
+        // Asked already and not answered yet: the same answer, whatever the timing.
+        const pending = this.pending.get(key);
+        if (pending) {
+          this.cacheHits++;
+          waits.push(pending.then((r) => out.set(s.id, r)));
+          continue;
+        }
+        this.pending.set(key, new Promise<CostOutcome>((resolve, reject) => answer.set(key, { resolve, reject })));
       }
-      if (hit) {
-        this.cacheHits++;
-        out.set(s.id, hit);
-      } else {
-        todo.push(s);
-      }
+      todo.push(s);
     }
     // Every statement sees the whole configuration (an index a statement cannot use does not
     // change its plan), so one set-up of hypothetical indexes serves them all; the statements are
@@ -121,31 +131,46 @@ export class WhatIfEvaluator {
     const chunk = Math.max(1, Math.ceil(todo.length / this.sessions.length));
     const jobs: ParsedStatement[][] = [];
     for (let i = 0; i < todo.length; i += chunk) jobs.push(todo.slice(i, i + chunk));
-    await Promise.all(
+    const settle = (key: string, outcome: CostOutcome | Error) => {
+      const a = answer.get(key);
+      if (!a) return;
+      this.pending.delete(key);
+      answer.delete(key);
+      if (outcome instanceof Error) a.reject(outcome);
+      else a.resolve(outcome);
+    };
+    const run = Promise.all(
       jobs.map((stmts) =>
-        this.limit(() =>
-          this.onSession(async (session) => {
-            const usable = await this.install(session, install);
-            for (let i = 0; i < stmts.length; i += STATEMENTS_PER_ROUND_TRIP) {
-              const batch = stmts.slice(i, i + STATEMENTS_PER_ROUND_TRIP);
-              const results = await session.costMany(batch, (s) => values?.get(s.id));
-              batch.forEach((s, j) => {
-                const r = results[j]!;
-                const outcome: CostOutcome = r.ok ? { ...r, indexesUsed: r.indexesUsed.map((n) => session.keyOfIndexName(n) ?? n) } : r;
-                if (remember) {
-                  // The lookup's key holds unless hypopg refused one of the indexes just now.
-                  const key =
-                    usable.length === install.length ? keys.get(s.id)! : this.cacheKey(s, this.relevant(s, usable), values?.get(s.id));
-                  this.cache.set(key, outcome);
-                }
-                out.set(s.id, outcome);
-              });
-            }
-            this.onProgress?.(this.whatIfCalls);
-          }),
-        ),
+        this.onSession(async (session) => {
+          const usable = await this.install(session, install);
+          for (let i = 0; i < stmts.length; i += STATEMENTS_PER_ROUND_TRIP) {
+            const batch = stmts.slice(i, i + STATEMENTS_PER_ROUND_TRIP);
+            const results = await session.costMany(batch, (s) => values?.get(s.id));
+            batch.forEach((s, j) => {
+              const r = results[j]!;
+              const outcome: CostOutcome = r.ok ? { ...r, indexesUsed: r.indexesUsed.map((n) => session.keyOfIndexName(n) ?? n) } : r;
+              if (remember) {
+                // The lookup's key holds unless hypopg refused one of the indexes just now.
+                const key =
+                  usable.length === install.length ? keys.get(s.id)! : this.cacheKey(s, this.relevant(s, usable), values?.get(s.id));
+                this.cache.set(key, outcome);
+                settle(keys.get(s.id)!, outcome);
+              }
+              out.set(s.id, outcome);
+            });
+          }
+          this.onProgress?.(this.whatIfCalls);
+        }),
       ),
     );
+    try {
+      await run;
+    } catch (err) {
+      // Whoever waits for an answer this call owed gets the error too, rather than waiting forever.
+      for (const key of [...answer.keys()]) settle(key, err instanceof Error ? err : new Error(String(err)));
+      throw err;
+    }
+    await Promise.all(waits);
     return out;
   }
 
@@ -165,16 +190,21 @@ export class WhatIfEvaluator {
       size += hypotheticalCount(c);
     }
     if (batch.length > 0) batches.push(batch);
-    await Promise.all(batches.map((batch) => this.limit(() => this.onSession((session) => this.install(session, batch)))));
+    await Promise.all(batches.map((batch) => this.onSession((session) => this.install(session, batch))));
   }
 
-  private async onSession<T>(work: (session: WhatIfSession) => Promise<T>): Promise<T> {
-    const session = this.free.pop()!;
-    try {
-      return await work(session);
-    } finally {
-      this.free.push(session);
-    }
+  /**
+   * Jobs go to the connections in turn, and each connection runs its jobs in the order they came:
+   * which hypothetical indexes a connection holds, and the order hypopg created them in, then
+   * depend on the calls alone, not on timing. The planner breaks ties between equally cheap
+   * indexes by that order, so with a shared pool of free connections two runs could choose
+   * different sets.
+   */
+  private onSession<T>(work: (session: WhatIfSession) => Promise<T>): Promise<T> {
+    const i = this.nextSession++ % this.sessions.length;
+    const run = this.queues[i]!.then(() => work(this.sessions[i]!));
+    this.queues[i] = run.catch(() => {});
+    return run;
   }
 
   /** Makes `config` the session's hypothetical indexes; records sizes and what hypopg rejects. */

@@ -66,7 +66,7 @@ export class FakeCosting implements Costing {
 /** A b-tree candidate on `table (columns...)`, keyed by its definition. */
 export function candidate(table: string, columns: string[], extra: Partial<IndexCandidate> = {}): IndexCandidate {
   return {
-    key: `${table}(${columns.join(',')})${extra.where ? ` where ${extra.where}` : ''}`,
+    key: `${table}(${columns.join(',')})${extra.include?.length ? ` include(${extra.include.join(',')})` : ''}${extra.where ? ` where ${extra.where}` : ''}`,
     schema: 'public',
     table,
     method: 'btree',

@@ -142,10 +142,12 @@ describe('selectIndexes', () => {
     );
     expect(keys(selection)).toEqual([part.key, ship.key].sort());
     expect(selection.final.get('join')).toBe(100);
-    // Credit: the plan uses both; the first chosen gets what it alone saves, the second the rest.
-    const credit = Object.fromEntries(selection.chosen.map((c) => [c.candidate.key, c.statements[0]!]));
-    expect(credit[ship.key]).toMatchObject({ costBefore: 10_000, costAfter: 5000 });
-    expect(credit[part.key]).toMatchObject({ costBefore: 5000, costAfter: 100 });
+    // Credit: the plan uses both; the saving (9,900 a call) is shared by what each one's absence
+    // would cost: without part_id the join is back at 10,000 (9,900 lost), without brand at 5,000 (4,900).
+    const benefit = Object.fromEntries(selection.chosen.map((c) => [c.candidate.key, c.benefit]));
+    expect(benefit[ship.key]).toBeCloseTo((10 * 9900 * 9900) / 14_800, 6);
+    expect(benefit[part.key]).toBeCloseTo((10 * 9900 * 4900) / 14_800, 6);
+    for (const c of selection.chosen) expect(c.statements).toEqual([{ statementId: 'join', costBefore: 10_000, costAfter: 100, weight: 10 }]);
   });
 
   it('prunes the early pick once the later picks serve its statements better', async () => {
@@ -195,7 +197,7 @@ describe('selectIndexes', () => {
           base: 1000,
           plans: [
             { needs: [wide.key], cost: 10 },
-            { needs: [plain.key], cost: 40 },
+            { needs: [plain.key], cost: 12 },
           ],
         },
       ],
@@ -264,6 +266,134 @@ describe('selectIndexes', () => {
     const first = keys((await select(stmts, [a, b, c], bytes)).selection);
     for (let i = 0; i < 5; i++) expect(keys((await select(stmts, [a, b, c], bytes)).selection)).toEqual(first);
     expect(first).toEqual([b.key]);
+  });
+});
+
+describe('what a DBA would strike out of the set', () => {
+  const a = candidate('t', ['a']);
+  const covering = candidate('t', ['a'], { include: ['z'] });
+  const partial = candidate('t', ['a'], { where: 'flag' });
+  // A statement no index serves, so that the small losses below are small shares of the workload.
+  const bulk: FakeStatement = { id: 'bulk', calls: 1000, columns: ['q'], base: 1000, plans: [] };
+  const bytes = { [a.key]: KB, [covering.key]: 2 * KB, [partial.key]: KB };
+
+  it('two indexes with the same key and other INCLUDE columns: the one the workload misses least goes', async () => {
+    const { selection } = await select(
+      [
+        {
+          id: 's1',
+          calls: 10,
+          columns: ['a'],
+          base: 1000,
+          plans: [
+            { needs: [a.key], cost: 10 },
+            { needs: [covering.key], cost: 20 },
+          ],
+        },
+        {
+          id: 's2',
+          calls: 10,
+          columns: ['a', 'z'],
+          base: 1000,
+          plans: [
+            { needs: [covering.key], cost: 10 },
+            { needs: [a.key], cost: 50 },
+          ],
+        },
+        bulk,
+      ],
+      [a, covering],
+      bytes,
+      // No bar from the option: the near-duplicate rule alone must strike it.
+      { minBenefitShare: 0 },
+    );
+    expect(keys(selection)).toEqual([covering.key]);
+    expect(selection.struck.map((x) => x.candidate.key)).toEqual([a.key]);
+    expect(selection.struck[0]!.reason).toMatch(/the same key as/);
+    expect(selection.final.get('s1')).toBe(20);
+  });
+
+  it('a full index beside a partial one on the same key serving the same statements: one goes', async () => {
+    const { selection } = await select(
+      [
+        {
+          id: 's1',
+          calls: 10,
+          columns: ['a'],
+          base: 1000,
+          plans: [
+            { needs: [partial.key], cost: 10 },
+            { needs: [a.key], cost: 20 },
+          ],
+        },
+        {
+          id: 's2',
+          calls: 10,
+          columns: ['a'],
+          base: 1000,
+          plans: [
+            { needs: [a.key], cost: 10 },
+            { needs: [partial.key], cost: 50 },
+          ],
+        },
+        bulk,
+      ],
+      [a, partial],
+      bytes,
+      { minBenefitShare: 0 },
+    );
+    expect(selection.chosen).toHaveLength(1);
+    expect(selection.struck).toHaveLength(1);
+    expect(selection.struck[0]!.reason).toMatch(/partial or not/);
+  });
+
+  it('keeps both where each saves a real share, and says why', async () => {
+    const { selection } = await select(
+      [
+        {
+          id: 's1',
+          calls: 100,
+          columns: ['a'],
+          base: 1000,
+          plans: [
+            { needs: [a.key], cost: 10 },
+            { needs: [covering.key], cost: 600 },
+          ],
+        },
+        {
+          id: 's2',
+          calls: 100,
+          columns: ['a', 'z'],
+          base: 1000,
+          plans: [
+            { needs: [covering.key], cost: 10 },
+            { needs: [a.key], cost: 600 },
+          ],
+        },
+      ],
+      [a, covering],
+      bytes,
+    );
+    expect(keys(selection)).toEqual([a.key, covering.key].sort());
+    for (const c of selection.chosen) expect(c.notes?.join()).toMatch(/^kept beside .*the same key as.*rises/);
+    expect(selection.struck).toEqual([]);
+  });
+
+  it('an index credited with next to nothing goes', async () => {
+    const tiny = candidate('t', ['b']);
+    const { selection } = await select(
+      [
+        { id: 's1', calls: 10, columns: ['a'], base: 1000, plans: [{ needs: [a.key], cost: 10 }] },
+        { id: 's4', calls: 1, columns: ['b'], base: 100, plans: [{ needs: [tiny.key], cost: 10 }] },
+        bulk,
+      ],
+      [a, tiny],
+      { ...bytes, [tiny.key]: KB },
+      { minBenefitShare: 0 },
+    );
+    expect(keys(selection)).toEqual([a.key]);
+    expect(selection.struck[0]).toMatchObject({ candidate: { key: tiny.key } });
+    expect(selection.struck[0]!.reason).toMatch(/^credited with 0\.01 %/);
   });
 });
 
