@@ -147,7 +147,8 @@ describe('selectIndexes', () => {
     const benefit = Object.fromEntries(selection.chosen.map((c) => [c.candidate.key, c.benefit]));
     expect(benefit[ship.key]).toBeCloseTo((10 * 9900 * 9900) / 14_800, 6);
     expect(benefit[part.key]).toBeCloseTo((10 * 9900 * 4900) / 14_800, 6);
-    for (const c of selection.chosen) expect(c.statements).toEqual([{ statementId: 'join', costBefore: 10_000, costAfter: 100, weight: 10 }]);
+    for (const c of selection.chosen)
+      expect(c.statements).toEqual([{ statementId: 'join', costBefore: 10_000, costAfter: 100, weight: 10 }]);
   });
 
   it('prunes the early pick once the later picks serve its statements better', async () => {
