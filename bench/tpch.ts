@@ -246,6 +246,44 @@ function realMarkdown(real: RealRun[] | undefined): string[] {
   return out;
 }
 
+/**
+ * Per query and set: the planner's predicted cost relative to no index (whatif.py) against the
+ * measured execution time relative to no index; where the two differ by more than 10 points the
+ * prediction is not to be trusted for that query, and the table says so.
+ */
+function predictedVsMeasured(rep: Repeat): string[] {
+  const real = rep.real;
+  if (!real?.length) return [];
+  const none = real[0]!;
+  const sets = rep.runs.filter((r) => real.some((x) => x.label === r.label));
+  if (sets.length === 0) return [];
+  const cells: string[][] = [];
+  const apart: string[] = [];
+  for (const q of TPCH_QUERIES) {
+    const row = [`Q${q}`];
+    const base = rep.baseline.perQuery[String(q)] ?? 0;
+    for (const run of sets) {
+      const predicted = base > 0 ? (100 * (run.whatIf.perQuery[String(q)] ?? base)) / base : 100;
+      const ms = real.find((x) => x.label === run.label)!.perQuery[String(q)] ?? 0;
+      const measured = (100 * ms) / Math.max(none.perQuery[String(q)] ?? 0, 1e-9);
+      const far = Math.abs(predicted - measured) > 10;
+      row.push(`${predicted.toFixed(0)} % / ${measured.toFixed(0)} %${far ? ' **≠**' : ''}`);
+      if (far) apart.push(`Q${q} at ${run.label} (predicted ${predicted.toFixed(0)} %, measured ${measured.toFixed(0)} %)`);
+    }
+    cells.push(row);
+  }
+  return [
+    `Predicted against measured, per query (load 1): the planner's cost with the set as a share of its cost with no index, ` +
+      `then the median execution time as a share of the time with no index. **≠** marks a difference over 10 points ` +
+      `(${apart.length} of ${TPCH_QUERIES.length * sets.length}${apart.length ? `: ${apart.join(', ')}` : ''}).`,
+    '',
+    mdRow(['query', ...sets.map((r) => `${r.label} predicted / measured`)]),
+    mdRow(['---', ...sets.map(() => '---:')]),
+    ...cells.map((r) => mdRow(r)),
+    '',
+  ];
+}
+
 /** One line per set for the console summary. */
 export function realLine(real: RealRun[] | undefined): string | undefined {
   if (!real?.length) return undefined;
@@ -528,6 +566,7 @@ function tpchMarkdown(x: {
   out.push(mdRow(['**all**', fmtInt(total), '100 %', ...x.plan.map((b) => `**${pct(aggs.get(b.label)!.cost.median)}**`)]));
   out.push('');
   out.push(...realMarkdown(x.reps[0]!.real));
+  out.push(...predictedVsMeasured(x.reps[0]!));
 
   for (const b of x.plan) {
     const a = aggs.get(b.label)!;
