@@ -1,5 +1,6 @@
 // The audit's judgement, as pure functions of what ./read.ts fetched: which existing indexes are
-// invalid, duplicate, unused, redundant or bloated, and which foreign keys lack an index.
+// invalid, duplicate, unused, redundant or bloated, and which foreign keys lack an index; the
+// schema checks of ./checks.ts run in between and at the end.
 //
 // Order matters, because every drop must leave the schema still serving what the dropped index
 // served:

@@ -1,6 +1,8 @@
 // `pg-index-advisor audit`: examines the indexes that already exist on a database (and the scan
-// counters of its replicas) and reports unused, duplicate, redundant, invalid and bloated indexes
-// and foreign keys without an index, each with its evidence and a migration.
+// counters of its replicas) and reports unused, duplicate, redundant, invalid and bloated indexes,
+// foreign keys without an index, and the schema checks of ./checks.ts (mostly NULL, boolean and
+// array keys, foreign keys of another type, duplicate foreign keys), each with its evidence and a
+// migration (or, for what only a person can decide, the SQL as a comment).
 //
 // The first URL is the primary: its catalogs decide which indexes exist, and the migration is for
 // it. Every further URL is a replica (or any other host with the same schema): only its scan

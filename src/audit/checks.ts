@@ -202,8 +202,44 @@ export function mostlyNullIndexes(input: CheckInput): { findings: AuditFinding[]
     if (giveBack <= 0) continue;
     const def = parseIndexDef(ix.definition);
     if (!def) continue;
-    const name = newName(input, ix.schema, `${ix.name}_not_null`);
     const where = notNullPredicate(lead.name);
+    const twin = input.indexes.find(
+      (o) =>
+        o.tableOid === ix.tableOid &&
+        usable(o) &&
+        !input.dropped.has(o.oid) &&
+        !o.unique &&
+        parseIndexDef(o.definition)?.rest === `${def.rest} WHERE ${where}`,
+    );
+    if (twin && !replaceBlocker(ix, lead)) {
+      // The partial index exists already: the full one only adds the NULL entries.
+      replaced.push(ix.oid);
+      findings.push({
+        kind: 'mostly-null-index',
+        schema: ix.schema,
+        table: ix.table,
+        index: ix.name,
+        action: 'drop',
+        summary:
+          `Index ${q(ix)} has ${pct(nullFrac)} NULL in its leading column ${quoteIdent(lead.name)} (pg_stats), and ${q(twin)} is the same index ` +
+          `WHERE ${where}: drop ${q(ix)} (gives back ${formatBytes(ix.bytes)}). Queries that look for NULLs in ${quoteIdent(lead.name)}, ` +
+          'or read it in order with no condition on it, cannot use the partial one.',
+        evidence: {
+          column: lead.name,
+          nullFrac: Math.round(nullFrac * 1000) / 1000,
+          partialTwin: q(twin),
+          bytes: ix.bytes,
+          definition: ix.definition,
+          partialDefinition: twin.definition,
+        },
+        bytes: ix.bytes,
+        reclaimableBytes: ix.bytes,
+        upSql: dropIndexSql(ix),
+        downSql: restoreIndexSql(ix),
+      });
+      continue;
+    }
+    const name = newName(input, ix.schema, `${ix.name}_not_null`);
     const create = `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(name)} ON ${def.rest} WHERE ${where};`;
     const blocker = replaceBlocker(ix, lead);
     const evidence: AuditFinding['evidence'] = {
@@ -321,7 +357,7 @@ export function booleanIndexes(input: CheckInput): AuditFinding[] {
       const name = newName(input, ix.schema, `${ix.name}_where_${rare === 't' ? '' : 'not_'}${lead.name}`);
       const partial = `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(name)} ON ${tq(ix)} (${keys})${include} WHERE ${cond};`;
       evidence.rareValue = rare === 't';
-      evidence.partialDefinition = partial;
+      evidence.partialDefinition = `CREATE INDEX ${quoteIdent(name)} ON ${tq(ix)} (${keys})${include} WHERE ${cond}`;
       summary +=
         ` The rare value (${rare === 't' ? 'true' : 'false'}) is what an index is for: the partial index ${quoteIdent(name)} ` +
         `on (${keys}) WHERE ${cond} holds only those rows; if no query needs ${q(ix)} for the common value, build it and drop ${q(ix)} (see the SQL).`;

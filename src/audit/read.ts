@@ -1,6 +1,7 @@
 // The audit's own queries, beside the shared catalog (../catalog/readCatalog.ts, which holds the
-// indexes): each host's statistics window and index scans, the foreign keys, relation names,
-// pg_stats for the bloat estimate and pgstatindex(). Read-only, and only what the pg_monitor role
+// indexes): each host's statistics window and index scans, the foreign keys (with their column
+// types), the types of indexed columns, relation names, pg_stats for the bloat estimate and
+// pgstatindex(). Read-only, and only what the pg_monitor role
 // may see: pg_class/pg_constraint (readable by everyone), pg_stat_database, pg_stat_all_indexes,
 // pg_stats (rows only for tables the role may SELECT), and pgstattuple's pgstatindex() (needs
 // pg_stat_scan_tables, which pg_monitor includes).

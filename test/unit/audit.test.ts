@@ -381,6 +381,19 @@ describe('schema checks', () => {
     expect(f.summary).toMatch(/90 % NULL/);
   });
 
+  it('drops a mostly NULL index outright when its partial twin WHERE col IS NOT NULL exists', () => {
+    const ix = index('t_parent', [col(2, 'parent_id')], { bytes: 100 * 8192, reltuples: 100_000 });
+    const twin = index('t_parent_nn', [col(2, 'parent_id')], {
+      predicate: '(parent_id IS NOT NULL)',
+      definition: 'CREATE INDEX t_parent_nn ON public.t USING btree (parent_id) WHERE (parent_id IS NOT NULL)',
+    });
+    const columns = [column(2, 'parent_id', { stats: { nullFrac: 0.9, avgWidth: 4 } })];
+    const out = run([ix, twin], { scans: young([ix, twin]), columns });
+    expect(kinds(out)).toEqual(['mostly-null-index:t_parent:drop']);
+    expect(out.findings[0]!.upSql).toEqual(['DROP INDEX CONCURRENTLY IF EXISTS public.t_parent;']);
+    expect(out.findings[0]!.evidence.partialTwin).toBe('public.t_parent_nn');
+  });
+
   it('leaves a mostly NULL index alone below the threshold, when partial, NOT NULL or too small to give anything back', () => {
     const low = index('low', [col(2, 'a')], { bytes: 100 * 8192, reltuples: 100_000 });
     const partial = index('partial', [col(3, 'b')], { bytes: 100 * 8192, reltuples: 100_000, predicate: '(b > 0)' });
