@@ -196,7 +196,7 @@ export function mostlyNullIndexes(input: CheckInput): { findings: AuditFinding[]
     if (!judged(ix, input) || ix.predicate !== null) continue;
     const lead = leadingColumn(ix, input);
     const nullFrac = lead?.stats?.nullFrac;
-    if (!lead || lead.notNull || nullFrac === undefined || nullFrac < input.nullFrac) continue;
+    if (!lead || lead.notNull || nullFrac === undefined || nullFrac <= 0 || nullFrac < input.nullFrac) continue;
     const estimate = partialBytes(ix, lead, input);
     const giveBack = Math.max(0, ix.bytes - estimate);
     if (giveBack <= 0) continue;

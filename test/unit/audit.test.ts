@@ -401,6 +401,9 @@ describe('schema checks', () => {
     const columns = [column(2, 'a', { stats: { nullFrac: 0.4, avgWidth: 4 } }), column(3, 'b', { stats: { nullFrac: 0.9, avgWidth: 4 } })];
     const all = [low, partial, tiny];
     expect(run(all, { scans: young(all), columns }).findings).toEqual([]);
+    // a threshold of 0 still needs some NULLs
+    const none = [column(2, 'a', { stats: { nullFrac: 0, avgWidth: 4 } })];
+    expect(run([low], { scans: young([low]), columns: none, thresholds: { ...DEFAULT_THRESHOLDS, nullFrac: 0 } }).findings).toEqual([]);
   });
 
   it('only reports (review) a mostly NULL index that is unique, backs a constraint or has more keys', () => {
