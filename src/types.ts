@@ -471,15 +471,31 @@ export interface RepresentativeCost {
 // what it found, with the evidence and the migration for each finding. The audit's own model of
 // what it reads is in src/audit/model.ts.
 
-export type AuditFindingKind = 'unused' | 'duplicate' | 'redundant' | 'invalid' | 'bloated' | 'missing-fk-index';
+export type AuditFindingKind =
+  | 'unused'
+  | 'duplicate'
+  | 'redundant'
+  | 'invalid'
+  | 'bloated'
+  | 'missing-fk-index'
+  | 'mostly-null-index'
+  | 'boolean-index'
+  | 'btree-array-index'
+  | 'fk-type-mismatch'
+  | 'duplicate-fk';
 
-export type AuditAction = 'drop' | 'reindex' | 'drop-and-recreate' | 'create' | 'keep';
+/**
+ * What the finding's migration does. 'replace': builds a new index (CONCURRENTLY), then drops the
+ * old one. 'review': report only; its upSql/downSql are `--` comments (the statements to run by
+ * hand after checking, e.g. a schema change), and the migration runs nothing for it.
+ */
+export type AuditAction = 'drop' | 'reindex' | 'drop-and-recreate' | 'create' | 'replace' | 'review' | 'keep';
 
 export interface AuditFinding {
   kind: AuditFindingKind;
   schema: string;
   table: string;
-  /** The index the finding is about (absent for missing-fk-index: the index to create is in upSql). */
+  /** The index the finding is about (absent for the foreign-key findings: missing-fk-index, fk-type-mismatch, duplicate-fk). */
   index?: string;
   /** What to do. 'keep': reported for information, no SQL (e.g. a duplicate of which both copies back constraints). */
   action: AuditAction;
@@ -487,7 +503,7 @@ export interface AuditFinding {
   summary: string;
   /** The facts behind the finding (scans, size, stats age, the index that makes it redundant...), for display. */
   evidence: Record<string, string | number | boolean | null>;
-  /** missing-fk-index: the foreign key (constraint name, referencing columns in constraint order). */
+  /** missing-fk-index, fk-type-mismatch, duplicate-fk: the foreign key (constraint name, referencing columns in constraint order). */
   foreignKey?: { name: string; columns: string[] };
   /** Size of the index now, in bytes. */
   bytes?: number;
@@ -539,6 +555,8 @@ export interface AuditResult {
     maxScans: number;
     bloatRatio: number;
     bloatMinBytes: number;
+    /** Mostly NULL: share of NULLs in an index's leading key column (pg_stats.null_frac) from which it is reported. */
+    nullFrac?: number;
     /** Where bloat figures came from: pgstattuple's pgstatindex() when installed and permitted, else the statistics estimate. */
     bloatSource: 'pgstatindex' | 'estimate' | 'mixed' | 'none';
   };

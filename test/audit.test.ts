@@ -473,3 +473,159 @@ describe('the migrations run', () => {
     expect(afterDown.has('child_noidx_parent_id_idx')).toBe(false);
   });
 });
+
+describe('schema checks: mostly NULL keys, booleans, arrays, foreign key types, duplicate foreign keys', () => {
+  let db: TestDatabase;
+  let r: AuditResult;
+  beforeAll(async () => {
+    db = await createTestDatabase('audit_checks');
+    await db.client.query(`
+      -- mostly NULL leading keys (90 % NULL), and look-alikes that are not
+      CREATE TABLE mn_parent_t (id int PRIMARY KEY);
+      INSERT INTO mn_parent_t SELECT g FROM generate_series(1, 50000) g;
+      CREATE TABLE mn_t (id int PRIMARY KEY, parent_id int REFERENCES mn_parent_t, note text, code text NOT NULL,
+                         ext_ref text, half int);
+      INSERT INTO mn_t SELECT g, CASE WHEN g % 10 = 0 THEN g END, CASE WHEN g % 10 = 0 THEN 'note ' || g END, 'c' || g,
+                              CASE WHEN g % 5 = 0 THEN 'r' || g END, CASE WHEN g % 10 < 7 THEN g END
+        FROM generate_series(1, 50000) g;
+      CREATE INDEX mn_parent ON mn_t (parent_id);
+      CREATE INDEX mn_note_code ON mn_t (note, code);
+      CREATE UNIQUE INDEX mn_ext_ref_u ON mn_t (ext_ref);
+      CREATE INDEX mn_parent_big ON mn_t (parent_id) WHERE parent_id > 40000;
+      CREATE INDEX mn_half ON mn_t (half);
+      CREATE INDEX mn_code ON mn_t (code);
+
+      -- boolean leading keys: one rare value (2 % true), one even split; boolean not leading; partial on the rare value
+      CREATE TABLE bool_t (id int PRIMARY KEY, archived boolean NOT NULL, active boolean, ts timestamptz);
+      INSERT INTO bool_t SELECT g, g % 50 = 0, g % 2 = 0, now() - g * interval '1 minute' FROM generate_series(1, 20000) g;
+      CREATE INDEX bool_archived ON bool_t (archived);
+      CREATE INDEX bool_active_ts ON bool_t (active, ts);
+      CREATE INDEX bool_ts_active ON bool_t (ts, active);
+      CREATE INDEX bool_ts_archived ON bool_t (id) WHERE archived;
+
+      -- array columns: b-trees on text[] and on a domain over int[]; GIN and INCLUDE are fine
+      CREATE DOMAIN int_list AS int[];
+      CREATE TABLE arr_t (id int PRIMARY KEY, n int, tags text[], nums int[], lst int_list);
+      INSERT INTO arr_t SELECT g, g, ARRAY['t' || g % 7], ARRAY[g % 5], ARRAY[g % 3] FROM generate_series(1, 1000) g;
+      CREATE INDEX arr_tags ON arr_t (tags);
+      CREATE INDEX arr_lst ON arr_t (lst);
+      CREATE INDEX arr_nums_gin ON arr_t USING gin (nums);
+      CREATE INDEX arr_n_inc ON arr_t (n) INCLUDE (tags);
+
+      -- foreign key types: int4 → int8 differs; a domain over bigint and bigint itself do not
+      CREATE DOMAIN big_id AS bigint;
+      CREATE TABLE big_parent (id bigint PRIMARY KEY);
+      CREATE TABLE int_child (id int PRIMARY KEY, parent_id int REFERENCES big_parent);
+      CREATE INDEX int_child_parent ON int_child (parent_id);
+      CREATE TABLE dom_child (id int PRIMARY KEY, parent_id big_id REFERENCES big_parent);
+      CREATE INDEX dom_child_parent ON dom_child (parent_id);
+      CREATE TABLE big_child (id int PRIMARY KEY, parent_id bigint REFERENCES big_parent);
+      CREATE INDEX big_child_parent ON big_child (parent_id);
+
+      -- duplicate foreign keys: the same pairs written in another order; a crossed mapping is another constraint
+      CREATE TABLE dfk_parent (a int, b int, PRIMARY KEY (a, b));
+      CREATE TABLE dfk_child (id int PRIMARY KEY, a int, b int);
+      CREATE INDEX dfk_child_a_b ON dfk_child (a, b);
+      ALTER TABLE dfk_child ADD CONSTRAINT dfk_1 FOREIGN KEY (a, b) REFERENCES dfk_parent (a, b);
+      ALTER TABLE dfk_child ADD CONSTRAINT dfk_2 FOREIGN KEY (b, a) REFERENCES dfk_parent (b, a) ON DELETE CASCADE;
+      ALTER TABLE dfk_child ADD CONSTRAINT dfk_cross FOREIGN KEY (b, a) REFERENCES dfk_parent (a, b);
+      ANALYZE;`);
+    r = await audit({ urls: [db.url] });
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('finds each planted problem and nothing on the look-alikes', () => {
+    expect(r.findings.map((f) => `${key(f)}:${f.action}`).sort()).toEqual(
+      [
+        'mostly-null-index:mn_parent:replace',
+        'mostly-null-index:mn_note_code:review',
+        'mostly-null-index:mn_ext_ref_u:review',
+        'boolean-index:bool_archived:review',
+        'boolean-index:bool_active_ts:review',
+        'btree-array-index:arr_tags:review',
+        'btree-array-index:arr_lst:review',
+        'fk-type-mismatch:int_child:review',
+        'duplicate-fk:dfk_child:review',
+      ].sort(),
+    );
+    expect(r.settings?.nullFrac).toBe(0.5);
+  });
+
+  it('mostly NULL: a partial index WHERE col IS NOT NULL, with the size it gives back; report only for unique and multicolumn', () => {
+    const f = find(r, 'mostly-null-index', 'mn_parent')!;
+    expect(f.evidence.nullFrac as number).toBeCloseTo(0.9, 2);
+    expect(f.upSql[0]).toBe(
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS mn_parent_not_null ON public.mn_t USING btree (parent_id) WHERE (parent_id IS NOT NULL);',
+    );
+    expect(f.upSql[2]).toBe('DROP INDEX CONCURRENTLY IF EXISTS public.mn_parent;');
+    expect(f.reclaimableBytes!).toBeGreaterThan(0);
+    expect(f.evidence.estimatedPartialBytes as number).toBeLessThan(f.bytes!);
+    const u = find(r, 'mostly-null-index', 'mn_ext_ref_u')!;
+    expect(u.summary).toMatch(/UNIQUE.*ON CONFLICT/);
+    expect(find(r, 'mostly-null-index', 'mn_note_code')!.summary).toMatch(/more key columns/);
+    for (const x of [u, find(r, 'mostly-null-index', 'mn_note_code')!]) expect(x.upSql.every((l) => l.startsWith('--'))).toBe(true);
+  });
+
+  it('boolean: proposes the partial index on the rare value, says when neither is rare', () => {
+    const a = find(r, 'boolean-index', 'bool_archived')!;
+    expect(a.evidence.trueShare as number).toBeCloseTo(0.02, 2);
+    expect(a.upSql).toContain(
+      '-- CREATE INDEX CONCURRENTLY IF NOT EXISTS bool_archived_where_archived ON public.bool_t (archived) WHERE archived;',
+    );
+    const b = find(r, 'boolean-index', 'bool_active_ts')!;
+    expect(b.summary).toMatch(/Neither value is rare/);
+  });
+
+  it('arrays: GIN proposed as a comment, for a domain over an array too', () => {
+    expect(find(r, 'btree-array-index', 'arr_tags')!.upSql).toContain(
+      '-- CREATE INDEX CONCURRENTLY IF NOT EXISTS arr_t_tags_gin_idx ON public.arr_t USING gin (tags);',
+    );
+    expect(find(r, 'btree-array-index', 'arr_lst')!.evidence.types).toBe('int_list');
+  });
+
+  it('foreign keys: the type that differs, and the duplicate that goes (the constraint as a comment, never run)', () => {
+    const m = find(r, 'fk-type-mismatch', 'int_child')!;
+    expect(m.evidence).toMatchObject({ types: 'integer', referencedTypes: 'bigint', references: 'public.big_parent' });
+    expect(m.upSql).toContain('-- ALTER TABLE public.int_child ALTER COLUMN parent_id TYPE bigint;');
+    const d = find(r, 'duplicate-fk', 'dfk_child')!;
+    expect(d.foreignKey?.name).toBe('dfk_2');
+    expect(d.evidence.duplicateOf).toBe('dfk_1');
+    expect(d.evidence.sameBehaviour).toBe(false); // ON DELETE CASCADE on one of them
+    expect(d.upSql).toContain('-- ALTER TABLE public.dfk_child DROP CONSTRAINT dfk_2;');
+  });
+
+  it('the migration runs only the replacement: it stops while the new index is invalid, and down restores the old one', async () => {
+    const c = db.client;
+    const up = auditMigrationUp(r);
+    expect(up).not.toMatch(
+      /^(ALTER|CREATE INDEX CONCURRENTLY IF NOT EXISTS (bool|arr)|DROP INDEX CONCURRENTLY IF EXISTS public\.(bool|arr|mn_note|mn_ext))/m,
+    );
+    // a failed earlier build left an INVALID index under the new name: the DO block stops before the drop
+    await c.query('CREATE TABLE scratch_dups (v int)');
+    await c.query('INSERT INTO scratch_dups VALUES (1), (1)');
+    await expect(c.query('CREATE UNIQUE INDEX CONCURRENTLY mn_parent_not_null ON scratch_dups (v)')).rejects.toThrow(/could not create/);
+    await expect(runMigration(c, up)).rejects.toThrow(/mn_parent_not_null is missing or INVALID/);
+    const exists = async (name: string) =>
+      (await c.query(`SELECT i.indisvalid AS valid FROM pg_index i WHERE i.indexrelid = to_regclass($1)`, [`public.${name}`])).rows[0];
+    expect(await exists('mn_parent')).toEqual({ valid: true });
+    await c.query('DROP INDEX mn_parent_not_null');
+    await c.query('DROP TABLE scratch_dups');
+
+    await runMigration(c, up);
+    expect(await exists('mn_parent')).toBeUndefined();
+    expect(await exists('mn_parent_not_null')).toEqual({ valid: true });
+    await c.query('ANALYZE');
+    const after = await audit({ urls: [db.url] });
+    // the partial index serves the foreign key; nothing left to run
+    expect(after.findings.filter((f) => f.action !== 'review' && f.action !== 'keep').map(key)).toEqual([]);
+    expect(find(after, 'missing-fk-index', 'mn_t')).toBeUndefined();
+
+    await runMigration(c, auditMigrationDown(r));
+    expect(await exists('mn_parent')).toEqual({ valid: true });
+    expect(await exists('mn_parent_not_null')).toBeUndefined();
+    const restored = await c.query(`SELECT pg_get_indexdef('public.mn_parent'::regclass) AS def`);
+    expect(restored.rows[0].def).toBe('CREATE INDEX mn_parent ON public.mn_t USING btree (parent_id)');
+  });
+});

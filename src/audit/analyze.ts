@@ -1,5 +1,6 @@
 // The audit's judgement, as pure functions of what ./read.ts fetched: which existing indexes are
-// invalid, duplicate, unused, redundant or bloated, and which foreign keys lack an index.
+// invalid, duplicate, unused, redundant or bloated, and which foreign keys lack an index; the
+// schema checks of ./checks.ts run in between and at the end.
 //
 // Order matters, because every drop must leave the schema still serving what the dropped index
 // served:
@@ -8,16 +9,30 @@
 //   3. unused      - judged on the scans of the whole duplicate group, so the survivor of a duplicate
 //                    group is never dropped for being unused while its twin was used
 //   4. redundant   - a b-tree that is a leading prefix of another b-tree that stays (after 1-3)
-//   5. bloated     - only indexes that stay
-//   6. missing-fk-index
+//   5. mostly-null-index - a b-tree that stays, on a mostly NULL leading column: replaced by a
+//                    partial index (./checks.ts), so not reindexed below
+//   6. bloated     - only indexes that stay
+//   7. missing-fk-index
+//   8. report-only schema checks (./checks.ts): boolean-index, btree-array-index (indexes that
+//      stay), fk-type-mismatch, duplicate-fk
 // Indexes that back a primary key, unique or exclusion constraint, that a foreign key references,
 // that are the replica identity, or that enforce uniqueness, are never dropped: they go to `kept`.
 import { quoteIdent, quoteQualified } from '../db/quote.js';
 import { formatAge, formatBytes } from '../format.js';
 import type { AuditFinding, AuditResult, IndexPosition } from '../types.js';
 import type { BloatFigure } from './bloat.js';
+import {
+  booleanIndexes,
+  btreeArrayIndexes,
+  type CheckInput,
+  columnKey,
+  duplicateForeignKeys,
+  fkTypeMismatches,
+  mostlyNullIndexes,
+} from './checks.js';
 import { dropIndexSql, fkIndexName, fkIndexSql, rebuildSql, reindexSql, restoreIndexSql, sqlComment } from './ddl.js';
-import type { AuditForeignKey, AuditIndex } from './model.js';
+import type { AuditColumn, AuditForeignKey, AuditIndex } from './model.js';
+import { constraintProtection, dropProtection, fkSupporters, q, tq, usable } from './rules.js';
 
 export interface AuditThresholds {
   /** Statistics younger than this (on any host) → no unused findings. */
@@ -28,6 +43,8 @@ export interface AuditThresholds {
   bloatRatio: number;
   /** ...and at least this many bytes given back. */
   bloatMinBytes: number;
+  /** Mostly NULL: an index's leading key column has at least this share of NULLs (pg_stats.null_frac, 0..1). */
+  nullFrac: number;
 }
 
 export const DEFAULT_THRESHOLDS: AuditThresholds = {
@@ -35,6 +52,7 @@ export const DEFAULT_THRESHOLDS: AuditThresholds = {
   maxScans: 0,
   bloatRatio: 0.3,
   bloatMinBytes: 10_000_000,
+  nullFrac: 0.5,
 };
 
 export interface ScanSummary {
@@ -60,6 +78,11 @@ export interface AnalyzeInput {
   /** Bloat figures by index oid. */
   bloat: Map<number, BloatFigure>;
   thresholds: AuditThresholds;
+  /** The columns indexes hold, with their types and pg_stats (for the schema checks; none: those checks find nothing). */
+  columns?: AuditColumn[];
+  /** block_size and MAXALIGN of the server (default 8192 and 8), for size estimates. */
+  blockSize?: number;
+  maxAlign?: number;
 }
 
 export type AnalyzeOutput = Pick<AuditResult, 'findings' | 'kept' | 'warnings'>;
@@ -67,11 +90,6 @@ export type AnalyzeOutput = Pick<AuditResult, 'findings' | 'kept' | 'warnings'>;
 export function scanKey(schema: string, name: string): string {
   return `${schema}\u0000${name}`;
 }
-
-// References in summaries, evidence and `kept` are spelled as SQL would (quoted where needed), so
-// that a name with a dot, a space or a quote in it stays unambiguous.
-const q = (ix: { schema: string; name: string }) => quoteQualified(ix.schema, ix.name);
-const tq = (ix: { schema: string; table: string }) => quoteQualified(ix.schema, ix.table);
 
 function positionSig(p: IndexPosition): string {
   return p.attnum === 0 ? `e:${p.text}` : `c:${p.attnum}`;
@@ -86,55 +104,6 @@ function keySig(p: IndexPosition): string {
 export function structureSig(ix: AuditIndex): string {
   return [ix.tableOid, ix.method, ix.keys.map(keySig).join(','), ix.include.map(positionSig).sort().join(','), ix.predicate ?? ''].join(
     '\u0001',
-  );
-}
-
-/** Can the index be compared with others and serve queries? (built, valid, not half-dropped) */
-function usable(ix: AuditIndex): boolean {
-  return ix.valid && ix.ready && ix.live && !ix.building;
-}
-
-/** Why an index must never be dropped (constraint, replica identity), or undefined. */
-export function constraintProtection(ix: AuditIndex): string | undefined {
-  const reasons: string[] = [];
-  for (const c of ix.constraints) {
-    if (c.type === 'p') reasons.push(`backs primary key constraint "${c.name}"`);
-    else if (c.type === 'u') reasons.push(`backs unique constraint "${c.name}"`);
-    else if (c.type === 'x') reasons.push(`backs exclusion constraint "${c.name}"`);
-    else if (c.type === 'f') reasons.push(`foreign key "${c.name}" on ${c.table} references it`);
-  }
-  if (ix.primary && !ix.constraints.some((c) => c.type === 'p')) reasons.push('is the primary key');
-  if (ix.exclusion && !ix.constraints.some((c) => c.type === 'x')) reasons.push('backs an exclusion constraint');
-  if (ix.replicaIdentity) reasons.push('is the replica identity of the table (logical replication identifies rows by it)');
-  return reasons.length ? reasons.join('; ') : undefined;
-}
-
-/** Constraint protection, or the uniqueness a unique index enforces even when no query scans it. */
-function dropProtection(ix: AuditIndex): string | undefined {
-  return (
-    constraintProtection(ix) ??
-    (ix.unique ? 'enforces uniqueness (a unique index: inserts and updates check it, whatever the scan count says)' : undefined)
-  );
-}
-
-function leadingColumnsMatch(ix: AuditIndex, attnums: number[]): boolean {
-  if (ix.keys.length < attnums.length) return false;
-  const lead = ix.keys.slice(0, attnums.length).map((k) => k.attnum);
-  if (lead.some((a) => a === 0)) return false;
-  const want = new Set(attnums);
-  return new Set(lead).size === want.size && lead.every((a) => want.has(a));
-}
-
-/** Indexes that let the referencing side of a foreign key be searched by its columns. */
-export function fkSupporters(fk: AuditForeignKey, indexes: AuditIndex[], dropped: ReadonlySet<number> = new Set()): AuditIndex[] {
-  return indexes.filter(
-    (ix) =>
-      ix.tableOid === fk.tableOid &&
-      usable(ix) &&
-      !dropped.has(ix.oid) &&
-      ix.predicate === null &&
-      (ix.method === 'btree' || (ix.method === 'hash' && fk.attnums.length === 1)) &&
-      leadingColumnsMatch(ix, fk.attnums),
   );
 }
 
@@ -483,7 +452,24 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
     });
   }
 
-  // 5. Bloated
+  // 5. Mostly NULL leading key: replaced by a partial index where that is safe
+  const taken = new Map<string, Set<string>>();
+  for (const [schema, names] of Object.entries(input.relationNames)) taken.set(schema, new Set(names));
+  const checkInput = (): CheckInput => ({
+    indexes,
+    foreignKeys: input.foreignKeys,
+    columns: new Map((input.columns ?? []).map((c) => [columnKey(c.tableOid, c.attnum), c])),
+    dropped,
+    taken,
+    nullFrac: t.nullFrac,
+    blockSize: input.blockSize ?? 8192,
+    maxAlign: input.maxAlign ?? 8,
+  });
+  const mostlyNull = mostlyNullIndexes(checkInput());
+  findings.push(...mostlyNull.findings);
+  for (const oid of mostlyNull.replaced) dropped.add(oid);
+
+  // 6. Bloated
   for (const ix of indexes) {
     if (dropped.has(ix.oid) || !usable(ix) || ix.relkind !== 'i') continue;
     const b = input.bloat.get(ix.oid);
@@ -512,9 +498,7 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
     });
   }
 
-  // 6. Foreign keys without an index on the referencing side
-  const taken = new Map<string, Set<string>>();
-  for (const [schema, names] of Object.entries(input.relationNames)) taken.set(schema, new Set(names));
+  // 7. Foreign keys without an index on the referencing side
   for (const fk of input.foreignKeys) {
     if (fkSupporters(fk, indexes).length) continue;
     const names = taken.get(fk.schema) ?? new Set<string>();
@@ -544,6 +528,10 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
       downSql: sql.down,
     });
   }
+
+  // 8. Report only: boolean and array keys, foreign keys of another type, duplicate foreign keys
+  const rest = checkInput();
+  findings.push(...booleanIndexes(rest), ...btreeArrayIndexes(rest), ...fkTypeMismatches(rest), ...duplicateForeignKeys(rest));
 
   return { findings, kept, warnings };
 }

@@ -1,6 +1,8 @@
 // `pg-index-advisor audit`: examines the indexes that already exist on a database (and the scan
-// counters of its replicas) and reports unused, duplicate, redundant, invalid and bloated indexes
-// and foreign keys without an index, each with its evidence and a migration.
+// counters of its replicas) and reports unused, duplicate, redundant, invalid and bloated indexes,
+// foreign keys without an index, and the schema checks of ./checks.ts (mostly NULL, boolean and
+// array keys, foreign keys of another type, duplicate foreign keys), each with its evidence and a
+// migration (or, for what only a person can decide, the SQL as a comment).
 //
 // The first URL is the primary: its catalogs decide which indexes exist, and the migration is for
 // it. Every further URL is a replica (or any other host with the same schema): only its scan
@@ -14,13 +16,14 @@ import type { AuditHost, AuditResult, Catalog } from '../types.js';
 import { type AuditThresholds, analyze, DEFAULT_THRESHOLDS, type ScanSummary, scanKey } from './analyze.js';
 import { type BloatFigure, estimateBtreeBloat, pgstatindexBloat } from './bloat.js';
 import { auditIndexes } from './fromCatalog.js';
-import type { IndexRow, IndexScanStats } from './model.js';
+import type { AuditColumn, IndexRow, IndexScanStats } from './model.js';
 import {
   type HostInfo,
   pgstattupleSchema,
   readColumnStats,
   readForeignKeys,
   readHostInfo,
+  readIndexColumns,
   readIndexScans,
   readPgstatindex,
   readRelationNames,
@@ -37,6 +40,8 @@ export interface AuditOptions {
   bloatRatio?: number;
   /** ...and more than this many bytes (default 10 MB, 10^7). */
   bloatMinBytes?: number;
+  /** Mostly NULL: an index's leading key column has at least this share of NULLs (0..1, default 0.5). */
+  nullFrac?: number;
   /** statement_timeout of the audit's sessions in ms (default 30 s). */
   statementTimeoutMs?: number;
   /** Only these schemas (default: every non-system schema). */
@@ -97,11 +102,13 @@ function checkOptions(opts: AuditOptions): AuditThresholds {
     maxScans: opts.maxScans ?? DEFAULT_THRESHOLDS.maxScans,
     bloatRatio: opts.bloatRatio ?? DEFAULT_THRESHOLDS.bloatRatio,
     bloatMinBytes: opts.bloatMinBytes ?? DEFAULT_THRESHOLDS.bloatMinBytes,
+    nullFrac: opts.nullFrac ?? DEFAULT_THRESHOLDS.nullFrac,
   };
   for (const [k, v] of Object.entries(t)) {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new AuditError(`audit: ${k} must be a number ≥ 0 (got ${v})`);
   }
   if (t.bloatRatio > 1) throw new AuditError(`audit: bloatRatio is a share between 0 and 1 (got ${t.bloatRatio})`);
+  if (t.nullFrac > 1) throw new AuditError(`audit: nullFrac is a share between 0 and 1 (got ${t.nullFrac})`);
   return t;
 }
 
@@ -152,6 +159,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
         : await onPrimary(() => readCatalog(primary, schemas ? { schemas } : {}));
     const indexes = auditIndexes(catalog, schemas);
     const foreignKeys = await onPrimary(() => readForeignKeys(primary, schemas));
+    const columns = withStats(await onPrimary(() => readIndexColumns(primary, schemas)), catalog);
 
     // Replicas: a failure is a warning, and unused findings are then withheld.
     const hosts: AuditHost[] = [];
@@ -305,10 +313,21 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
       bloatSource = measured && estimated ? 'mixed' : measured ? 'pgstatindex' : estimated ? 'estimate' : 'none';
     }
 
-    const fkSchemas = [...new Set(foreignKeys.map((fk) => fk.schema))];
-    const relationNames = await onPrimary(() => readRelationNames(primary, fkSchemas));
+    // New index names (foreign keys, partial replacements, suggestions) must not clash in these schemas.
+    const nameSchemas = [...new Set([...foreignKeys.map((fk) => fk.schema), ...indexes.map((ix) => ix.schema)])];
+    const relationNames = await onPrimary(() => readRelationNames(primary, nameSchemas));
 
-    const out = analyze({ indexes, foreignKeys, relationNames, scans, bloat, thresholds });
+    const out = analyze({
+      indexes,
+      foreignKeys,
+      relationNames,
+      scans,
+      bloat,
+      thresholds,
+      columns,
+      blockSize: primaryRead.info.blockSize,
+      maxAlign: primaryRead.info.maxAlign,
+    });
     return {
       generatedAt,
       targets,
@@ -323,4 +342,19 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
   } finally {
     await Promise.all(clients.map((c) => c.end().catch(() => {})));
   }
+}
+
+/** The index columns with the pg_stats the catalog read for them (matched by table oid and column name). */
+function withStats(columns: Omit<AuditColumn, 'stats'>[], catalog: Catalog): AuditColumn[] {
+  const byTable = new Map(catalog.tables.map((t) => [t.oid, t]));
+  return columns.map((c) => {
+    const stats = byTable.get(c.tableOid)?.columns.find((x) => x.name === c.name)?.stats;
+    if (!stats) return c;
+    const s: NonNullable<AuditColumn['stats']> = { nullFrac: stats.nullFrac, avgWidth: stats.avgWidth };
+    if (stats.mostCommonVals && stats.mostCommonFreqs) {
+      s.mostCommonVals = stats.mostCommonVals;
+      s.mostCommonFreqs = stats.mostCommonFreqs;
+    }
+    return { ...c, stats: s };
+  });
 }

@@ -37,8 +37,38 @@ const ITEM_ID = 4; // ItemIdData
 
 /** The ioguix b-tree estimate; undefined when it cannot be computed (no stats, never analyzed, `name` columns). */
 export function estimateBtreeBloat(input: EstimateInput): BloatFigure | undefined {
-  const { relpages, reltuples, fillfactor, blockSize: bs, maxAlign } = input;
-  if (!(relpages > 0) || !(reltuples >= 0)) return undefined;
+  const { relpages, blockSize: bs } = input;
+  if (!(relpages > 0)) return undefined;
+  const fresh = freshBtree(input);
+  if (!fresh) return undefined;
+  const estPages = fresh.pages;
+  const extraPages = Math.max(0, relpages - estPages);
+  const bytes = relpages * bs;
+  return {
+    source: 'estimate',
+    ratio: extraPages / relpages,
+    reclaimableBytes: extraPages * bs,
+    bytes,
+    evidence: {
+      bloatSource: 'estimate (pg_stats, reltuples/relpages)',
+      relpages,
+      reltuples: Math.round(input.reltuples),
+      estimatedPages: estPages,
+      fillfactor: input.fillfactor,
+      avgTupleWidth: Math.round(fresh.tupleWidth + ITEM_ID),
+    },
+  };
+}
+
+/**
+ * Pages a freshly built b-tree of `reltuples` entries would take at its fillfactor (meta page and
+ * leaves; the same arithmetic as the bloat estimate), and the width of one entry. Also what a
+ * partial index would take (../audit/checks.ts: mostly NULL keys). Undefined when it cannot be
+ * computed (no statistics for a position, `name` columns).
+ */
+export function freshBtree(input: Omit<EstimateInput, 'relpages'>): { pages: number; tupleWidth: number } | undefined {
+  const { reltuples, fillfactor, blockSize: bs, maxAlign } = input;
+  if (!(reltuples >= 0)) return undefined;
   if (input.columns.length === 0 || input.columns.some((c) => c === null)) return undefined;
   const cols = input.columns as ColumnStats[];
   // pg_stats reports 64 bytes for `name` but the estimate goes wrong on them (ioguix flags these "is_na").
@@ -51,23 +81,7 @@ export function estimateBtreeBloat(input: EstimateInput): BloatFigure | undefine
   const tupleWidth = hdr + alignPad(hdr) + dataWidth + (dataWidth === 0 ? 0 : alignPad(dataInt));
   const perPage = Math.floor(((bs - BTREE_OPAQUE - PAGE_HEADER) * fillfactor) / (100 * (ITEM_ID + tupleWidth)));
   if (perPage <= 0) return undefined;
-  const estPages = 1 + Math.ceil(reltuples / perPage);
-  const extraPages = Math.max(0, relpages - estPages);
-  const bytes = relpages * bs;
-  return {
-    source: 'estimate',
-    ratio: extraPages / relpages,
-    reclaimableBytes: extraPages * bs,
-    bytes,
-    evidence: {
-      bloatSource: 'estimate (pg_stats, reltuples/relpages)',
-      relpages,
-      reltuples: Math.round(reltuples),
-      estimatedPages: estPages,
-      fillfactor,
-      avgTupleWidth: Math.round(tupleWidth + ITEM_ID),
-    },
-  };
+  return { pages: 1 + Math.ceil(reltuples / perPage), tupleWidth };
 }
 
 /** Bloat from pgstatindex(): pages a rebuild at the fillfactor would fill, against the index's size. */

@@ -27,6 +27,8 @@ export interface AuditIndex
 }
 
 export interface AuditForeignKey {
+  /** pg_constraint oid (the older constraint has the lower one). */
+  oid: number;
   name: string;
   schema: string;
   table: string;
@@ -38,8 +40,36 @@ export interface AuditForeignKey {
   columns: string[];
   refSchema: string;
   refTable: string;
+  refTableOid: number;
+  /** Referenced columns (attnums and names), in constraint order: refColumns[i] is what columns[i] references. */
+  refAttnums: number[];
+  refColumns: string[];
+  /** format_type() of each referencing / referenced column, in constraint order. */
+  types: string[];
+  refTypes: string[];
+  /** Type oid of each referencing / referenced column, a domain read as its base type. */
+  typeOids: number[];
+  refTypeOids: number[];
+  /** pg_get_constraintdef(): `FOREIGN KEY (a) REFERENCES t(id) ON DELETE CASCADE [NOT VALID]`. */
+  definition: string;
+  /** convalidated: false for a NOT VALID constraint that was never validated. */
+  validated: boolean;
   tableBytes: number;
   tableRows: number;
+}
+
+/** A table column that some index has as a key or INCLUDE column: its type and (from the catalog) its pg_stats. */
+export interface AuditColumn {
+  tableOid: number;
+  attnum: number;
+  name: string;
+  /** format_type(), e.g. `boolean`, `integer[]`. */
+  type: string;
+  /** pg_type.typcategory; a domain has its base type's: `B` boolean, `A` array. */
+  category: string;
+  notNull: boolean;
+  /** pg_stats of the column, when it was analyzed and the role may see it. Most common values as text. */
+  stats?: { nullFrac: number; avgWidth: number; mostCommonVals?: string[]; mostCommonFreqs?: number[] };
 }
 
 /** An index with, per key and INCLUDE position, where pg_stats keeps its statistics (for the bloat estimate). */

@@ -1,13 +1,14 @@
 // The audit's own queries, beside the shared catalog (../catalog/readCatalog.ts, which holds the
-// indexes): each host's statistics window and index scans, the foreign keys, relation names,
-// pg_stats for the bloat estimate and pgstatindex(). Read-only, and only what the pg_monitor role
+// indexes): each host's statistics window and index scans, the foreign keys (with their column
+// types), the types of indexed columns, relation names, pg_stats for the bloat estimate and
+// pgstatindex(). Read-only, and only what the pg_monitor role
 // may see: pg_class/pg_constraint (readable by everyone), pg_stat_database, pg_stat_all_indexes,
 // pg_stats (rows only for tables the role may SELECT), and pgstattuple's pgstatindex() (needs
 // pg_stat_scan_tables, which pg_monitor includes).
 import type pg from 'pg';
 import { ADVISOR_MARKER } from '../db/connect.js';
 import { quoteIdent } from '../db/quote.js';
-import type { AuditForeignKey, ColumnStats, IndexScanStats, PgstatindexRow } from './model.js';
+import type { AuditColumn, AuditForeignKey, ColumnStats, IndexScanStats, PgstatindexRow } from './model.js';
 
 /**
  * `n` is pg_namespace of the relation, `t` its pg_class row: user schemas (or the listed ones), no
@@ -105,11 +106,16 @@ export async function readIndexScans(client: pg.Client, serverVersion: number, s
 export async function readForeignKeys(client: pg.Client, schemas: string[] | undefined): Promise<AuditForeignKey[]> {
   const r = await client.query(
     `${ADVISOR_MARKER}
-    SELECT c.conname::text AS name, n.nspname::text AS schema, t.relname::text AS table_name, t.oid::int8 AS table_oid,
+    SELECT c.oid::int8 AS oid, c.conname::text AS name, n.nspname::text AS schema, t.relname::text AS table_name, t.oid::int8 AS table_oid,
            t.relkind::text AS table_kind, c.conkey::int[] AS attnums,
            ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY u(attnum, ord)
                    JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = u.attnum ORDER BY u.ord) AS columns,
-           rn.nspname::text AS ref_schema, rt.relname::text AS ref_table,
+           ${columnTypes('c.conkey', 'c.conrelid')},
+           rn.nspname::text AS ref_schema, rt.relname::text AS ref_table, rt.oid::int8 AS ref_oid, c.confkey::int[] AS ref_attnums,
+           ARRAY(SELECT a.attname::text FROM unnest(c.confkey) WITH ORDINALITY u(attnum, ord)
+                   JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = u.attnum ORDER BY u.ord) AS ref_columns,
+           ${columnTypes('c.confkey', 'c.confrelid', 'ref_')},
+           pg_get_constraintdef(c.oid) AS definition, c.convalidated AS validated,
            (CASE WHEN t.relkind = 'p'
                  THEN (SELECT coalesce(sum(pg_relation_size(p.relid)), 0) FROM pg_partition_tree(t.oid) p)
                  ELSE pg_relation_size(t.oid) END)::float8 AS bytes,
@@ -127,6 +133,7 @@ export async function readForeignKeys(client: pg.Client, schemas: string[] | und
     schemas ? [schemas] : [],
   );
   return r.rows.map((row) => ({
+    oid: Number(row.oid),
     name: row.name,
     schema: row.schema,
     table: row.table_name,
@@ -136,8 +143,59 @@ export async function readForeignKeys(client: pg.Client, schemas: string[] | und
     columns: row.columns,
     refSchema: row.ref_schema,
     refTable: row.ref_table,
+    refTableOid: Number(row.ref_oid),
+    refAttnums: (row.ref_attnums as number[]).map(Number),
+    refColumns: row.ref_columns,
+    types: row.types,
+    refTypes: row.ref_types,
+    typeOids: (row.type_oids as Array<string | number>).map(Number),
+    refTypeOids: (row.ref_type_oids as Array<string | number>).map(Number),
+    definition: row.definition,
+    validated: row.validated,
     tableBytes: row.bytes,
     tableRows: row.rows,
+  }));
+}
+
+/**
+ * `<prefix>types` (format_type) and `<prefix>type_oids` (a domain read as its base type) of the
+ * columns `attnums` of relation `rel`, in order.
+ */
+function columnTypes(attnums: string, rel: string, prefix = ''): string {
+  const each = (what: string) =>
+    `ARRAY(SELECT ${what} FROM unnest(${attnums}) WITH ORDINALITY u(attnum, ord)
+                   JOIN pg_attribute a ON a.attrelid = ${rel} AND a.attnum = u.attnum JOIN pg_type ty ON ty.oid = a.atttypid ORDER BY u.ord)`;
+  return (
+    `${each('format_type(a.atttypid, a.atttypmod)')} AS ${prefix}types,\n` +
+    `           ${each("(CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE ty.oid END)::int8")} AS ${prefix}type_oids`
+  );
+}
+
+/**
+ * The type of every table column that an index of the audited tables holds (key or INCLUDE): its
+ * typcategory says boolean (`B`) or array (`A`), for a domain too (a domain has its base type's).
+ * Statistics are not read here: the audit takes them from the shared catalog.
+ */
+export async function readIndexColumns(client: pg.Client, schemas: string[] | undefined): Promise<Omit<AuditColumn, 'stats'>[]> {
+  const r = await client.query(
+    `${ADVISOR_MARKER}
+    SELECT a.attrelid::int8 AS table_oid, a.attnum::int AS attnum, a.attname::text AS name,
+           format_type(a.atttypid, a.atttypmod) AS type, ty.typcategory::text AS category, a.attnotnull AS not_null
+      FROM pg_attribute a
+      JOIN pg_class t ON t.oid = a.attrelid
+      JOIN pg_namespace n ON n.oid = t.relnamespace
+      JOIN pg_type ty ON ty.oid = a.atttypid
+     WHERE ${relationFilter(schemas ? '$1' : null)} AND a.attnum > 0 AND NOT a.attisdropped
+       AND EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid AND a.attnum = ANY (i.indkey::int2[]))`,
+    schemas ? [schemas] : [],
+  );
+  return r.rows.map((row) => ({
+    tableOid: Number(row.table_oid),
+    attnum: Number(row.attnum),
+    name: row.name,
+    type: row.type,
+    category: row.category,
+    notNull: row.not_null,
   }));
 }
 

@@ -1,5 +1,6 @@
 // Markdown for `pg-index-advisor audit` and the audit section of the nightly report.
 
+import { AUDIT_CHECKS } from '../audit/checks.js';
 import { quoteQualified } from '../db/quote.js';
 import { formatAge, formatBytes, oneLine } from '../format.js';
 import type { AuditFinding, AuditFindingKind, AuditResult } from '../types.js';
@@ -9,15 +10,9 @@ import { mdCell } from './format.js';
 const flat = (s: string) => s.replace(/[\r\n]+/g, ' ');
 const cell = (s: string) => mdCell(flat(s));
 
-const KIND_TITLES: Record<AuditFindingKind, string> = {
-  invalid: 'Invalid indexes',
-  duplicate: 'Duplicate indexes',
-  unused: 'Unused indexes',
-  redundant: 'Redundant indexes',
-  bloated: 'Bloated indexes',
-  'missing-fk-index': 'Foreign keys without an index',
-};
-const KIND_ORDER: AuditFindingKind[] = ['invalid', 'duplicate', 'unused', 'redundant', 'bloated', 'missing-fk-index'];
+const KIND_TITLES = Object.fromEntries(AUDIT_CHECKS.map((c) => [c.kind, c.title])) as Record<AuditFindingKind, string>;
+const KIND_ORDER: AuditFindingKind[] = AUDIT_CHECKS.map((c) => c.kind);
+const KIND_DESCRIPTIONS = Object.fromEntries(AUDIT_CHECKS.map((c) => [c.kind, c.description])) as Record<AuditFindingKind, string>;
 
 /** A code fence longer than any run of backticks in the text. */
 function fence(text: string): string {
@@ -79,7 +74,8 @@ export function auditMarkdownSection(r: AuditResult, level = 2, title = 'Existin
     const s = r.settings;
     out.push(
       `- Thresholds: unused = at most ${s.maxScans} scans over at least ${s.minStatsAgeDays} days; ` +
-        `bloated = over ${Math.round(s.bloatRatio * 100)} % and ${formatBytes(s.bloatMinBytes)} to give back (bloat from ${s.bloatSource})`,
+        `bloated = over ${Math.round(s.bloatRatio * 100)} % and ${formatBytes(s.bloatMinBytes)} to give back (bloat from ${s.bloatSource})` +
+        (s.nullFrac === undefined ? '' : `; mostly NULL = at least ${Math.round(s.nullFrac * 100)} % NULL in the leading key column`),
     );
   }
   const reclaim = r.findings.reduce((a, f) => a + (f.reclaimableBytes ?? 0), 0);
@@ -99,7 +95,7 @@ export function auditMarkdownSection(r: AuditResult, level = 2, title = 'Existin
   for (const kind of KIND_ORDER) {
     const fs = r.findings.filter((f) => f.kind === kind);
     if (!fs.length) continue;
-    out.push(`${h(1)} ${KIND_TITLES[kind]}`, '');
+    out.push(`${h(1)} ${KIND_TITLES[kind]}`, '', `\`${kind}\`: ${KIND_DESCRIPTIONS[kind]}`, '');
     for (const [i, f] of fs.entries()) out.push(...findingBlock(f, i + 1, level + 2));
   }
 
@@ -108,7 +104,13 @@ export function auditMarkdownSection(r: AuditResult, level = 2, title = 'Existin
     for (const k of r.kept) out.push(`| \`${cell(k.index)}\` | ${cell(k.reason)} |`);
     out.push('');
   }
-  if (r.findings.some((f) => f.upSql.length)) {
+  if (r.findings.some((f) => f.action === 'review')) {
+    out.push(
+      'Findings marked `review` are reported only: their SQL is a comment to run by hand after checking, and the migration runs nothing for them.',
+      '',
+    );
+  }
+  if (r.findings.some((f) => f.upSql.length && f.action !== 'review')) {
     out.push(
       'Apply with `psql -v ON_ERROR_STOP=1 -f audit.up.sql` (outside a transaction block: CONCURRENTLY cannot run inside one); `audit.down.sql` undoes it.',
       '',

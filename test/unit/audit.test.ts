@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { type AnalyzeInput, analyze, DEFAULT_THRESHOLDS, type ScanSummary, scanKey } from '../../src/audit/analyze.js';
 import { describeHostError } from '../../src/audit/audit.js';
 import { estimateBtreeBloat, pgstatindexBloat } from '../../src/audit/bloat.js';
+import { requireValidIndexSql } from '../../src/audit/checks.js';
 import { dropIndexSql, fkIndexName, parseIndexDef, rebuildSql, restoreIndexSql } from '../../src/audit/ddl.js';
-import type { AuditForeignKey, AuditIndex } from '../../src/audit/model.js';
+import type { AuditColumn, AuditForeignKey, AuditIndex } from '../../src/audit/model.js';
 import { parseDuration, parseStatsAge } from '../../src/cli/parseOptions.js';
 import { ConnectionError } from '../../src/db/connect.js';
 import { formatAge } from '../../src/format.js';
@@ -69,6 +70,33 @@ function run(indexes: AuditIndex[], extra: Partial<AnalyzeInput> = {}) {
     thresholds: DEFAULT_THRESHOLDS,
     ...extra,
   });
+}
+
+function foreignKey(name: string, attnums: number[], columns: string[], extra: Partial<AuditForeignKey> = {}): AuditForeignKey {
+  return {
+    oid: nextOid++,
+    name,
+    schema: 'public',
+    table: 't',
+    tableOid: 1,
+    tableKind: 'r',
+    attnums,
+    columns,
+    refSchema: 'public',
+    refTable: 'parent',
+    refTableOid: 2,
+    refAttnums: attnums.map((_, i) => i + 1),
+    refColumns: columns.map((c) => `ref_${c}`),
+    types: columns.map(() => 'integer'),
+    refTypes: columns.map(() => 'integer'),
+    typeOids: columns.map(() => 23),
+    refTypeOids: columns.map(() => 23),
+    definition: `FOREIGN KEY (${columns.join(', ')}) REFERENCES parent(${columns.map((c) => `ref_${c}`).join(', ')})`,
+    validated: true,
+    tableBytes: 0,
+    tableRows: 0,
+    ...extra,
+  };
 }
 
 const kinds = (out: ReturnType<typeof analyze>) => out.findings.map((f) => `${f.kind}:${f.index ?? f.table}:${f.action}`).sort();
@@ -289,20 +317,8 @@ describe('analysis', () => {
 
   it('keeps an unused index that is the only one for a foreign key, and finds foreign keys without one', () => {
     const fkIdx = index('t_parent_idx', [col(2, 'parent_id')]);
-    const fk: AuditForeignKey = {
-      name: 't_parent_fkey',
-      schema: 'public',
-      table: 't',
-      tableOid: 1,
-      tableKind: 'r',
-      attnums: [2],
-      columns: ['parent_id'],
-      refSchema: 'public',
-      refTable: 'parent',
-      tableBytes: 0,
-      tableRows: 0,
-    };
-    const fk2: AuditForeignKey = { ...fk, name: 't_pair_fkey', attnums: [3, 4], columns: ['B', 'a'] };
+    const fk = foreignKey('t_parent_fkey', [2], ['parent_id']);
+    const fk2: AuditForeignKey = { ...foreignKey('t_pair_fkey', [3, 4], ['B', 'a']), refTable: 'pair' };
     const other = index('t_a_b', [col(4, 'a'), col(5, 'x'), col(3, 'B')]); // FK columns not leading
     const out = run([fkIdx, other], { foreignKeys: [fk, fk2], relationNames: { public: ['t_B_a_idx'] } });
     expect(kinds(out)).toEqual(['missing-fk-index:t:create', 'unused:t_a_b:drop']);
@@ -336,6 +352,164 @@ describe('analysis', () => {
     const out = run(all, { bloat, scans: { ...scansFor(all), statsAgeSeconds: 0 } });
     expect(kinds(out)).toEqual(['bloated:a:reindex', 'duplicate:a2:drop']);
     expect(out.findings.find((f) => f.kind === 'bloated')!.reclaimableBytes).toBe(50 * 1024 * 1024);
+  });
+});
+
+describe('schema checks', () => {
+  const young = (ixs: AuditIndex[]) => ({ ...scansFor(ixs), statsAgeSeconds: 0 });
+  function column(attnum: number, name: string, extra: Partial<AuditColumn> = {}): AuditColumn {
+    return { tableOid: 1, attnum, name, type: 'integer', category: 'N', notNull: false, ...extra };
+  }
+
+  it('replaces a single-column b-tree on a mostly NULL column by a partial index, built before the drop and checked valid', () => {
+    const ix = index('t_parent', [col(2, 'parent_id')], { bytes: 100 * 8192, reltuples: 100_000 });
+    const columns = [column(2, 'parent_id', { stats: { nullFrac: 0.9, avgWidth: 4 } })];
+    const out = run([ix], { scans: young([ix]), columns, relationNames: { public: ['t', 't_parent', 't_parent_not_null'] } });
+    expect(kinds(out)).toEqual(['mostly-null-index:t_parent:replace']);
+    const f = out.findings[0]!;
+    expect(f.upSql[0]).toBe(
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS t_parent_not_null_2 ON public.t USING btree (parent_id) WHERE (parent_id IS NOT NULL);',
+    );
+    expect(f.upSql[1]).toMatch(/^DO \$pgia\$ BEGIN IF NOT EXISTS .*to_regclass\('public.t_parent_not_null_2'\).*RAISE EXCEPTION/);
+    expect(f.upSql[2]).toBe('DROP INDEX CONCURRENTLY IF EXISTS public.t_parent;');
+    expect(f.downSql[0]).toBe('CREATE INDEX CONCURRENTLY IF NOT EXISTS t_parent ON public.t USING btree (parent_id);');
+    expect(f.downSql[1]).toMatch(/to_regclass\('public.t_parent'\)/);
+    expect(f.downSql[2]).toBe('DROP INDEX CONCURRENTLY IF EXISTS public.t_parent_not_null_2;');
+    // 10 000 int4 entries: ~28 pages, of 100
+    expect(f.evidence.estimatedPartialBytes as number).toBeLessThan(40 * 8192);
+    expect(f.reclaimableBytes!).toBe(ix.bytes - (f.evidence.estimatedPartialBytes as number));
+    expect(f.summary).toMatch(/90 % NULL/);
+  });
+
+  it('drops a mostly NULL index outright when its partial twin WHERE col IS NOT NULL exists', () => {
+    const ix = index('t_parent', [col(2, 'parent_id')], { bytes: 100 * 8192, reltuples: 100_000 });
+    const twin = index('t_parent_nn', [col(2, 'parent_id')], {
+      predicate: '(parent_id IS NOT NULL)',
+      definition: 'CREATE INDEX t_parent_nn ON public.t USING btree (parent_id) WHERE (parent_id IS NOT NULL)',
+    });
+    const columns = [column(2, 'parent_id', { stats: { nullFrac: 0.9, avgWidth: 4 } })];
+    const out = run([ix, twin], { scans: young([ix, twin]), columns });
+    expect(kinds(out)).toEqual(['mostly-null-index:t_parent:drop']);
+    expect(out.findings[0]!.upSql).toEqual(['DROP INDEX CONCURRENTLY IF EXISTS public.t_parent;']);
+    expect(out.findings[0]!.evidence.partialTwin).toBe('public.t_parent_nn');
+  });
+
+  it('leaves a mostly NULL index alone below the threshold, when partial, NOT NULL or too small to give anything back', () => {
+    const low = index('low', [col(2, 'a')], { bytes: 100 * 8192, reltuples: 100_000 });
+    const partial = index('partial', [col(3, 'b')], { bytes: 100 * 8192, reltuples: 100_000, predicate: '(b > 0)' });
+    const tiny = index('tiny', [col(3, 'b')], { bytes: 2 * 8192, reltuples: 50 });
+    const columns = [column(2, 'a', { stats: { nullFrac: 0.4, avgWidth: 4 } }), column(3, 'b', { stats: { nullFrac: 0.9, avgWidth: 4 } })];
+    const all = [low, partial, tiny];
+    expect(run(all, { scans: young(all), columns }).findings).toEqual([]);
+    // a threshold of 0 still needs some NULLs
+    const none = [column(2, 'a', { stats: { nullFrac: 0, avgWidth: 4 } })];
+    expect(run([low], { scans: young([low]), columns: none, thresholds: { ...DEFAULT_THRESHOLDS, nullFrac: 0 } }).findings).toEqual([]);
+  });
+
+  it('only reports (review) a mostly NULL index that is unique, backs a constraint or has more keys', () => {
+    const u = index('u', [col(2, 'a')], { unique: true, bytes: 100 * 8192, reltuples: 100_000 });
+    const multi = index('multi', [col(3, 'b'), col(4, 'c')], { bytes: 100 * 8192, reltuples: 100_000 });
+    const columns = [
+      column(2, 'a', { stats: { nullFrac: 0.8, avgWidth: 4 } }),
+      column(3, 'b', { stats: { nullFrac: 0.8, avgWidth: 4 } }),
+      column(4, 'c', { stats: { nullFrac: 0, avgWidth: 4 } }),
+    ];
+    const out = run([u, multi], { scans: young([u, multi]), columns });
+    expect(kinds(out)).toEqual(['mostly-null-index:multi:review', 'mostly-null-index:u:review']);
+    for (const f of out.findings) {
+      expect(f.upSql.every((l) => l.startsWith('--'))).toBe(true);
+      expect(f.reclaimableBytes).toBeUndefined();
+    }
+    expect(out.findings.find((f) => f.index === 'u')!.summary).toMatch(/ON CONFLICT/);
+    expect(auditMigrationUp({ generatedAt: '', targets: [], serverVersion: 15, statsAgeSeconds: 0, ...out })).not.toMatch(
+      /^(CREATE|DROP)/m,
+    );
+  });
+
+  it("counts a partial index on an FK column IS NOT NULL as the foreign key's index", () => {
+    const p = index('t_parent_nn', [col(2, 'parent_id')], { predicate: '(parent_id IS NOT NULL)' });
+    const other = index('t_parent_pos', [col(2, 'parent_id')], { predicate: '(parent_id > 0)' });
+    const fk = foreignKey('t_parent_fkey', [2], ['parent_id']);
+    expect(kinds(run([p], { foreignKeys: [fk], scans: young([p]) }))).toEqual([]);
+    expect(kinds(run([other], { foreignKeys: [fk], scans: young([other]) }))).toEqual(['missing-fk-index:t:create']);
+  });
+
+  it('reports b-trees led by a boolean column, with a partial index on the rare value', () => {
+    const flag = index('t_flag', [col(2, 'flag')]);
+    const flagTs = index('t_flag_ts', [col(2, 'flag'), col(3, 'ts')]);
+    const second = index('t_ts_flag', [col(3, 'ts'), col(2, 'flag')]);
+    const uniq = index('t_flag_u', [col(2, 'flag'), col(4, 'id')], { unique: true });
+    const part = index('t_flag_p', [col(2, 'flag')], { predicate: 'flag' });
+    const columns = [
+      column(2, 'flag', {
+        type: 'boolean',
+        category: 'B',
+        stats: { nullFrac: 0, avgWidth: 1, mostCommonVals: ['f', 't'], mostCommonFreqs: [0.97, 0.03] },
+      }),
+      column(3, 'ts', { type: 'timestamp with time zone', category: 'D' }),
+      column(4, 'id'),
+    ];
+    const all = [flagTs, second, uniq, part];
+    const out = run(all, { scans: young(all), columns });
+    expect(kinds(out)).toEqual(['boolean-index:t_flag_ts:review']);
+    const f = out.findings.find((x) => x.index === 't_flag_ts')!;
+    expect(f.evidence).toMatchObject({ trueShare: 0.03, falseShare: 0.97, rareValue: true });
+    expect(f.upSql).toContain('-- CREATE INDEX CONCURRENTLY IF NOT EXISTS t_flag_ts_where_flag ON public.t (ts) WHERE flag;');
+    expect(f.upSql).toContain('-- DROP INDEX CONCURRENTLY IF EXISTS public.t_flag_ts;');
+    expect(run([flag], { scans: young([flag]), columns }).findings[0]!.upSql).toContain(
+      '-- CREATE INDEX CONCURRENTLY IF NOT EXISTS t_flag_where_flag ON public.t (flag) WHERE flag;',
+    );
+    // neither value rare: no partial index proposed
+    const even = [{ ...columns[0]!, stats: { nullFrac: 0, avgWidth: 1, mostCommonVals: ['t', 'f'], mostCommonFreqs: [0.5, 0.5] } }];
+    const evenOut = run([flag], { scans: young([flag]), columns: even });
+    expect(evenOut.findings[0]!.summary).toMatch(/Neither value is rare/);
+    expect(evenOut.findings[0]!.upSql.join('\n')).not.toMatch(/CREATE/);
+    // the rare value false, only the common one listed by pg_stats
+    const rareFalse = [{ ...columns[0]!, stats: { nullFrac: 0, avgWidth: 1, mostCommonVals: ['t'], mostCommonFreqs: [0.9] } }];
+    expect(run([flag], { scans: young([flag]), columns: rareFalse }).findings[0]!.upSql.join('\n')).toMatch(/WHERE NOT flag;/);
+  });
+
+  it('reports b-trees with an array key column, not GIN indexes or arrays in INCLUDE', () => {
+    const tags = index('t_tags', [col(2, 'tags')]);
+    const gin = index('t_tags_gin', [col(2, 'tags')], { method: 'gin' });
+    const inc = index('t_id_inc', [col(3, 'id')], { include: [col(2, 'tags')] });
+    const columns = [column(2, 'tags', { type: 'text[]', category: 'A' }), column(3, 'id')];
+    const all = [tags, gin, inc];
+    const out = run(all, { scans: young(all), columns });
+    expect(kinds(out)).toEqual(['btree-array-index:t_tags:review']);
+    expect(out.findings[0]!.upSql).toContain('-- CREATE INDEX CONCURRENTLY IF NOT EXISTS t_tags_gin_idx ON public.t USING gin (tags);');
+  });
+
+  it('reports foreign keys whose type differs from the referenced key, and duplicate foreign keys', () => {
+    const ok = foreignKey('ok_fkey', [2], ['a']);
+    const wide = foreignKey('wide_fkey', [3], ['b'], { refAttnums: [5], refTypes: ['bigint'], refTypeOids: [20] });
+    const dupOld = foreignKey('pair_a', [4, 6], ['c', 'd'], { refTableOid: 3, refAttnums: [1, 2] });
+    const dupNew = foreignKey('pair_b', [6, 4], ['d', 'c'], { refTableOid: 3, refAttnums: [2, 1] });
+    const otherRef = foreignKey('pair_other', [4, 6], ['c', 'd'], { refTableOid: 4, refAttnums: [1, 2] });
+    const out = run([], { foreignKeys: [ok, wide, dupOld, dupNew, otherRef].map((fk) => fk), scans: young([]) });
+    const relevant = out.findings.filter((f) => f.kind !== 'missing-fk-index');
+    expect(relevant.map((f) => `${f.kind}:${f.foreignKey?.name}:${f.action}`).sort()).toEqual([
+      'duplicate-fk:pair_b:review',
+      'fk-type-mismatch:wide_fkey:review',
+    ]);
+    const m = relevant.find((f) => f.kind === 'fk-type-mismatch')!;
+    expect(m.summary).toMatch(/b integer → ref_b bigint/);
+    expect(m.upSql).toContain('-- ALTER TABLE public.t ALTER COLUMN b TYPE bigint;');
+    const d = relevant.find((f) => f.kind === 'duplicate-fk')!;
+    expect(d.evidence.duplicateOf).toBe('pair_a');
+    expect(d.upSql).toContain('-- ALTER TABLE public.t DROP CONSTRAINT pair_b;');
+    expect(d.upSql.every((l) => l.startsWith('--'))).toBe(true);
+    // a validated constraint is kept over an older NOT VALID one
+    const notValid = { ...dupOld, validated: false, definition: `${dupOld.definition} NOT VALID` };
+    const again = run([], { foreignKeys: [notValid, dupNew], scans: young([]) }).findings.find((f) => f.kind === 'duplicate-fk')!;
+    expect(again.foreignKey?.name).toBe('pair_a');
+  });
+
+  it('guards a replacement with a DO block whose quoting survives odd names', () => {
+    const sql = requireValidIndexSql('My Schema', 'x$pgia$ 100%', 'public.old');
+    expect(sql).toMatch(/^DO \$pgia1\$ .* \$pgia1\$;$/);
+    expect(sql).toContain(`to_regclass('"My Schema"."x$pgia$ 100%"')`);
+    expect(sql).toContain('100%%');
   });
 });
 
