@@ -102,7 +102,10 @@ const collect = (value: string, previous: string[] | undefined) => [...(previous
 
 program
   .command('audit')
-  .description('audit existing indexes: unused, duplicate, redundant, invalid, bloated, missing for foreign keys')
+  .description(
+    'audit existing indexes: unused, duplicate, redundant, invalid, bloated, missing for foreign keys, mostly NULL, ' +
+      'on boolean or array columns; foreign keys of another type than their key, duplicate foreign keys',
+  )
   .option(
     '--db <url>',
     'connection URL; repeat it for replicas (the first is the primary); an index is unused only if no host used it',
@@ -123,6 +126,13 @@ program
       .argParser(parseBytes)
       .default(DEFAULT_THRESHOLDS.bloatMinBytes, '10MB'),
   )
+  .addOption(
+    fraction(
+      '--null-frac <fraction>',
+      'a b-tree whose leading key is at least this share NULL is mostly NULL',
+      DEFAULT_THRESHOLDS.nullFrac,
+    ),
+  )
   .option('--schema <name>', 'only this schema (repeatable)', collect)
   .option('--statement-timeout <duration>', 'statement_timeout of every audit statement', parseDuration, DEFAULT_STATEMENT_TIMEOUT_MS)
   .option('--no-pgstattuple', "do not use pgstattuple's pgstatindex() even where it is installed (it reads each index in full)")
@@ -135,6 +145,7 @@ program
       maxScans: o.maxScans,
       bloatRatio: o.bloatRatio,
       bloatMinBytes: o.bloatMinBytes,
+      nullFrac: o.nullFrac,
       statementTimeoutMs: o.statementTimeout,
       usePgstattuple: o.pgstattuple,
       ...(o.schema ? { schemas: o.schema } : {}),
