@@ -10,18 +10,22 @@ import type { AdviceResult } from './types.js';
 
 export async function nightlyReport(opts: AdviseOptions & { audit?: boolean }): Promise<AdviceResult> {
   if (opts.audit === false) return advise(opts);
+  opts.progress?.stage('reading catalog and workload');
   const catalog =
     opts.catalog ?? (await readCatalogAt(opts.url, { statementTimeoutMs: opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS }));
   const result = await advise({ ...opts, catalog });
   try {
+    opts.progress?.stage('auditing the existing indexes');
     const found = await audit({
       urls: [opts.url],
       catalog,
       ...(opts.statementTimeoutMs ? { statementTimeoutMs: opts.statementTimeoutMs } : {}),
     });
+    opts.progress?.done();
     const reconciled = reconcileAdviceWithAudit(result.recommendations, found);
     return { ...result, recommendations: reconciled.recommendations, audit: reconciled.audit };
   } catch (err) {
+    opts.progress?.done();
     return { ...result, warnings: [...result.warnings, `audit of existing indexes failed: ${(err as Error).message}`] };
   }
 }

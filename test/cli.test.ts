@@ -129,10 +129,42 @@ describe('pg-index-advisor advise', () => {
     ]);
   });
 
-  it('a bad option value is refused with a usable message', () => {
+  it('a bad option value is refused with one line and a hint to --help, not the whole usage', () => {
     const r = cli(['advise', '--db', db.url, '--budget', 'lots']);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/expected a size such as 500MB or 2GB, got "lots"/);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: /), '(add --help for usage)']);
+  });
+
+  it('--version prints the version', () => {
+    const r = cli(['--version']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
+  });
+
+  it('help shows defaults in the units the README uses', () => {
+    const help = cli(['advise', '--help']).stdout.replace(/\s+/g, ' ');
+    expect(help).toMatch(/--statement-timeout <duration> .*\(default: 30s\)/);
+    expect(cli(['audit', '--help']).stdout.replace(/\s+/g, ' ')).toMatch(/--bloat-min-bytes <size> .*\(default: 10MB\)/);
+  });
+
+  it('a --db that is not a URL gets its own message, without the value', () => {
+    const r = cli(['advise', '--db', 'not a url']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error: --db: not a connection URL; expected postgresql:\/\/user@host:5432\/dbname/);
+    const secret = cli(['audit', '--db', 'mysql://u:hunter2@db/app']);
+    expect(secret.status).toBe(1);
+    expect(secret.stderr).not.toMatch(/hunter2/);
+  });
+
+  it('an --out that cannot be written is found before any analysis', () => {
+    // A folder inside a file: no user, root included, can create it. The server is not even asked.
+    const file = join(out(), 'a-file');
+    writeFileSync(file, '');
+    const r = cli(['advise', '--db', 'postgresql://nobody@127.0.0.1:1/none', '--out', join(file, 'reports')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error: .*ENOTDIR/);
+    expect(r.stderr).not.toMatch(/connect|127\.0\.0\.1/);
   });
 });
 

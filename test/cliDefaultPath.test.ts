@@ -203,6 +203,18 @@ describe('advise --db URL --out DIR (pg_stat_statements, with the audit)', () =>
     expect(r.stderr).not.toContain('\x1b');
   });
 
+  it('on a terminal, an error is printed on a line of its own, after the progress line is cleared', () => {
+    const d = out();
+    // A server that is not there: the progress line is drawn, then the connection fails.
+    const cmd = `${sh(process.execPath)} ${BIN} advise --db ${sh('postgresql://nobody@127.0.0.1:1/none')} --out ${sh(d)}`;
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const terminal = r.stdout;
+    expect(terminal).toMatch(/reading catalog and workload · [\d.]+s/);
+    // Cleared, then the error at the start of a line (script turns \n into \r\n).
+    expect(terminal).toMatch(/\r\x1b\[2Kerror: /);
+    expect(terminal).not.toMatch(/[\d.]+serror/);
+  });
+
   it('on a terminal, progress is drawn on stderr and cleared; stdout still gets only the summary', () => {
     const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
     expect(hasScript, '`script` (util-linux) runs the CLI under a pseudo-terminal').toBe(true);

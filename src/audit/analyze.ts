@@ -395,7 +395,7 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
     warnings.push(
       `statistics too young: ${formatAge(scans.statsAgeSeconds!)}` +
         `${scans.statsSince ? ` (since ${scans.statsSince}${scans.statsHost ? ` on ${scans.statsHost}` : ''})` : ''}` +
-        `; unused indexes are reported only after ${t.minStatsAgeDays} days (--min-stats-age). ` +
+        `; unused indexes are reported only after ${formatAge(t.minStatsAgeDays * 86_400)} (--min-stats-age). ` +
         `${zeroButYoung} droppable index${zeroButYoung === 1 ? ' has' : 'es have'} at most ${t.maxScans} scans so far.`,
     );
   }

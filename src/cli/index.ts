@@ -1,25 +1,39 @@
 // The command line: a thin layer that turns flags into options for the pipeline and writes the
 // reports. Errors are printed as one clear line (no stack) and exit with status 1.
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import type { Progress } from '../advise.js';
 import { DEFAULT_STATEMENT_TIMEOUT_MS } from '../advise.js';
 import { DEFAULT_THRESHOLDS } from '../audit/analyze.js';
 import { audit } from '../audit/audit.js';
 import { redactUrl } from '../db/connect.js';
 import { nightlyReport } from '../nightly.js';
-import { adviceJson, writeAdviceReports, writeAuditReports } from '../report/writeReports.js';
+import { adviceJson, ensureWritable, writeAdviceReports, writeAuditReports } from '../report/writeReports.js';
 import { SELECT_DEFAULTS } from '../select/selectIndexes.js';
-import { parseBytes, parseDuration, parseFraction, parseInteger, parseStatsAge } from './parseOptions.js';
+import { checkUrl, parseBytes, parseDuration, parseFraction, parseInteger, parseStatsAge } from './parseOptions.js';
 import { terminalProgress } from './progress.js';
 
 /** An option that takes a fraction (`0.3` or `30%`), with its default. */
 const fraction = (flags: string, description: string, value: number) =>
   new Option(flags, description).argParser(parseFraction).default(value);
 
+/** A duration option, with its default shown as a duration. */
+const duration = (flags: string, description: string, ms: number, shown: string) =>
+  new Option(flags, description).argParser(parseDuration).default(ms, shown);
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** The progress line now on the terminal: an error is printed on a line of its own, after it is cleared. */
+let progressShown: Progress | undefined;
+
 const program = new Command();
 program
   .name('pg-index-advisor')
   .description('PostgreSQL index advisor: proposes indexes for a workload and proves them with hypothetical indexes (hypopg).')
-  .showHelpAfterError();
+  .version(version, '-V, --version')
+  .showHelpAfterError('(add --help for usage)')
+  // Commander repeats a bad option value in its message: never a password.
+  .configureOutput({ outputError: (text, write) => write(redactSecrets(text)) });
 
 program
   .command('advise')
@@ -55,7 +69,9 @@ program
   .addOption(new Option('--weight <what>', 'what weighs a statement').choices(['calls', 'total_time']).default('calls'))
   .option('--max-columns <n>', 'widest multicolumn index to consider', parseInteger, 3)
   .option('--concurrency <n>', 'connections used for what-if planning (default: a quarter of the free connections, 1 to 4)', parseInteger)
-  .option('--statement-timeout <duration>', 'statement_timeout of every analysis statement', parseDuration, DEFAULT_STATEMENT_TIMEOUT_MS)
+  .addOption(
+    duration('--statement-timeout <duration>', 'statement_timeout of every analysis statement', DEFAULT_STATEMENT_TIMEOUT_MS, '30s'),
+  )
   .option(
     '--verify-real <url>',
     'a scratch database (a copy, never production) where GIN candidates are built in rolled-back transactions to measure them',
@@ -63,7 +79,12 @@ program
   .option('--no-audit', 'leave out the audit of existing indexes from the report')
   .option('--create-extension', 'run CREATE EXTENSION hypopg in the target if it is missing (the only change the advisor makes)')
   .action(async (o) => {
+    checkUrl('--db', o.db);
+    if (o.verifyReal) checkUrl('--verify-real', o.verifyReal);
+    // An --out that cannot be written is found now, not after the analysis.
+    await ensureWritable(o.out);
     const progress = terminalProgress();
+    progressShown = progress;
     const result = await nightlyReport({
       audit: o.audit,
       url: o.db,
@@ -134,11 +155,13 @@ program
     ),
   )
   .option('--schema <name>', 'only this schema (repeatable)', collect)
-  .option('--statement-timeout <duration>', 'statement_timeout of every audit statement', parseDuration, DEFAULT_STATEMENT_TIMEOUT_MS)
+  .addOption(duration('--statement-timeout <duration>', 'statement_timeout of every audit statement', DEFAULT_STATEMENT_TIMEOUT_MS, '30s'))
   .option('--no-pgstattuple', "do not use pgstattuple's pgstatindex() even where it is installed (it reads each index in full)")
   .action(async (o) => {
     const urls: string[] = o.db ?? (process.env.DATABASE_URL ? [process.env.DATABASE_URL] : []);
-    if (urls.length === 0) throw new Error("required option '--db <url>' not specified");
+    if (urls.length === 0) throw new Error("required option '--db <url>' not specified (add --help for usage)");
+    for (const url of urls) checkUrl('--db', url);
+    await ensureWritable(o.out);
     const result = await audit({
       urls,
       minStatsAgeDays: parseStatsAge(o.minStatsAge),
@@ -164,12 +187,20 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return 0;
   } catch (err) {
-    const e = err as Error;
+    const e = err as Error & { code?: string };
+    progressShown?.done();
     // Connection strings can appear in driver messages: never print a password.
-    console.error(`error: ${redactSecrets(e.message)}`);
+    console.error(`error: ${redactSecrets(e.message)}${hintFor(e.code)}`);
     if (process.env.PGIA_DEBUG) console.error(e.stack);
     return 1;
   }
+}
+
+/** What to try, for the server errors that have an obvious next step (told apart by SQLSTATE). */
+function hintFor(sqlstate: string | undefined): string {
+  if (sqlstate === '57014') return ' (a statement ran past statement_timeout: raise it with --statement-timeout, e.g. 2min)';
+  if (sqlstate === '55P03') return ' (a table was locked by another session past lock_timeout: try again when the lock is gone)';
+  return '';
 }
 
 function redactSecrets(message: string): string {

@@ -68,3 +68,23 @@ export function parseStatsAge(value: string): number {
   if (ms === undefined) throw new InvalidArgumentError(`--min-stats-age: expected a number of days or e.g. 7d, 12h, 30m (got "${value}")`);
   return ms / DAY_MS;
 }
+
+/**
+ * A connection URL the driver can use (`postgresql://user@host:5432/dbname`): checked before
+ * anything connects, so that `--db 'not a url'` is told so, not "getaddrinfo ENOTFOUND base".
+ * The message never repeats the value (it may hold a password).
+ */
+export function checkUrl(option: string, value: string | undefined): void {
+  const example = 'postgresql://user@host:5432/dbname (a password in it, or PGPASSWORD / ~/.pgpass)';
+  if (!value) throw new Error(`${option}: no connection URL given; expected ${example}`);
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^postgres(ql)?:$/.test(url.protocol)) {
+    throw new Error(`${option}: not a connection URL; expected ${example}`);
+  }
+  if (url.port && !/^\d+$/.test(url.port)) throw new Error(`${option}: the port of the connection URL is not a number`);
+}

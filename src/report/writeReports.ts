@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AdviceResult, AuditResult } from '../types.js';
 import { auditMarkdown } from './auditMarkdown.js';
@@ -22,34 +22,61 @@ export interface WrittenReports {
 }
 
 export async function writeAdviceReports(result: AdviceResult, dir: string): Promise<WrittenReports> {
-  const files = await writeReportFiles(dir, {
+  const advice = {
     markdown: ['advice.md', adviceMarkdown(result)],
     json: ['advice.json', adviceJson(result)],
     up: ['migration.up.sql', migrationUp(result)],
     down: ['migration.down.sql', migrationDown(result)],
-  });
-  if (result.audit) await writeAuditReports(result.audit, dir);
-  return files;
+  } satisfies Contents;
+  // Everything is rendered before anything is written, and written together.
+  const [files] = await writeReportFiles(dir, result.audit ? [advice, auditContents(result.audit)] : [advice]);
+  return files!;
 }
 
-export function writeAuditReports(result: AuditResult, dir: string): Promise<WrittenReports> {
-  return writeReportFiles(dir, {
+export async function writeAuditReports(result: AuditResult, dir: string): Promise<WrittenReports> {
+  const [files] = await writeReportFiles(dir, [auditContents(result)]);
+  return files!;
+}
+
+/** Fails early, before any analysis, when the reports could not be written into `dir`. */
+export async function ensureWritable(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const probe = join(dir, `.pgia-write-test-${process.pid}`);
+  await writeFile(probe, '');
+  await unlink(probe);
+}
+
+type Contents = Record<keyof WrittenReports, [name: string, text: string]>;
+
+function auditContents(result: AuditResult): Contents {
+  return {
     markdown: ['audit.md', auditMarkdown(result)],
     json: ['audit.json', `${JSON.stringify(result, null, 2)}\n`],
     up: ['audit.up.sql', auditMigrationUp(result)],
     down: ['audit.down.sql', auditMigrationDown(result)],
-  });
+  };
 }
 
-async function writeReportFiles(
-  dir: string,
-  contents: Record<keyof WrittenReports, [name: string, text: string]>,
-): Promise<WrittenReports> {
+/**
+ * Writes every file into a temporary folder beside them, then moves them into place: a failure
+ * half-way leaves the previous night's files as they were, never a report without its migration.
+ */
+async function writeReportFiles(dir: string, sets: Contents[]): Promise<WrittenReports[]> {
   await mkdir(dir, { recursive: true });
-  const files = {} as WrittenReports;
-  for (const [kind, [name, text]] of Object.entries(contents) as Array<[keyof WrittenReports, [string, string]]>) {
-    files[kind] = join(dir, name);
-    await writeFile(files[kind], text);
+  const tmp = await mkdtemp(join(dir, '.pgia-tmp-'));
+  try {
+    for (const contents of sets) for (const [name, text] of Object.values(contents)) await writeFile(join(tmp, name), text);
+    const out: WrittenReports[] = [];
+    for (const contents of sets) {
+      const files = {} as WrittenReports;
+      for (const [kind, [name]] of Object.entries(contents) as Array<[keyof WrittenReports, [string, string]]>) {
+        files[kind] = join(dir, name);
+        await rename(join(tmp, name), files[kind]);
+      }
+      out.push(files);
+    }
+    return out;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
   }
-  return files;
 }
