@@ -8,8 +8,10 @@ import { readCatalog } from './catalog/readCatalog.js';
 import { adviceCatalog } from './catalog/scope.js';
 import { connect, redactUrl } from './db/connect.js';
 import { uniqueName } from './db/names.js';
+import { type ConstantOptions, constantSources, recoverConstants } from './harvest/constants.js';
 import { type HarvestOptions, harvestPgStatStatements } from './harvest/pgStatStatements.js';
 import { readWorkloadFile } from './harvest/workloadFile.js';
+import { inferConstants } from './parse/infer.js';
 import { ensureParser } from './parse/parser.js';
 import { parseStatement } from './parse/parseStatement.js';
 import { chooseMeasured, needsRealIndex, proposeUnverified, type RealOnlyChoice, statementsFor } from './select/realOnly.js';
@@ -52,7 +54,7 @@ export interface Progress {
 
 export const silentProgress: Progress = { stage() {}, tick() {}, done() {} };
 
-export interface AdviseOptions extends HarvestOptions, Omit<SelectOptions, 'onProgress' | 'writeCost'> {
+export interface AdviseOptions extends HarvestOptions, ConstantOptions, Omit<SelectOptions, 'onProgress' | 'writeCost'> {
   url: string;
   /** A scratch database where GIN (and GiST) candidates may be built in rolled-back transactions. */
   verifyRealUrl?: string;
@@ -148,9 +150,11 @@ async function readInputs(opts: AdviseOptions, statementTimeoutMs: number): Prom
   const client = await connect(opts.url, { statementTimeoutMs });
   try {
     const catalog = adviceCatalog(opts.catalog ?? (await readCatalog(client)));
-    const workload = opts.workloadFile
+    const harvested = opts.workloadFile
       ? await readWorkloadFile(opts.workloadFile, opts)
       : await harvestPgStatStatements(client, opts.url, opts);
+    // The constants normalization removed, from every source the target has (src/harvest/constants.ts).
+    const workload = await recoverConstants(client, harvested, constantSources(opts));
     return { catalog, workload };
   } finally {
     await client.end().catch(() => {});
@@ -163,7 +167,12 @@ function parseWorkload(workload: Workload, catalog: Catalog): { advisable: Parse
   // page of 10 rows (the generic plan's own guess, 10% of the rows, misprices ORDER BY ... LIMIT).
   const limitOf = (s: WorkloadStatement) => (s.source === 'pg_stat_statements' && s.calls > 0 ? s.rows / s.calls : DEFAULT_LIMIT);
   const tsConfig = catalog.textSearchConfig ? { textSearchConfig: catalog.textSearchConfig } : {};
-  const parsed = workload.statements.map((s) => parseStatement(s, lookup, { limit: limitOf(s), ...tsConfig }));
+  const parsed = workload.statements.map((s) => {
+    const p = parseStatement(s, lookup, { limit: limitOf(s), ...tsConfig });
+    // No source saw its constants: perhaps the rows per call name the value (reported as inferred).
+    const inferred = inferConstants(p, s, catalog);
+    return inferred.length ? parseStatement(s, lookup, { limit: limitOf(s), ...tsConfig, inferred }) : p;
+  });
   const queryOf = new Map(workload.statements.map((s) => [s.id, s.query]));
   const notAdvisable = parsed.filter((p) => p.error).map((p) => ({ statementId: p.id, query: queryOf.get(p.id) ?? '', reason: p.error! }));
   return { advisable: parsed.filter((p) => !p.error), notAdvisable };

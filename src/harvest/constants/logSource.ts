@@ -1,0 +1,61 @@
+// Server logs as a constant source (Dexter's main input): each logged statement (stderr, csvlog or
+// jsonlog output of log_min_duration_statement or auto_explain; rotated and gzipped files too) is
+// matched to its pg_stat_statements entry by fingerprint, so calls and times still come from
+// pg_stat_statements and only the constants from the log.
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { ADVISOR_MARKER } from '../../db/connect.js';
+import { detectFormat, type LogFormat, type LoggedStatement, parseLog } from './logParse.js';
+import type { ConstantSource, TextSample } from './source.js';
+
+export function logSource(files: string[]): ConstantSource {
+  return {
+    name: 'log',
+    async collect(ctx) {
+      const db = (await ctx.client.query<{ db: string }>(`${ADVISOR_MARKER} SELECT current_database() AS db`)).rows[0]!.db;
+      const samples: TextSample[] = [];
+      const warnings: string[] = [];
+      let read = 0;
+      for (const file of files) {
+        try {
+          for await (const s of readLogFile(file)) {
+            read++;
+            if (s.database !== undefined && s.database !== db) continue;
+            samples.push({ query: s.query, ...(s.params ? { params: s.params } : {}), count: 1, source: `log ${file}` });
+          }
+        } catch (err) {
+          warnings.push(`cannot read log file ${file}: ${(err as Error).message}`);
+        }
+      }
+      return { samples, warnings, summary: `${read} logged statements in ${files.length} log file(s)` };
+    },
+  };
+}
+
+/** The statements of one log file (`.gz` is gunzipped; the format comes from the name or the first line). */
+export async function* readLogFile(file: string): AsyncGenerator<LoggedStatement> {
+  const raw = createReadStream(file);
+  const opened = new Promise<void>((resolve, reject) => {
+    raw.once('open', () => resolve());
+    raw.once('error', reject);
+  });
+  await opened;
+  const stream: Readable = /\.gz$/i.test(file) ? raw.pipe(createGunzip()) : raw;
+  raw.on('error', (err) => stream.destroy(err));
+  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+  const it = rl[Symbol.asyncIterator]();
+  const head: string[] = [];
+  for (let r = await it.next(); !r.done; r = await it.next()) {
+    head.push(r.value);
+    if (r.value.trim() !== '') break;
+  }
+  const base = file.replace(/\.gz$/i, '');
+  const format: LogFormat = /\.csv$/i.test(base) ? 'csvlog' : /\.json$/i.test(base) ? 'jsonlog' : detectFormat(head);
+  async function* lines() {
+    yield* head;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  }
+  yield* parseLog(lines(), format);
+}
