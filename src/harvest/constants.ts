@@ -12,7 +12,7 @@ import type { ConstantSource } from './constants/source.js';
 export interface ConstantOptions {
   /** Server log files to read constants from (`--log`). */
   logFiles?: string[];
-  /** Live samples of pg_stat_activity (default 5, 200 ms apart; `samples: 0` turns them off). */
+  /** Live samples of pg_stat_activity (default 10, 100 ms apart; `samples: 0` turns them off). */
   activity?: Partial<ActivityOptions>;
 }
 

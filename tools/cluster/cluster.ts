@@ -293,7 +293,7 @@ export async function startThrowawayCluster(opts: StartClusterOptions = {}): Pro
       `unix_socket_directories = '${dataDir.replace(/'/g, "''")}'`,
       // pg_qualstats when installed (optional): every execution sampled, so tests see every constant.
       ...(install.pgQualstats
-        ? [`shared_preload_libraries = 'pg_stat_statements, pg_qualstats'`, `pg_qualstats.sample_rate = 1`]
+        ? [`shared_preload_libraries = 'pg_stat_statements, pg_qualstats'`, `pg_qualstats.sample_rate = 1`, `pg_qualstats.max = 10000`]
         : [`shared_preload_libraries = 'pg_stat_statements'`]),
       `pg_stat_statements.track = 'top'`,
       `pg_stat_statements.max = 10000`,

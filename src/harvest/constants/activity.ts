@@ -12,7 +12,7 @@ export interface ActivityOptions {
   intervalMs: number;
 }
 
-export const ACTIVITY_DEFAULTS: ActivityOptions = { samples: 5, intervalMs: 200 };
+export const ACTIVITY_DEFAULTS: ActivityOptions = { samples: 10, intervalMs: 100 };
 
 export function activitySource(opts: ActivityOptions = ACTIVITY_DEFAULTS): ConstantSource {
   return {
