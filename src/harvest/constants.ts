@@ -31,9 +31,11 @@ export async function recoverConstants(client: pg.Client, workload: Workload, so
   const found = new Map<string, ObservedConstant[]>();
   const add = (statementId: string, c: ObservedConstant) => found.set(statementId, [...(found.get(statementId) ?? []), c]);
   const warnings = [...workload.warnings];
+  const read: string[] = [];
   for (const source of sources) {
     const out = await source.collect({ client, statements: workload.statements });
     warnings.push(...(out.warnings ?? []));
+    if (out.summary) read.push(out.summary);
     for (const c of out.constants ?? []) add(c.statementId, c.constant);
     if (out.samples?.length) {
       const matched = matchSamples(out.samples, workload.statements);
@@ -44,5 +46,6 @@ export async function recoverConstants(client: pg.Client, workload: Workload, so
     const constants = found.get(s.id);
     return constants ? { ...s, constants: [...(s.constants ?? []), ...constants] } : s;
   });
-  return { ...workload, statements, warnings };
+  const origin = read.length ? `${workload.origin}; constants from ${read.join(', ')}` : workload.origin;
+  return { ...workload, statements, warnings, origin };
 }

@@ -10,9 +10,10 @@ import { matchSamples } from '../../src/harvest/constants/align.js';
 import { detectFormat, type LoggedStatement, parseCsvRecord, parseLog, parseParameters } from '../../src/harvest/constants/logParse.js';
 import { readLogFile } from '../../src/harvest/constants/logSource.js';
 import { stripCast } from '../../src/harvest/constants/qualstats.js';
+import { inferConstants } from '../../src/parse/infer.js';
 import { ensureParser } from '../../src/parse/parser.js';
 import { parseStatement } from '../../src/parse/parseStatement.js';
-import type { WorkloadStatement } from '../../src/types.js';
+import type { Catalog, CatalogTable, WorkloadStatement } from '../../src/types.js';
 
 beforeAll(async () => {
   await ensureParser();
@@ -217,5 +218,67 @@ describe('recovered constants in the parse stage', () => {
     expect(p.explainText).toMatch(/status = \$1/);
     expect(p.tables[0]!.predicates.find((x) => x.key.column === 'status')).toMatchObject({ constant: "'rare'" });
     expect(p.recovered).toEqual([{ param: 1, value: "'rare'", source: 'inferred', certain: false, inferred: 'rows per call' }]);
+  });
+});
+
+describe('inference from rows per call', () => {
+  const jobs: CatalogTable = {
+    schema: 'public',
+    name: 'jobs',
+    oid: 1,
+    relkind: 'r',
+    extensionOwned: false,
+    rows: 200000,
+    bytes: 0,
+    columns: [
+      { name: 'id', type: 'integer', notNull: true, stats: { nullFrac: 0, nDistinct: -1, avgWidth: 4 } },
+      {
+        name: 'status',
+        type: 'text',
+        notNull: true,
+        stats: {
+          nullFrac: 0,
+          nDistinct: 4,
+          avgWidth: 5,
+          mostCommonVals: ['done', 'failed', 'running', 'pending'],
+          mostCommonFreqs: [0.95, 0.03, 0.015, 0.005],
+        },
+      },
+    ],
+    indexes: [],
+    writes: { inserts: 0, updates: 0, hotUpdates: 0, deletes: 0 },
+    seqScans: 0,
+    idxScans: 0,
+  };
+  const catalog: Catalog = { serverVersion: 15, searchPath: ['public'], tables: [jobs], extensions: {} };
+  const lookup = () => ['id', 'status'];
+  const infer = (query: string, rows: number, calls = 10) => {
+    const s = { ...stmt('q', query), rows, calls };
+    return inferConstants(parseStatement(s, lookup), s, catalog);
+  };
+
+  it('names the one value whose frequency × rows matches the rows per call', () => {
+    expect(infer('SELECT id FROM jobs WHERE status = $1', 10 * 1010)).toEqual([
+      { param: 1, value: "'pending'", why: expect.stringMatching(/^1010 rows per call .* 0\.5 % of 200000 rows \(1000\)/) },
+    ]);
+    expect(infer('UPDATE jobs SET id = id WHERE status = $1', 10 * 6000)).toEqual([expect.objectContaining({ value: "'failed'" })]);
+  });
+
+  it('says nothing when no value matches, or when the rows per call are not the rows the condition keeps', () => {
+    expect(infer('SELECT id FROM jobs WHERE status = $1', 10 * 2000)).toEqual([]); // between running and pending
+    expect(infer('SELECT count(*) FROM jobs WHERE status = $1', 10 * 1000)).toEqual([]);
+    expect(infer('SELECT DISTINCT id FROM jobs WHERE status = $1', 10 * 1000)).toEqual([]);
+    expect(infer('SELECT id FROM jobs WHERE status = $1 LIMIT $2', 10 * 1000)).toEqual([]);
+    expect(infer('SELECT id FROM jobs WHERE status = $1 AND id > $2', 10 * 1000)).toEqual([]);
+    expect(infer('SELECT id FROM jobs WHERE id = $1', 10)).toEqual([]); // no most common values
+  });
+
+  it('a value a source saw is not inferred', () => {
+    const s = {
+      ...stmt('q', 'SELECT id FROM jobs WHERE status = $1'),
+      rows: 10 * 1000,
+      constants: [{ param: 1, value: "'done'", count: 1, source: 'x' }],
+    };
+    expect(inferConstants(parseStatement(s, lookup), s, catalog)).toEqual([]);
   });
 });

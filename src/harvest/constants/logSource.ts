@@ -15,7 +15,8 @@ export function logSource(files: string[]): ConstantSource {
     name: 'log',
     async collect(ctx) {
       const db = (await ctx.client.query<{ db: string }>(`${ADVISOR_MARKER} SELECT current_database() AS db`)).rows[0]!.db;
-      const samples: TextSample[] = [];
+      // One sample per distinct text (and parameters) and file, with its count: a big log repeats itself.
+      const samples = new Map<string, TextSample>();
       const warnings: string[] = [];
       let read = 0;
       for (const file of files) {
@@ -23,13 +24,16 @@ export function logSource(files: string[]): ConstantSource {
           for await (const s of readLogFile(file)) {
             read++;
             if (s.database !== undefined && s.database !== db) continue;
-            samples.push({ query: s.query, ...(s.params ? { params: s.params } : {}), count: 1, source: `log ${file}` });
+            const key = JSON.stringify([file, s.query, s.params ?? null]);
+            const have = samples.get(key);
+            if (have) have.count++;
+            else samples.set(key, { query: s.query, ...(s.params ? { params: s.params } : {}), count: 1, source: `log ${file}` });
           }
         } catch (err) {
           warnings.push(`cannot read log file ${file}: ${(err as Error).message}`);
         }
       }
-      return { samples, warnings, summary: `${read} logged statements in ${files.length} log file(s)` };
+      return { samples: [...samples.values()], warnings, summary: `${read} logged statements in ${files.length} log file(s)` };
     },
   };
 }
