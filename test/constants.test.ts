@@ -2,6 +2,7 @@
 // pg_qualstats, the server log, live samples of pg_stat_activity, and (when nothing saw them)
 // inference from rows per call. The workload goes through pg_stat_statements as the demo's does
 // (the extended protocol: `status = $1`), and the rare value must end up as a partial index.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -119,6 +120,22 @@ describe('server log', () => {
     expect(s.recovered![0]!.source).toContain(`log ${files[0]}`);
     expect(s.recovered![0]!.source).toContain(`log ${files[1]}`);
     expect(partialRecommendation(result)).toBeDefined();
+  }, 120_000);
+
+  it('the command line takes the files with --log', (ctx) => {
+    if (!logFile) ctx.skip();
+    const out = mkdtempSync(path.join(os.tmpdir(), 'pgia-constants-cli-'));
+    const r = spawnSync(
+      process.execPath,
+      ['bin/pg-index-advisor.js', 'advise', '--db', db.url, '--log', ...files, '--out', out, '--no-audit', '--json'],
+      { encoding: 'utf8', env: { ...process.env, PGIA_DEBUG: '' } },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const advice = JSON.parse(readFileSync(path.join(out, 'advice.json'), 'utf8')) as AdviceResult;
+    expect(statement(advice).recovered?.[0]).toMatchObject({ value: "'pending'", certain: true });
+    expect(readFileSync(path.join(out, 'advice.md'), 'utf8')).toMatch(
+      /\$1 taken as 'pending': the value of every one of \d+ executions seen \(log /,
+    );
   }, 120_000);
 });
 
