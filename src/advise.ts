@@ -1,6 +1,8 @@
 // The advice pipeline: catalog and workload → parse → candidates → verify/select → result. The CLI,
 // the nightly report and the demo call this; `advise()` is the story in six steps, each stage its
 // own module that can be run and tested on its own (ARCHITECTURE.md).
+
+import type pg from 'pg';
 import { generateCandidates } from './candidates/generate.js';
 import { createIndexSql, indexName } from './candidates/indexDefinition.js';
 import { findTable, tablesRead } from './catalog/find.js';
@@ -8,8 +10,9 @@ import { readCatalog } from './catalog/readCatalog.js';
 import { adviceCatalog } from './catalog/scope.js';
 import { connect, redactUrl } from './db/connect.js';
 import { uniqueName } from './db/names.js';
+import { harvestLogs } from './harvest/constants/logSource.js';
 import { type ConstantOptions, constantSources, recoverConstants } from './harvest/constants.js';
-import { type HarvestOptions, harvestPgStatStatements } from './harvest/pgStatStatements.js';
+import { HarvestError, type HarvestOptions, harvestPgStatStatements } from './harvest/pgStatStatements.js';
 import { readWorkloadFile } from './harvest/workloadFile.js';
 import { inferConstants } from './parse/infer.js';
 import { ensureParser } from './parse/parser.js';
@@ -150,14 +153,27 @@ async function readInputs(opts: AdviseOptions, statementTimeoutMs: number): Prom
   const client = await connect(opts.url, { statementTimeoutMs });
   try {
     const catalog = adviceCatalog(opts.catalog ?? (await readCatalog(client)));
-    const harvested = opts.workloadFile
-      ? await readWorkloadFile(opts.workloadFile, opts)
-      : await harvestPgStatStatements(client, opts.url, opts);
+    const harvested = opts.workloadFile ? await readWorkloadFile(opts.workloadFile, opts) : await harvestServer(client, opts);
     // The constants normalization removed, from every source the target has (src/harvest/constants.ts).
     const workload = await recoverConstants(client, harvested, constantSources(opts));
     return { catalog, workload };
   } finally {
     await client.end().catch(() => {});
+  }
+}
+
+/** pg_stat_statements; without it, the server logs given with --log are the workload. */
+async function harvestServer(client: pg.Client, opts: AdviseOptions): Promise<Workload> {
+  try {
+    return await harvestPgStatStatements(client, opts.url, opts);
+  } catch (err) {
+    if (!(err instanceof HarvestError) || !opts.logFiles?.length) throw err;
+    const workload = await harvestLogs(client, opts.logFiles, opts);
+    workload.warnings.unshift(
+      `${err.message.split(':')[0]}: the workload comes from the logs (calls and times as logged; executions under ` +
+        'log_min_duration_statement are missing).',
+    );
+    return workload;
   }
 }
 

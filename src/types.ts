@@ -14,7 +14,8 @@ export interface WorkloadStatement {
   rows: number;
   sharedBlksHit: number;
   sharedBlksRead: number;
-  source: 'pg_stat_statements' | 'workload-file';
+  /** `log`: from server logs alone (`--log` on a target without pg_stat_statements): calls and times as logged, no rows. */
+  source: 'pg_stat_statements' | 'workload-file' | 'log';
   /** Constants the application sent for the text's `$n`, as the constant sources saw them (src/harvest/constants.ts). */
   constants?: ObservedConstant[];
 }

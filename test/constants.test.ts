@@ -137,6 +137,19 @@ describe('server log', () => {
       /\$1 taken as 'pending': the value of every one of \d+ executions seen \(log /,
     );
   }, 120_000);
+
+  it('without pg_stat_statements, the logs are the workload (as in Dexter): executions and time as logged', async (ctx) => {
+    if (!logFile) ctx.skip();
+    await db.client.query('DROP EXTENSION pg_stat_statements');
+    const result = await advise({ url: db.url, logFiles: files, activity: { samples: 0 } });
+    expect(result.workloadOrigin).toMatch(/^server logs /);
+    expect(result.warnings[0]).toMatch(/^pg_stat_statements is not installed in this database: the workload comes from the logs/);
+    const s = statement(result);
+    expect(s.calls).toBe(20);
+    expect(s.totalExecMs).toBeGreaterThan(0);
+    expect(s.recovered?.[0]).toMatchObject({ param: 1, value: "'pending'", certain: true, seen: 20 });
+    expect(partialRecommendation(result)).toBeDefined();
+  }, 120_000);
 });
 
 describe('live samples of pg_stat_activity', () => {

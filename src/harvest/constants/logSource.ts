@@ -6,7 +6,12 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { normalizeSync } from 'libpg-query';
+import type pg from 'pg';
 import { ADVISOR_MARKER } from '../../db/connect.js';
+import type { Workload, WorkloadStatement } from '../../types.js';
+import { type HarvestOptions, selectStatements } from '../pgStatStatements.js';
+import { fingerprintOf } from './align.js';
 import { detectFormat, type LogFormat, type LoggedStatement, parseLog } from './logParse.js';
 import type { ConstantSource, TextSample } from './source.js';
 
@@ -14,7 +19,7 @@ export function logSource(files: string[]): ConstantSource {
   return {
     name: 'log',
     async collect(ctx) {
-      const db = (await ctx.client.query<{ db: string }>(`${ADVISOR_MARKER} SELECT current_database() AS db`)).rows[0]!.db;
+      const db = await currentDatabase(ctx.client);
       // One sample per distinct text (and parameters) and file, with its count: a big log repeats itself.
       const samples = new Map<string, TextSample>();
       const warnings: string[] = [];
@@ -62,4 +67,39 @@ export async function* readLogFile(file: string): AsyncGenerator<LoggedStatement
     for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
   }
   yield* parseLog(lines(), format);
+}
+
+const currentDatabase = async (client: pg.Client) =>
+  (await client.query<{ db: string }>(`${ADVISOR_MARKER} SELECT current_database() AS db`)).rows[0]!.db;
+
+/**
+ * The workload from the logs alone, for a target without pg_stat_statements (Dexter's way): the
+ * logged statements grouped by fingerprint, each normalized (`$n` for its constants, which the log
+ * source then recovers), with the executions and the time logged. Unreadable files are errors.
+ */
+export async function harvestLogs(client: pg.Client, files: string[], opts: HarvestOptions = {}): Promise<Workload> {
+  const db = await currentDatabase(client);
+  const byFingerprint = new Map<string, WorkloadStatement>();
+  for (const file of files) {
+    for await (const s of readLogFile(file)) {
+      if (s.database !== undefined && s.database !== db) continue;
+      const fp = fingerprintOf(s.query);
+      if (!fp) continue;
+      let w = byFingerprint.get(fp);
+      if (!w) {
+        let query: string;
+        try {
+          query = normalizeSync(s.query);
+        } catch {
+          continue;
+        }
+        w = { id: fp, query, calls: 0, totalExecMs: 0, meanExecMs: 0, rows: 0, sharedBlksHit: 0, sharedBlksRead: 0, source: 'log' };
+        byFingerprint.set(fp, w);
+      }
+      w.calls++;
+      w.totalExecMs += s.durationMs ?? 0;
+      w.meanExecMs = w.totalExecMs / w.calls;
+    }
+  }
+  return selectStatements([...byFingerprint.values()], `server logs ${files.join(', ')}`, opts);
 }
