@@ -13,6 +13,7 @@ import { stripCast } from '../../src/harvest/constants/qualstats.js';
 import { inferConstants } from '../../src/parse/infer.js';
 import { ensureParser } from '../../src/parse/parser.js';
 import { parseStatement } from '../../src/parse/parseStatement.js';
+import { recoveredText } from '../../src/report/markdown.js';
 import type { Catalog, CatalogTable, WorkloadStatement } from '../../src/types.js';
 
 beforeAll(async () => {
@@ -92,6 +93,25 @@ describe('log parsers', () => {
     expect(await all(parseLog(lines, 'jsonlog'))).toEqual([
       { query: 'SELECT * FROM orders WHERE status = $1', params: ["'pending'"], durationMs: 0.2, database: 'shop' },
       { query: 'SELECT * FROM orders WHERE id = 3', durationMs: 9.5, database: 'shop' },
+    ]);
+  });
+
+  it('stderr: auto_explain in JSON format, and Query Parameters (PostgreSQL 16+)', async () => {
+    const lines = [
+      '2026-11-30 10:00:02.000 UTC [4245] LOG:  duration: 15.001 ms  plan:',
+      '\t{',
+      '\t  "Query Text": "SELECT * FROM orders WHERE status = $1",',
+      '\t  "Query Parameters": "$1 = \'failed\'",',
+      '\t  "Plan": { "Node Type": "Seq Scan" }',
+      '\t}',
+      '2026-11-30 10:00:03.000 UTC [4245] LOG:  duration: 1.5 ms  plan:',
+      '\tQuery Text: SELECT * FROM orders WHERE status = $1',
+      "\tQuery Parameters: $1 = 'new'",
+      '\tIndex Scan using orders_status on orders  (cost=0.29..8.31 rows=1 width=4)',
+    ];
+    expect(await all(parseLog(lines, 'stderr'))).toEqual([
+      { query: 'SELECT * FROM orders WHERE status = $1', params: ["'failed'"], durationMs: 15.001 },
+      { query: 'SELECT * FROM orders WHERE status = $1', params: ["'new'"], durationMs: 1.5 },
     ]);
   });
 
@@ -280,5 +300,22 @@ describe('inference from rows per call', () => {
       constants: [{ param: 1, value: "'done'", count: 1, source: 'x' }],
     };
     expect(inferConstants(parseStatement(s, lookup), s, catalog)).toEqual([]);
+  });
+});
+
+describe('the report says where each value came from', () => {
+  it('certain, seen, inferred, and the server default', () => {
+    expect(recoveredText({ param: 1, value: "'a'", source: 'pg_qualstats', certain: true, seen: 40, share: 1 })).toBe(
+      "$1 taken as 'a': the value of every one of 40 executions seen (pg_qualstats); costed with it",
+    );
+    expect(recoveredText({ param: 2, value: "'b'", source: 'log x', certain: false, seen: 4, share: 0.75 })).toBe(
+      "$2 was 'b' in 75 % of 4 executions seen (log x); its generic plan is costed",
+    );
+    expect(recoveredText({ param: 1, value: "'c'", source: 'inferred', certain: false, inferred: 'rows per call' })).toBe(
+      "$1 is likely 'c' (inferred: rows per call); not seen, so its generic plan is costed",
+    );
+    expect(recoveredText({ param: 2, value: "'english'", source: 'default_text_search_config', certain: true })).toMatch(
+      /taken as 'english' \(from default_text_search_config\)/,
+    );
   });
 });

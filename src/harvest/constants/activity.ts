@@ -44,7 +44,7 @@ export function activitySource(opts: ActivityOptions = ACTIVITY_DEFAULTS): Const
         truncated > 0
           ? [`${truncated} statement(s) in pg_stat_activity were cut at track_activity_query_size: their constants were not used`]
           : [];
-      return { samples, warnings, summary: `${seen.size} executions seen in ${opts.samples} samples of pg_stat_activity` };
+      return { samples, warnings, summary: `pg_stat_activity (${opts.samples} samples, ${seen.size} executions)` };
     },
   };
 }

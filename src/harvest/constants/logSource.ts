@@ -38,7 +38,7 @@ export function logSource(files: string[]): ConstantSource {
           warnings.push(`cannot read log file ${file}: ${(err as Error).message}`);
         }
       }
-      return { samples: [...samples.values()], warnings, summary: `${read} logged statements in ${files.length} log file(s)` };
+      return { samples: [...samples.values()], warnings, summary: `log (${files.length} file(s), ${read} statements)` };
     },
   };
 }

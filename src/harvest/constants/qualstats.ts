@@ -43,7 +43,7 @@ export function qualstatsSource(): ConstantSource {
             source: 'pg_qualstats',
           },
         }));
-      return { constants, summary: `${rows.length} recorded constants in pg_qualstats` };
+      return { constants, summary: `pg_qualstats (${rows.length} constants)` };
     },
   };
 }
