@@ -1,6 +1,7 @@
 // The advice pipeline: catalog and workload → parse → candidates → verify/select → result. The CLI,
 // the nightly report and the demo call this; `advise()` is the story in six steps, each stage its
 // own module that can be run and tested on its own (ARCHITECTURE.md).
+import type pg from 'pg';
 import { generateCandidates } from './candidates/generate.js';
 import { createIndexSql, describeIndex, indexName } from './candidates/indexDefinition.js';
 import { findTable, tablesRead } from './catalog/find.js';
@@ -9,8 +10,11 @@ import { adviceCatalog } from './catalog/scope.js';
 import { connect, redactUrl } from './db/connect.js';
 import { uniqueName } from './db/names.js';
 import { formatCost, formatPercent, oneLine } from './format.js';
-import { type HarvestOptions, harvestPgStatStatements } from './harvest/pgStatStatements.js';
+import { harvestLogs } from './harvest/constants/logSource.js';
+import { type ConstantOptions, constantSources, recoverConstants } from './harvest/constants.js';
+import { HarvestError, type HarvestOptions, harvestPgStatStatements } from './harvest/pgStatStatements.js';
 import { readWorkloadFile } from './harvest/workloadFile.js';
+import { inferConstants } from './parse/infer.js';
 import { ensureParser } from './parse/parser.js';
 import { parseStatement } from './parse/parseStatement.js';
 import { chooseMeasured, needsRealIndex, proposeUnverified, type RealOnlyChoice, statementsFor } from './select/realOnly.js';
@@ -53,7 +57,7 @@ export interface Progress {
 
 export const silentProgress: Progress = { stage() {}, tick() {}, done() {} };
 
-export interface AdviseOptions extends HarvestOptions, Omit<SelectOptions, 'onProgress' | 'writeCost'> {
+export interface AdviseOptions extends HarvestOptions, ConstantOptions, Omit<SelectOptions, 'onProgress' | 'writeCost'> {
   url: string;
   /** A scratch database where GIN (and GiST) candidates may be built in rolled-back transactions. */
   verifyRealUrl?: string;
@@ -162,12 +166,27 @@ async function readInputs(opts: AdviseOptions, statementTimeoutMs: number): Prom
   const client = await connect(opts.url, { statementTimeoutMs });
   try {
     const catalog = adviceCatalog(opts.catalog ?? (await readCatalog(client)));
-    const workload = opts.workloadFile
-      ? await readWorkloadFile(opts.workloadFile, opts)
-      : await harvestPgStatStatements(client, opts.url, opts);
+    const harvested = opts.workloadFile ? await readWorkloadFile(opts.workloadFile, opts) : await harvestServer(client, opts);
+    // The constants normalization removed, from every source the target has (src/harvest/constants.ts).
+    const workload = await recoverConstants(client, harvested, constantSources(opts));
     return { catalog, workload };
   } finally {
     await client.end().catch(() => {});
+  }
+}
+
+/** pg_stat_statements; without it, the server logs given with --log are the workload. */
+async function harvestServer(client: pg.Client, opts: AdviseOptions): Promise<Workload> {
+  try {
+    return await harvestPgStatStatements(client, opts.url, opts);
+  } catch (err) {
+    if (!(err instanceof HarvestError) || !opts.logFiles?.length) throw err;
+    const workload = await harvestLogs(client, opts.logFiles, opts);
+    workload.warnings.unshift(
+      `${err.message.split(':')[0]}: the workload comes from the logs (calls and times as logged; executions under ` +
+        'log_min_duration_statement are missing).',
+    );
+    return workload;
   }
 }
 
@@ -177,7 +196,12 @@ function parseWorkload(workload: Workload, catalog: Catalog): { advisable: Parse
   // page of 10 rows (the generic plan's own guess, 10% of the rows, misprices ORDER BY ... LIMIT).
   const limitOf = (s: WorkloadStatement) => (s.source === 'pg_stat_statements' && s.calls > 0 ? s.rows / s.calls : DEFAULT_LIMIT);
   const tsConfig = catalog.textSearchConfig ? { textSearchConfig: catalog.textSearchConfig } : {};
-  const parsed = workload.statements.map((s) => parseStatement(s, lookup, { limit: limitOf(s), ...tsConfig }));
+  const parsed = workload.statements.map((s) => {
+    const p = parseStatement(s, lookup, { limit: limitOf(s), ...tsConfig });
+    // No source saw its constants: perhaps the rows per call name the value (reported as inferred).
+    const inferred = inferConstants(p, s, catalog);
+    return inferred.length ? parseStatement(s, lookup, { limit: limitOf(s), ...tsConfig, inferred }) : p;
+  });
   const queryOf = new Map(workload.statements.map((s) => [s.id, s.query]));
   const notAdvisable = parsed.filter((p) => p.error).map((p) => ({ statementId: p.id, query: queryOf.get(p.id) ?? '', reason: p.error! }));
   return { advisable: parsed.filter((p) => !p.error), notAdvisable };

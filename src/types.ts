@@ -14,7 +14,42 @@ export interface WorkloadStatement {
   rows: number;
   sharedBlksHit: number;
   sharedBlksRead: number;
-  source: 'pg_stat_statements' | 'workload-file';
+  /** `log`: from server logs alone (`--log` on a target without pg_stat_statements): calls and times as logged, no rows. */
+  source: 'pg_stat_statements' | 'workload-file' | 'log';
+  /** Constants the application sent for the text's `$n`, as the constant sources saw them (src/harvest/constants.ts). */
+  constants?: ObservedConstant[];
+}
+
+/** A constant an application sent for a normalized statement, as one source saw it. */
+export interface ObservedConstant {
+  /** `$n` of the statement's normalized text, when the source saw the whole text (a log, pg_stat_activity). */
+  param?: number;
+  /** Else the column it was compared with, as pg_qualstats records it (resolved to a `$n` by the parse stage). */
+  column?: { schema: string; table: string; column: string; operator: string };
+  /** The value as an SQL literal (`'pending'`, `42`). */
+  value: string;
+  /** Executions seen with this value. */
+  count: number;
+  /** Where it was seen: `pg_qualstats`, `log <file>`, `pg_stat_activity`. */
+  source: string;
+}
+
+/** A constant put back in place of a `$n`, with where it came from (ParsedStatement.recovered, shown in the report). */
+export interface RecoveredConstant {
+  param: number;
+  value: string;
+  /** `default_text_search_config`, `pg_qualstats`, `log /var/log/postgresql.log`, `pg_stat_activity`, `inferred`... */
+  source: string;
+  /**
+   * The statement always uses it (one value in every execution seen, enough of them): the text with
+   * the literal is what is costed. Otherwise the generic plan of the `$n` text is costed.
+   */
+  certain: boolean;
+  /** Executions seen, and the share of them with this value (observed sources only). */
+  seen?: number;
+  share?: number;
+  /** Not seen but deduced (rows per call against pg_stats): never taken as known. */
+  inferred?: string;
 }
 
 export interface Workload {
@@ -120,8 +155,8 @@ export interface ParsedStatement {
   tables: TableAccess[];
   /** Why the statement cannot be advised (parse error, unrepairable text...). */
   error?: string;
-  /** Constants that normalization had replaced and that were put back, with where they came from. */
-  recovered?: Array<{ param: number; value: string; source: string }>;
+  /** Constants that normalization had replaced, as recovered, with where they came from. */
+  recovered?: RecoveredConstant[];
   /** What the advice for this statement could not take into account. */
   notes?: string[];
 }

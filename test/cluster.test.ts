@@ -90,6 +90,10 @@ describe.skipIf(external)('local PostgreSQL installs', () => {
     await client.connect();
     const { rows } = await client.query<{ extname: string }>('select extname from pg_extension order by 1');
     expect(rows.map((r) => r.extname)).toEqual(expect.arrayContaining(['hypopg', 'pg_stat_statements']));
+    // pg_qualstats is preloaded exactly when it is installed (optional), and not created in databases.
+    const preload = await client.query<{ v: string }>("select current_setting('shared_preload_libraries') as v");
+    expect(/\bpg_qualstats\b/.test(preload.rows[0]!.v)).toBe(cluster.pgQualstats);
+    expect(rows.map((r) => r.extname)).not.toContain('pg_qualstats');
     await client.end();
 
     await cluster.stop();

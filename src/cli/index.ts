@@ -40,6 +40,10 @@ program
   .description('advise indexes for the workload in pg_stat_statements (or a workload file)')
   .requiredOption('--db <url>', 'connection URL of the target database (a read replica works too)', process.env.DATABASE_URL)
   .option('--workload <file>', 'advise from a .sql or .json workload file instead of pg_stat_statements')
+  .option(
+    '--log <file...>',
+    'server logs (stderr, csvlog or jsonlog; rotated or .gz) of log_min_duration_statement or auto_explain: the constants of the statements',
+  )
   .option('--out <dir>', 'where to write advice.md, advice.json and the migrations', 'reports')
   .option('--json', 'also print advice.json to stdout')
   .option('--min-calls <n>', 'ignore statements called fewer times', parseInteger)
@@ -89,6 +93,7 @@ program
       audit: o.audit,
       url: o.db,
       workloadFile: o.workload,
+      logFiles: o.log,
       minCalls: o.minCalls,
       minTotalMs: o.minTotalMs,
       top: o.top,

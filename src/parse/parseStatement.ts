@@ -1,6 +1,7 @@
 import type { ParsedStatement, WorkloadStatement } from '../types.js';
 import { type ColumnLookup, StatementAnalyzer } from './analyze.js';
 import { asNode, type Node, stringValues, walk } from './ast.js';
+import { decideConstants, type InferredConstant, substituteParams } from './constants.js';
 import { parseSql } from './parser.js';
 import { repairForExplain } from './repair.js';
 
@@ -9,9 +10,9 @@ import { repairForExplain } from './repair.js';
  * Never throws: a statement that cannot be parsed comes back with `error` set.
  */
 export function parseStatement(
-  stmt: Pick<WorkloadStatement, 'id' | 'query'>,
+  stmt: Pick<WorkloadStatement, 'id' | 'query' | 'constants'>,
   lookup?: ColumnLookup,
-  opts: { limit?: number; textSearchConfig?: string } = {},
+  opts: { limit?: number; textSearchConfig?: string; inferred?: InferredConstant[] } = {},
 ): ParsedStatement {
   const parsed = parseSql(stmt.query);
   if (!parsed.ok) return { id: stmt.id, kind: 'other', paramCount: 0, tables: [], error: `cannot parse: ${parsed.error}` };
@@ -21,9 +22,17 @@ export function parseStatement(
   const ast = parsed.stmts[0]!;
   const { recovered, notes } = recoverTextSearchConfig(ast, opts.textSearchConfig);
   try {
-    const { kind, tables } = new StatementAnalyzer(lookup).analyze(ast);
-    if (kind === 'other') return { id: stmt.id, kind, paramCount: 0, tables, error: 'not a query (utility statement)' };
-    const repaired = repairForExplain(ast, opts);
+    const analyzed = new StatementAnalyzer(lookup).analyze(ast);
+    const { kind } = analyzed;
+    if (kind === 'other') return { id: stmt.id, kind, paramCount: 0, tables: analyzed.tables, error: 'not a query (utility statement)' };
+    // Recovered constants (src/parse/constants.ts): candidates see certain and inferred values as
+    // literals; the text costed has the certain ones only.
+    const constants = decideConstants(analyzed.tables, stmt.constants, opts.inferred);
+    recovered.push(...constants.recovered);
+    const tables = constants.analyze.size
+      ? new StatementAnalyzer(lookup).analyze(substituteParams(ast, constants.analyze)).tables
+      : analyzed.tables;
+    const repaired = repairForExplain(constants.explain.size ? substituteParams(ast, constants.explain) : ast, opts);
     const used = new Set(repaired.usedParams);
     // A parameter the text no longer uses gets no type from context: declare it text.
     const numeric = new Set(repaired.numericParams);
@@ -61,7 +70,7 @@ function recoverTextSearchConfig(ast: Node, config: string | undefined) {
     }
     const value = config.replace(/^pg_catalog\./, '');
     args[0] = { A_Const: { sval: { sval: value } } };
-    recovered.push({ param: first.number!, value: `'${value}'`, source: 'default_text_search_config' });
+    recovered.push({ param: first.number!, value: `'${value}'`, source: 'default_text_search_config', certain: true });
   });
   return { recovered, notes };
 }

@@ -1,5 +1,5 @@
 import { formatBytes, formatCost, formatPercent, oneLine } from '../format.js';
-import type { AdviceResult, Recommendation } from '../types.js';
+import type { AdviceResult, Recommendation, RecoveredConstant } from '../types.js';
 import { auditMarkdownSection } from './auditMarkdown.js';
 import { mdCell } from './format.js';
 
@@ -64,10 +64,7 @@ export function adviceMarkdown(result: AdviceResult): string {
   if (annotated.length) {
     out.push('Notes on statements:', '');
     for (const s of annotated) {
-      for (const r of s.recovered ?? [])
-        out.push(
-          `- \`${mdCell(oneLine(s.query, 80))}\`: $${r.param} taken as ${r.value} (from ${r.source}), which normalization had hidden`,
-        );
+      for (const r of s.recovered ?? []) out.push(`- \`${mdCell(oneLine(s.query, 80))}\`: ${mdCell(recoveredText(r))}`);
       for (const n of s.notes ?? []) out.push(`- \`${mdCell(oneLine(s.query, 80))}\`: ${n}`);
     }
     out.push('');
@@ -126,4 +123,13 @@ function recommendation(out: string[], r: Recommendation, i: number, result: Adv
     );
   }
   out.push('');
+}
+
+/** One recovered constant in words: where it came from, and whether the statement was costed with it. */
+export function recoveredText(r: RecoveredConstant): string {
+  if (r.inferred) return `$${r.param} is likely ${r.value} (inferred: ${r.inferred}); not seen, so its generic plan is costed`;
+  if (r.seen === undefined) return `$${r.param} taken as ${r.value} (from ${r.source}), which normalization had hidden`;
+  if (r.certain)
+    return `$${r.param} taken as ${r.value}: the value of every one of ${r.seen} executions seen (${r.source}); costed with it`;
+  return `$${r.param} was ${r.value} in ${Math.round((r.share ?? 0) * 100)} % of ${r.seen} executions seen (${r.source}); its generic plan is costed`;
 }

@@ -12,6 +12,9 @@ export type Representation = { ok: true; values: string[]; shown: Record<string,
 export function representativeValues(stmt: ParsedStatement, catalog: Catalog): Representation {
   if (!stmt.paramCount) return { ok: false, reason: 'no parameters' };
   const chosen = new Map<number, string>();
+  // Values the application was seen to send (the most frequent first), as they are; inferred ones are not known.
+  const recovered = new Map<number, string>();
+  for (const r of stmt.recovered ?? []) if (!r.certain && !r.inferred && !recovered.has(r.param)) recovered.set(r.param, r.value);
   for (const access of stmt.tables) {
     const table = findTable(catalog, access.schema, access.table);
     if (!table) continue;
@@ -30,7 +33,11 @@ export function representativeValues(stmt: ParsedStatement, catalog: Catalog): R
   for (let n = 1; n <= stmt.paramCount; n++) {
     const declared = stmt.paramTypes?.[n - 1];
     const v = chosen.get(n);
-    if (v !== undefined) {
+    const r = recovered.get(n);
+    if (r !== undefined && declared !== 'text') {
+      values.push(r);
+      shown[`$${n}`] = r;
+    } else if (v !== undefined) {
       values.push(quoteLiteral(v));
       shown[`$${n}`] = quoteLiteral(v);
     } else if (declared === 'text') {

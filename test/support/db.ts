@@ -7,6 +7,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** URL of the shared test server's `advisor_test` database (or PGIA_DATABASE_URL). */
     pgUrl: string;
+    /** The test server's log file (stderr format, log_line_prefix '%m [%p] %q%u@%d '), or '' when it is not ours to read. */
+    pgLogFile: string;
   }
 }
 

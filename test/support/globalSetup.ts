@@ -22,6 +22,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
       await client.end().catch(() => {});
     }
     project.provide('pgUrl', external);
+    project.provide('pgLogFile', '');
     return undefined;
   }
 
@@ -43,6 +44,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   }
   console.log(`[pg] tests use a throwaway PostgreSQL ${cluster.version} on ${cluster.host}:${cluster.port}`);
   project.provide('pgUrl', cluster.url);
+  project.provide('pgLogFile', cluster.logFile);
+  if (!cluster.pgQualstats) console.log('[pg] pg_qualstats is not installed: the tests that need it are skipped');
   return async () => {
     await cluster.stop();
   };

@@ -26,6 +26,10 @@ export interface ThrowawayCluster {
   dataDir: string;
   /** Server major version. */
   version: number;
+  /** pg_qualstats is preloaded (each database that wants it runs CREATE EXTENSION pg_qualstats). */
+  pgQualstats: boolean;
+  /** The server's log file (stderr output, `log_line_prefix = '%m [%p] %q%u@%d '`). */
+  logFile: string;
   /** Stops the server and removes the data dir. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -287,7 +291,10 @@ export async function startThrowawayCluster(opts: StartClusterOptions = {}): Pro
       `listen_addresses = '127.0.0.1'`,
       `port = ${port}`,
       `unix_socket_directories = '${dataDir.replace(/'/g, "''")}'`,
-      `shared_preload_libraries = 'pg_stat_statements'`,
+      // pg_qualstats when installed (optional): every execution sampled, so tests see every constant.
+      ...(install.pgQualstats
+        ? [`shared_preload_libraries = 'pg_stat_statements, pg_qualstats'`, `pg_qualstats.sample_rate = 1`, `pg_qualstats.max = 10000`]
+        : [`shared_preload_libraries = 'pg_stat_statements'`]),
       `pg_stat_statements.track = 'top'`,
       `pg_stat_statements.max = 10000`,
       `fsync = off`,
@@ -364,7 +371,7 @@ export async function startThrowawayCluster(opts: StartClusterOptions = {}): Pro
     );
   }
   log(
-    `PostgreSQL ${install.version} (${install.binDir}) running on ${host}:${port}, data in ${dataDir} (ready in ${Date.now() - t0} ms, initdb ${tInit} ms)`,
+    `PostgreSQL ${install.version} (${install.binDir}${install.pgQualstats ? ', pg_qualstats preloaded' : ''}) running on ${host}:${port}, data in ${dataDir} (ready in ${Date.now() - t0} ms, initdb ${tInit} ms)`,
   );
 
   let stopping: Promise<void> | undefined;
@@ -382,5 +389,14 @@ export async function startThrowawayCluster(opts: StartClusterOptions = {}): Pro
     return stopping;
   };
 
-  return { url: baseUrl(database), port, host, dataDir, version: install.version, stop };
+  return {
+    url: baseUrl(database),
+    port,
+    host,
+    dataDir,
+    version: install.version,
+    pgQualstats: install.pgQualstats,
+    logFile: path.join(dataDir, LOG_FILE),
+    stop,
+  };
 }

@@ -20,6 +20,8 @@ export interface PostgresInstall {
   hypopg: boolean;
   /** `<sharedir>/extension/pg_stat_statements.control` exists. */
   pgStatStatements: boolean;
+  /** `<sharedir>/extension/pg_qualstats.control` exists (optional: constants of predicates). */
+  pgQualstats: boolean;
 }
 
 /** Setup cannot go on; the message says what to run to fix it. */
@@ -103,6 +105,7 @@ function describeInstall(binDir: string): PostgresInstall | undefined {
     binDir,
     hypopg: hasExtension(shareDirs, 'hypopg'),
     pgStatStatements: hasExtension(shareDirs, 'pg_stat_statements'),
+    pgQualstats: hasExtension(shareDirs, 'pg_qualstats'),
   };
 }
 
@@ -240,7 +243,7 @@ export async function ensurePostgres(opts: EnsurePostgresOptions): Promise<Postg
     }
   }
   const found = usable(installs);
-  if (found) return found;
+  if (found) return withQualstats(found, opts);
 
   const versions = installs.map((i) => i.version);
   const missing =
@@ -308,5 +311,40 @@ export async function ensurePostgres(opts: EnsurePostgresOptions): Promise<Postg
       manualInstallHelp(`Installed ${pkgs.join(' ')} but still found no PostgreSQL with hypopg and pg_stat_statements.`, versions),
     );
   }
-  return after;
+  return withQualstats(after, opts);
+}
+
+/**
+ * pg_qualstats is optional (the advisor reads the constants it records when the target has it): on
+ * a Debian install, as root with apt-get, `postgresql-NN-pg-qualstats` is installed like hypopg. Where
+ * that cannot be done the cluster runs without it, and says why.
+ */
+async function withQualstats(install: PostgresInstall, opts: EnsurePostgresOptions): Promise<PostgresInstall> {
+  if (install.pgQualstats) return install;
+  const pkg = `postgresql-${install.version}-pg-qualstats`;
+  const mayInstall =
+    opts.install !== false &&
+    process.env.PGIA_NO_INSTALL !== '1' &&
+    isRoot() &&
+    onPath('apt-get') &&
+    onPath('apt-cache') &&
+    install.binDir.startsWith(`${DEBIAN_PG_ROOT}/`);
+  if (!mayInstall) {
+    opts.log(`pg_qualstats is not installed for PostgreSQL ${install.version}: the cluster runs without it (${pkg} adds it)`);
+    return install;
+  }
+  const verbose = opts.verbose ?? process.env.PGIA_VERBOSE === '1';
+  try {
+    if (!(await aptCandidate(pkg))) await aptGet(['update'], opts.log, verbose);
+    if (!(await aptCandidate(pkg))) {
+      opts.log(`pg_qualstats is not installed and apt-get offers no ${pkg}: the cluster runs without it`);
+      return install;
+    }
+    opts.log(`pg_qualstats is missing; installing ${pkg} with apt-get (root)…`);
+    await aptGet(['install', '--no-install-recommends', pkg], opts.log, verbose);
+  } catch (err) {
+    opts.log(`installing ${pkg} failed, the cluster runs without pg_qualstats: ${(err as Error).message.split('\n')[0]}`);
+    return install;
+  }
+  return describeInstall(install.binDir) ?? install;
 }
