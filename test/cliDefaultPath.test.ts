@@ -211,7 +211,7 @@ describe('advise --db URL --out DIR (pg_stat_statements, with the audit)', () =>
     const terminal = r.stdout;
     expect(terminal).toMatch(/reading catalog and workload · [\d.]+s/);
     // Cleared, then the error at the start of a line (script turns \n into \r\n).
-    expect(terminal).toMatch(/\r\x1b\[2Kerror: /);
+    expect(terminal).toContain('\r\x1b[2Kerror: ');
     expect(terminal).not.toMatch(/[\d.]+serror/);
   });
 
