@@ -103,7 +103,8 @@ describe('pg-index-advisor advise', () => {
     );
     const dir = out();
     const r = cli(['advise', '--db', withUser(db.url, 'pgia_reader', 'pw'), '--out', dir, '--no-audit']);
-    expect(r.status).toBe(0);
+    // It sees none of the statements: the report is written, and the exit status says nothing was analysed.
+    expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/warning: \d+ statements of other roles are hidden .*grant pg_read_all_stats/);
     expect(r.stdout + r.stderr).not.toContain(':pw@');
     expect(readFileSync(join(dir, 'advice.md'), 'utf8')).toContain('pg_read_all_stats');
@@ -134,6 +135,20 @@ describe('pg-index-advisor advise', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/expected a size such as 500MB or 2GB, got "lots"/);
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: /), '(add --help for usage)']);
+  });
+
+  it('a run that analyses nothing writes its report and exits 3, saying why', async () => {
+    const empty = await createTestDatabase('cli_empty');
+    try {
+      await resetStatementStats(empty.client);
+      const dir = out();
+      const r = cli(['advise', '--db', empty.url, '--out', dir]);
+      expect(r.status).toBe(3);
+      expect(r.stderr).toMatch(/^error: no statement was analysed .*: see .*advice\.md for why$/m);
+      expect(readFileSync(join(dir, 'advice.md'), 'utf8')).toMatch(/0 statements analysed/);
+    } finally {
+      await empty.drop();
+    }
   });
 
   it('--version prints the version', () => {

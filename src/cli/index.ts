@@ -26,6 +26,10 @@ const { version } = JSON.parse(readFileSync(new URL('../../package.json', import
 /** The progress line now on the terminal: an error is printed on a line of its own, after it is cleared. */
 let progressShown: Progress | undefined;
 
+/** Exit status when the run wrote its report but analysed no statement (README: "Exit status"). */
+export const EXIT_NOTHING_ANALYSED = 3;
+let exitStatus = 0;
+
 const program = new Command();
 program
   .name('pg-index-advisor')
@@ -122,6 +126,14 @@ program
     for (const w of result.warnings) console.error(`warning: ${w}`);
     if (result.notAdvisable.length) console.error(`${result.notAdvisable.length} statement(s) could not be advised: see ${files.markdown}`);
     log(`Report: ${files.markdown}\nJSON: ${files.json}\nMigration: ${files.up} (down: ${files.down})`);
+    if (result.statementsAnalyzed === 0) {
+      // A report with nothing in it is not a night's advice: say so, and let the scheduler see it.
+      console.error(
+        `error: no statement was analysed (${result.skipped.length} left out, ${result.notAdvisable.length} could not be advised): ` +
+          `see ${files.markdown} for why`,
+      );
+      exitStatus = EXIT_NOTHING_ANALYSED;
+    }
   });
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -189,8 +201,9 @@ program
 
 export async function main(argv: string[]): Promise<number> {
   try {
+    exitStatus = 0;
     await program.parseAsync(argv);
-    return 0;
+    return exitStatus;
   } catch (err) {
     const e = err as Error & { code?: string };
     progressShown?.done();
