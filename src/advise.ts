@@ -20,7 +20,7 @@ import { parseStatement } from './parse/parseStatement.js';
 import { chooseMeasured, needsRealIndex, proposeUnverified, type RealOnlyChoice, statementsFor } from './select/realOnly.js';
 import { workloadCost } from './select/scoring.js';
 import { SELECT_DEFAULTS, type SelectOptions, selectIndexes } from './select/selectIndexes.js';
-import { tableWrites, writeCostOf } from './select/writeCost.js';
+import { BULK_ROWS_PER_CALL, bulkWrites, tableWrites, writeCostOf } from './select/writeCost.js';
 import type {
   AdviceResult,
   Catalog,
@@ -92,6 +92,13 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     warnings.push(`Tables not found in the catalog (views, temporary tables, other schemas?): ${unknownTables.join(', ')}`);
   const writes = tableWrites(workload.statements, advisable, catalog);
   const writeCost = (c: IndexCandidate) => writeCostOf(c, writes);
+  for (const b of bulkWrites(writes)) {
+    warnings.push(
+      `${b.statements} bulk write statement(s) on ${b.table} (${BULK_ROWS_PER_CALL.toLocaleString('en-US')} rows or more a call, ` +
+        `${b.rows.toLocaleString('en-US')} rows in all) are not charged to the advice: each new b-tree on ${b.table} would add about ` +
+        `${formatCost(b.btreeCost)} cost units to them. Schedule such loads apart, or leave them out with --min-calls.`,
+    );
+  }
 
   // 4. The set, verified with hypothetical indexes (hypopg) and the planner's costs.
   progress.stage(`verifying ${candidates.length} candidates with hypopg`);

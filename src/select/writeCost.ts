@@ -8,6 +8,10 @@
 // Rows written come from the workload's own write statements (pg_stat_statements' rows), so that
 // reads and writes are counted over the same window; pg_stat_user_tables' counters (since another
 // reset, and including bulk loads) only give the share of updates that are HOT today.
+// Bulk writes (statements that write BULK_ROWS_PER_CALL rows or more a call: a load, a backfill,
+// an `INSERT … SELECT generate_series`) are not charged: a few of them would outweigh every read
+// of the night, and a DBA schedules such a load apart (or drops and rebuilds indexes around it).
+// They are counted apart, and the report says what each new index would add to them.
 import { findTable } from '../catalog/find.js';
 import type { Catalog, IndexCandidate, ParsedStatement, WorkloadStatement } from '../types.js';
 
@@ -22,7 +26,12 @@ export interface TableWrites {
   /** Share of updates that are HOT today (pg_stat_user_tables), 0..1. */
   hotShare: number;
   indexCount: number;
+  /** Bulk write statements (not charged): their ids and the rows they wrote. */
+  bulk: Array<{ statementId: string; rows: number }>;
 }
+
+/** A write statement that writes this many rows a call or more is a bulk write (see above). */
+export const BULK_ROWS_PER_CALL = 10_000;
 
 export function tableWrites(workload: WorkloadStatement[], parsed: ParsedStatement[], catalog: Catalog): Map<string, TableWrites> {
   const info = new Map(workload.map((w) => [w.id, w]));
@@ -30,7 +39,7 @@ export function tableWrites(workload: WorkloadStatement[], parsed: ParsedStateme
   const entry = (key: string, indexCount: number, hotShare: number) => {
     let w = out.get(key);
     if (!w) {
-      w = { inserted: 0, updates: [], hotShare, indexCount };
+      w = { inserted: 0, updates: [], hotShare, indexCount, bulk: [] };
       out.set(key, w);
     }
     return w;
@@ -45,6 +54,10 @@ export function tableWrites(workload: WorkloadStatement[], parsed: ParsedStateme
       const hot = table.writes.updates > 0 ? table.writes.hotUpdates / table.writes.updates : 1;
       const rows = w.source === 'pg_stat_statements' ? w.rows : w.calls; // a workload file knows calls only
       const tw = entry(`${table.schema}.${table.name}`, table.indexes.length, hot);
+      if (w.calls > 0 && rows / w.calls >= BULK_ROWS_PER_CALL) {
+        tw.bulk.push({ statementId: p.id, rows });
+        continue;
+      }
       if (t.write.kind === 'insert') tw.inserted += rows;
       else if (t.write.kind === 'update' || t.write.kind === 'merge') tw.updates.push({ rows, columns: t.write.columns });
     }
@@ -76,4 +89,17 @@ export function writeCostOf(c: IndexCandidate, writes: Map<string, TableWrites>)
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The bulk writes that are not charged, per table, with what a new b-tree would add to them. */
+export function bulkWrites(
+  writes: Map<string, TableWrites>,
+): Array<{ table: string; statements: number; rows: number; btreeCost: number }> {
+  const out: Array<{ table: string; statements: number; rows: number; btreeCost: number }> = [];
+  for (const [table, w] of writes) {
+    if (w.bulk.length === 0) continue;
+    const rows = w.bulk.reduce((n, b) => n + b.rows, 0);
+    out.push({ table, statements: w.bulk.length, rows, btreeCost: rows * ENTRY_COST.btree });
+  }
+  return out.sort((a, b) => (a.table < b.table ? -1 : 1));
 }
