@@ -161,6 +161,7 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     workloadCostAfter: workloadCost(selection.scoring, final),
     rejectedCandidates: rejected,
     struckOut: selection.struck.map((s) => ({ definition: createIndexSql(s.candidate), reason: s.reason })),
+    notChosen: selection.notChosen.map((n) => ({ definition: createIndexSql(n.candidate), reason: n.reason })),
     ...(opts.budgetBytes !== undefined ? { budgetBytes: opts.budgetBytes } : {}),
     statementsAnalyzed: advisable.length,
     candidatesConsidered: candidates.length,

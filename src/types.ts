@@ -413,6 +413,8 @@ export interface Selection {
   unused: string[];
   /** Chosen, then struck out of the set (near-duplicates, next to no credit), with why. */
   struck: StruckIndex[];
+  /** The candidates of the race left out (and those screening saw no plan use), with why. */
+  notChosen: NotChosen[];
   /** Statements the planner expects to be markedly dearer with the set. */
   regressions: Regression[];
 }
@@ -420,6 +422,14 @@ export interface Selection {
 export interface StruckIndex {
   candidate: IndexCandidate;
   reason: string;
+}
+
+/** A candidate the selection costed and left out, with why. */
+export interface NotChosen {
+  candidate: IndexCandidate;
+  reason: string;
+  /** Its net benefit when last costed (0 when it never was). */
+  net: number;
 }
 
 /** A statement the planner expects to be markedly dearer with the set than without it. */
@@ -478,6 +488,8 @@ export interface AdviceResult {
   rejectedCandidates: Array<{ definition: string; reason: string }>;
   /** Indexes the selection chose and then struck out (near-duplicates, next to no credit), with why. */
   struckOut: Array<{ definition: string; reason: string }>;
+  /** Candidates costed and left out, with why (the race's first, most beneficial first; then those no plan used). */
+  notChosen: Array<{ definition: string; reason: string }>;
   /** The size budget of the new indexes, when one was set (bytes). */
   budgetBytes?: number;
   /** Statements that could not be advised, with why. */

@@ -3,6 +3,9 @@ import type { AdviceResult, Recommendation, RecoveredConstant } from '../types.j
 import { auditMarkdownSection } from './auditMarkdown.js';
 import { mdCell } from './format.js';
 
+/** Candidates listed one by one under "Candidates not chosen" (advice.json has them all). */
+const NOT_CHOSEN_SHOWN = 50;
+
 export function adviceMarkdown(result: AdviceResult): string {
   const out: string[] = [];
   const saved = result.workloadCostBefore > 0 ? 1 - result.workloadCostAfter / result.workloadCostBefore : 0;
@@ -73,6 +76,17 @@ export function adviceMarkdown(result: AdviceResult): string {
     out.push('## Chosen, then struck out of the set', '', '| index | why |', '|---|---|');
     for (const r of result.struckOut) out.push(`| \`${mdCell(r.definition)}\` | ${mdCell(r.reason)} |`);
     out.push('');
+  }
+  if (result.notChosen?.length) {
+    const reasons = new Map<string, number>();
+    // Figures vary per candidate; the count is by the reason's kind (what comes before the colon).
+    for (const n of result.notChosen) reasons.set(n.reason.split(':')[0]!, (reasons.get(n.reason.split(':')[0]!) ?? 0) + 1);
+    out.push('## Candidates not chosen', '');
+    for (const [reason, n] of reasons) out.push(`- ${n} × ${reason}`);
+    const shown = result.notChosen.slice(0, NOT_CHOSEN_SHOWN);
+    out.push('', `<details><summary>The ${shown.length} that came closest, with why</summary>`, '', '| candidate | why not |', '|---|---|');
+    for (const n of shown) out.push(`| \`${mdCell(n.definition)}\` | ${mdCell(n.reason)} |`);
+    out.push('', '</details>', '');
   }
   if (result.rejectedCandidates.length) {
     out.push('## Candidates the server would not build', '', '| candidate | reason |', '|---|---|');

@@ -13,6 +13,7 @@ export async function pruneRedundant(
   onProgress?: (phase: string, done: number, total: number) => void,
 ): Promise<GreedyRun> {
   const chosen: ChosenIndex[] = [...run.chosen];
+  const notChosen = [...run.notChosen];
   const current = new Map(run.current);
   // Latest first: the early choices are the ones later ones may have made redundant.
   for (let i = chosen.length - 1; i >= 0 && chosen.length > 1; i--) {
@@ -30,11 +31,12 @@ export async function pruneRedundant(
     const net = loss - victim.writeCost;
     if (net <= 0 || (ctx.totalWeightedCost > 0 && net / ctx.totalWeightedCost < ctx.minBenefitShare)) {
       chosen.splice(i, 1);
+      notChosen.unshift({ candidate: victim.candidate, reason: 'made redundant by the indexes chosen after it', net: Math.max(0, net) });
       for (const s of affected) {
         const r = without.get(s.id);
         if (r?.ok) current.set(s.id, r.cost);
       }
     }
   }
-  return { chosen, current };
+  return { chosen, current, notChosen };
 }

@@ -4,7 +4,8 @@
 // figure bounds it, and so does what its statements can still save; each round re-costs candidates
 // from the top of those bounds until the top one is fresh.
 import { tableOf } from '../candidates/tableOf.js';
-import type { ChosenIndex, IndexCandidate, ParsedStatement, Scoring, StatementGain } from '../types.js';
+import { formatBytes } from '../format.js';
+import type { ChosenIndex, IndexCandidate, NotChosen, ParsedStatement, Scoring, StatementGain } from '../types.js';
 import type { Costing } from './costing.js';
 import { gain, weightedCost, weightOf } from './scoring.js';
 import type { Screening } from './screening.js';
@@ -45,6 +46,8 @@ export interface GreedyRun {
   chosen: ChosenIndex[];
   /** Each statement's cost with the chosen indexes, as the rounds measured it. */
   current: Map<string, number>;
+  /** Why each candidate of the race was not chosen, and what it was last found to save (net). */
+  notChosen: NotChosen[];
 }
 
 type Scored = { c: IndexCandidate; net: number; score: number; gains: StatementGain[]; wc: number; round: number };
@@ -238,7 +241,46 @@ export async function runGreedy(input: RoundsInput, byRatio: boolean): Promise<G
       }),
     );
   }
-  return { chosen, current };
+  return { chosen, current, notChosen: whyNot() };
+
+  /** For each candidate of the race left out, the reason, from the last the rounds knew of it. */
+  function whyNot(): NotChosen[] {
+    const config = chosen.map((x) => x.candidate);
+    const taken = new Set(config.map((c) => c.key));
+    const used = chosen.reduce((n, x) => n + x.bytes, 0);
+    const pct = (n: number) => `${(100 * n).toFixed(n < 0.1 ? 2 : 1)} %`;
+    const share = (n: number) => pct(n / Math.max(totalWeightedCost, 1e-9));
+    const out: NotChosen[] = [];
+    for (const c of pool) {
+      if (taken.has(c.key) || costing.rejected.has(c.key)) continue;
+      const b = bounds.get(c.key);
+      const saved = b ? b.net + b.wc : 0;
+      let reason: string;
+      if (input.budgetBytes !== undefined && used + sizeOf(c) > input.budgetBytes && (!b || b.net > 0)) {
+        reason = `outside the budget: it takes ${formatBytes(sizeOf(c))} where ${formatBytes(Math.max(0, input.budgetBytes - used))} was left`;
+      } else if (input.maxPerTable !== undefined && config.filter((x) => tableOf(x) === tableOf(c)).length >= input.maxPerTable) {
+        reason = `--max-per-table ${input.maxPerTable} reached on ${tableOf(c)}`;
+      } else if (input.maxIndexes !== undefined && chosen.length >= input.maxIndexes && (!b || b.net > 0)) {
+        reason = `--max-indexes ${input.maxIndexes} reached`;
+      } else if (!b) {
+        reason =
+          `never costed in a round: with every candidate in place its statements save less than --min-improvement (${pct(scoring.minImprovement)}), ` +
+          'or the chosen indexes already serve them';
+      } else if (saved <= 0) {
+        reason =
+          `no statement's cost falls by --min-improvement (${pct(scoring.minImprovement)}) and ${scoring.minSavingPerCall} ` +
+          'cost units a call with it, given the indexes chosen before it';
+      } else if (b.net <= 0) {
+        reason = `lost to write cost: it saves ${share(saved)} of the workload's cost and costs ${share(b.wc)} to keep up to date`;
+      } else if (b.net / Math.max(totalWeightedCost, 1e-9) < input.minBenefitShare) {
+        reason = `it saves ${share(b.net)} of the workload's cost, under --min-benefit-share (${pct(input.minBenefitShare)})`;
+      } else {
+        reason = 'a chosen index serves its statements as well';
+      }
+      out.push({ candidate: c, reason, net: b?.net ?? 0 });
+    }
+    return out.sort((x, y) => y.net - x.net);
+  }
 }
 
 /** Where a candidate with this bound goes in a list sorted by bound, highest first. */

@@ -124,6 +124,16 @@ export async function selectIndexes(input: SelectInput, costing: Costing, opts: 
     unused: candidates.filter((c) => !screening.used.has(c.key)).map((c) => c.key),
     struck,
     regressions,
+    notChosen: [
+      ...pruned.notChosen,
+      ...candidates
+        .filter((c) => !screening.used.has(c.key) && !costing.rejected.has(c.key))
+        .map((candidate) => ({
+          candidate,
+          reason: 'the planner used it in no plan, even with every candidate of its tables in place',
+          net: 0,
+        })),
+    ],
   };
 }
 

@@ -41,6 +41,7 @@ function result(recommendations: Recommendation[]): AdviceResult {
     statements: [{ statementId: 's1', query: 'SELECT 1 FROM t WHERE a = $1', calls: 1, totalExecMs: 1, costBefore: 100, costAfter: 10 }],
     rejectedCandidates: [],
     struckOut: [],
+    notChosen: [],
     notAdvisable: [],
     skipped: [],
     workloadCostBefore: 100,

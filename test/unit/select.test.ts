@@ -270,6 +270,46 @@ describe('selectIndexes', () => {
   });
 });
 
+describe('why a candidate was not chosen', () => {
+  const a = candidate('t', ['a']);
+  const b = candidate('t', ['b']);
+  const c = candidate('t', ['c']);
+  const why = (s: Selection) => Object.fromEntries(s.notChosen.map((n) => [n.candidate.key, n.reason]));
+
+  it('says: lost to write cost, outside the budget, below --min-improvement, unused by any plan', async () => {
+    const d = candidate('t', ['d']);
+    const { selection } = await select(
+      [
+        { id: 's1', calls: 100, columns: ['a'], base: 1000, plans: [{ needs: [a.key], cost: 10 }] },
+        { id: 's2', calls: 10, columns: ['b'], base: 1000, plans: [{ needs: [b.key], cost: 10 }] },
+        { id: 's3', calls: 10, columns: ['c'], base: 1000, plans: [{ needs: [c.key], cost: 900 }] },
+        { id: 's4', calls: 10, columns: ['d'], base: 1000, plans: [] },
+      ],
+      [a, b, c, d],
+      { [a.key]: KB, [b.key]: KB, [c.key]: KB, [d.key]: KB },
+      { writeCost: (x) => (x.key === b.key ? 20_000 : 0) },
+    );
+    expect(keys(selection)).toEqual([a.key]);
+    expect(why(selection)[b.key]).toMatch(
+      /^lost to write cost: it saves 7\.62 % of the workload's cost and costs 15\.4 % to keep up to date$/,
+    );
+    expect(why(selection)[c.key]).toMatch(
+      /^never costed in a round: with every candidate in place its statements save less than --min-improvement \(30\.0 %\)/,
+    );
+    expect(why(selection)[d.key]).toMatch(/^the planner used it in no plan/);
+    const tight = await select(
+      [
+        { id: 's1', calls: 100, columns: ['a'], base: 1000, plans: [{ needs: [a.key], cost: 10 }] },
+        { id: 's2', calls: 10, columns: ['b'], base: 1000, plans: [{ needs: [b.key], cost: 10 }] },
+      ],
+      [a, b],
+      { [a.key]: 4 * KB, [b.key]: 4 * KB },
+      { budgetBytes: 5 * KB },
+    );
+    expect(why(tight.selection)[b.key]).toBe('outside the budget: it takes 32.8 kB where 8.2 kB was left');
+  });
+});
+
 describe('what a DBA would strike out of the set', () => {
   const a = candidate('t', ['a']);
   const covering = candidate('t', ['a'], { include: ['z'] });
