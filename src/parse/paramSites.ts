@@ -71,5 +71,5 @@ export function paramSiteAt(text: string, charOffset: number): ParamSite | undef
     }
     return undefined;
   });
-  return site && site.args.some((a) => a.params.length > 0) ? site : undefined;
+  return site?.args.some((a) => a.params.length > 0) ? site : undefined;
 }
