@@ -2,7 +2,7 @@ import type { ParsedStatement, WorkloadStatement } from '../types.js';
 import { type ColumnLookup, StatementAnalyzer } from './analyze.js';
 import { asNode, type Node, stringValues, walk } from './ast.js';
 import { parseSql } from './parser.js';
-import { repairForExplain } from './repair.js';
+import { readEquivalent, repairForExplain } from './repair.js';
 
 /**
  * Parses one workload statement: what it does with each table, and the text to EXPLAIN.
@@ -23,15 +23,27 @@ export function parseStatement(
   try {
     const { kind, tables } = new StatementAnalyzer(lookup).analyze(ast);
     if (kind === 'other') return { id: stmt.id, kind, paramCount: 0, tables, error: 'not a query (utility statement)' };
-    const repaired = repairForExplain(ast, opts);
+    // A write is costed through the query that finds its rows (repair.ts, readEquivalent), unless
+    // its target is not a table of the catalog (a view has no ctid): then as it is.
+    const target = tables.find((t) => t.write);
+    const read = kind !== 'select' && (!lookup || !target || lookup(target.schema, target.table)) ? readEquivalent(ast) : undefined;
+    const repaired = repairForExplain(read?.select ?? ast, opts);
     const used = new Set(repaired.usedParams);
-    // A parameter the text no longer uses gets no type from context: declare it text.
+    // A parameter the text no longer uses, or that stands bare where a column gave it its type,
+    // gets no type from context: declare it text.
+    const untyped = new Set(read?.untypedParams);
     const numeric = new Set(repaired.numericParams);
-    const paramTypes = Array.from({ length: repaired.paramCount }, (_, i) =>
-      !used.has(i + 1) ? 'text' : numeric.has(i + 1) ? 'numeric' : 'unknown',
+    let paramCount = repaired.paramCount;
+    walk(ast, (type, body) => {
+      if (type === 'ParamRef' && typeof body.number === 'number') paramCount = Math.max(paramCount, body.number);
+      return undefined;
+    });
+    const paramTypes = Array.from({ length: paramCount }, (_, i) =>
+      !used.has(i + 1) || untyped.has(i + 1) ? 'text' : numeric.has(i + 1) ? 'numeric' : 'unknown',
     );
-    const out: ParsedStatement = { id: stmt.id, kind, explainText: repaired.text, paramCount: repaired.paramCount, paramTypes, tables };
+    const out: ParsedStatement = { id: stmt.id, kind, explainText: repaired.text, paramCount, paramTypes, tables };
     if (recovered.length) out.recovered = recovered;
+    if (read) notes.push(read.note);
     if (notes.length) out.notes = notes;
     return out;
   } catch (err) {

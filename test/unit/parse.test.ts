@@ -118,6 +118,39 @@ describe('parseStatement', () => {
     expect(table(i.tables, 'customers').predicates[0]).toMatchObject({ key: { column: 'id' }, kind: 'eq' });
   });
 
+  it('costs writes through the query that finds their rows, and notes it', () => {
+    const u = parse(
+      `UPDATE orders o SET status = $1, total = (SELECT sum(price) FROM order_items WHERE order_id = o.id) WHERE o.customer_id = $2`,
+    );
+    expect(u.explainText).toBe(
+      'SELECT o.ctid, (SELECT sum(price) FROM order_items WHERE order_id = o.id) FROM orders AS o WHERE o.customer_id = $2',
+    );
+    // $1 only fed the SET: declared text, as any parameter the text no longer uses.
+    expect(u.paramCount).toBe(2);
+    expect(u.paramTypes).toEqual(['text', 'unknown']);
+    expect(u.notes).toEqual([expect.stringMatching(/^costed through the SELECT that finds its rows .*UPDATE needs UPDATE privilege$/)]);
+    const d = parse(
+      `WITH old AS (SELECT id FROM orders WHERE created_at < $1) DELETE FROM order_items i USING old WHERE i.order_id = old.id RETURNING i.price`,
+    );
+    expect(d.explainText).toBe(
+      'WITH old AS (SELECT id FROM orders WHERE created_at < $1) SELECT i.ctid FROM order_items AS i, old WHERE i.order_id = old.id',
+    );
+    const m = parse(`UPDATE orders SET (status, total) = (SELECT 'x', 1 FROM customers WHERE id = orders.customer_id) WHERE id = $1`);
+    expect(m.explainText).toBe(
+      `SELECT orders.ctid, (SELECT ROW('x', 1) FROM customers WHERE id = orders.customer_id) FROM orders WHERE id = $1`,
+    );
+    const v = parse(`INSERT INTO orders (customer_id, status) VALUES ($1, $2), ($3, lower($2))`);
+    expect(v.explainText).toBe('VALUES ($1, $2), ($3, lower($2))');
+    expect(v.paramTypes).toEqual(['text', 'unknown', 'text']);
+    const s = parse(
+      `WITH c AS (SELECT id FROM customers WHERE country = $1) INSERT INTO orders (customer_id) SELECT id FROM c ON CONFLICT DO NOTHING`,
+    );
+    expect(s.explainText).toBe('WITH c AS (SELECT id FROM customers WHERE country = $1) SELECT id FROM c');
+    // What stays as it is: WHERE CURRENT OF, DEFAULT VALUES.
+    expect(parse('DELETE FROM orders WHERE CURRENT OF c').explainText).toBe('DELETE FROM orders WHERE CURRENT OF c');
+    expect(parse('INSERT INTO orders DEFAULT VALUES').notes).toBeUndefined();
+  });
+
   it('keeps the parentheses around a subscripted ARRAY[...] (pg_stat_statements text of a generated INSERT)', () => {
     const p = parse(
       `INSERT INTO orders (customer_id, status) SELECT $1 + g, (ARRAY[$3, $4, $5])[$6 + g % $7] FROM generate_series($8, $2) g`,
