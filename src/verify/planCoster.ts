@@ -43,6 +43,7 @@ export class PlanCoster {
   async cost(stmt: CostRequest, values?: string[]): Promise<CostOutcome> {
     if (!stmt.explainText) return { ok: false, error: stmt.error ?? 'no explainable text' };
     const tried = new Set([this.typesOf(stmt).join(',')]);
+    const learned = this.learnedTypes.get(stmt.id);
     let first: string | undefined;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -51,10 +52,17 @@ export class PlanCoster {
       } catch (err) {
         const msg = firstLine((err as Error).message);
         first ??= msg;
+        // One try per parameter nothing types, and a dozen signatures.
         const next =
-          attempt < MAX_RETYPINGS ? (await this.retypings(stmt, err as PlanError)).find((t) => !tried.has(t.join(','))) : undefined;
-        if (!next)
+          attempt < stmt.paramCount + MAX_RETYPINGS
+            ? (await this.retypings(stmt, err as PlanError)).find((t) => !tried.has(t.join(',')))
+            : undefined;
+        if (!next) {
+          // Nothing worked: the statement keeps the types it had.
+          if (learned) this.learnedTypes.set(stmt.id, learned);
+          else this.learnedTypes.delete(stmt.id);
           return { ok: false, error: attempt === 0 ? msg : `${first} (and with ${attempt} other sets of parameter types: ${msg})` };
+        }
         tried.add(next.join(','));
         this.learnedTypes.set(stmt.id, next);
       }
@@ -257,7 +265,7 @@ export class PlanCoster {
 const UNTYPED_PARAMETER = '42P18'; // indeterminate_datatype: "could not determine data type of parameter $n"
 const UNDEFINED_FUNCTION = '42883'; // "function … does not exist", "operator does not exist: …"
 const AMBIGUOUS_FUNCTION = '42725'; // "function … is not unique", "operator is not unique: unknown + unknown"
-/** Other sets of parameter types tried per statement before giving up. */
+/** Signatures tried per statement (beyond one try per parameter) before giving up. */
 const MAX_RETYPINGS = 12;
 
 /** A server error (pg's DatabaseError fields), with where the statement's text began in what was sent. */
