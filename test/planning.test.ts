@@ -3,8 +3,12 @@
 // them, at the same cost the write's own plan has), parameters retyped by SQLSTATE, and normalized
 // text that the deparser used to print wrong.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { advise } from '../src/advise.js';
 import { ensureParser } from '../src/parse/parser.js';
 import { parseStatement } from '../src/parse/parseStatement.js';
 import type { IndexCandidate } from '../src/types.js';
@@ -127,6 +131,26 @@ describe('writes, with a role that has only SELECT', () => {
     expect(before.ok && after.ok && after.cost < before.cost / 10).toBe(true);
     expect(used).toEqual(['orders(customer_id)']);
   });
+
+  it('advises on the writes of a workload, as that role', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pgia-planning-'));
+    try {
+      const file = path.join(dir, 'writes.json');
+      writeFileSync(
+        file,
+        JSON.stringify([
+          { query: 'UPDATE orders SET status = $1 WHERE customer_id = $2', calls: 500 },
+          { query: 'DELETE FROM orders WHERE customer_id = $1 AND status = $2', calls: 100 },
+        ]),
+      );
+      const r = await advise({ url: readOnlyUrl, workloadFile: file, concurrency: 1 });
+      expect(r.notAdvisable).toEqual([]);
+      expect(r.statements.map((s) => s.notes?.some((n) => n.startsWith('costed through')))).toEqual([true, true]);
+      expect(r.recommendations.map((x) => x.definition)).toEqual([expect.stringMatching(/ON public\.orders .*\(customer_id/)]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('leaves a write on a target that is not a table of the catalog as it is (a view has no ctid)', () => {
     const p = parseStatement({ id: 'v', query: 'UPDATE order_view SET status = $1 WHERE id = $2' }, (_s, t) => columns[t]);
