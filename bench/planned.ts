@@ -279,7 +279,7 @@ function plannedMarkdown(rows: PlannedRow[], machineText: string): string {
     'with `../shared/tpch/load.sh`, its 22 queries run once each with their constants (pg_stat_statements normalizes them;',
     'two helper indexes, dropped before the harvest, let Q2, Q17 and Q20 finish), then harvested from the server.',
     '*reported statements*: statements reported as "cannot be planned" (`REPORTED` in `bench/planned.ts`), run once each on',
-    "the shop's (empty) tables. " + `Each as the superuser and as \`${READER}\`, a role with only \`pg_read_all_data\` and`,
+    `the shop's (empty) tables. Each as the superuser and as \`${READER}\`, a role with only \`pg_read_all_data\` and`,
     '`pg_read_all_stats`. *statements*: entries the harvest keeps (utility statements and the like are set aside);',
     '*other text*: planned through an equivalent text (an UPDATE, DELETE or INSERT through the query that finds its rows; the statement notes say so).',
     'One row per advisor commit: an older commit is measured with `bench/at-commit.sh REV planned`.',
