@@ -281,7 +281,7 @@ function plannedMarkdown(rows: PlannedRow[], machineText: string): string {
     '*reported statements*: statements reported as "cannot be planned" (`REPORTED` in `bench/planned.ts`), run once each on',
     `the shop's (empty) tables. Each as the superuser and as \`${READER}\`, a role with only \`pg_read_all_data\` and`,
     '`pg_read_all_stats`. *statements*: entries the harvest keeps (utility statements and the like are set aside);',
-    '*other text*: planned through an equivalent text (an UPDATE, DELETE or INSERT through the query that finds its rows; the statement notes say so).',
+    '*other text*: planned through an equivalent text (a write through the query that finds its rows; the statement notes say so).',
     'One row per advisor commit: an older commit is measured with `bench/at-commit.sh REV planned`.',
     '',
     machineText,

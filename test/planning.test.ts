@@ -95,6 +95,12 @@ describe('writes, with a role that has only SELECT', () => {
     ],
     [`INSERT INTO audit (order_id, note) SELECT id, $1 FROM orders WHERE customer_id = $2`, 2],
     [`INSERT INTO audit (order_id, note) VALUES ($1, $2)`, 2],
+    [`MERGE INTO orders o USING customers c ON o.customer_id = c.id AND c.email = $1 WHEN MATCHED THEN UPDATE SET status = 'x'`, 1],
+    [
+      `MERGE INTO audit a USING (SELECT id FROM orders WHERE customer_id = $1) s ON a.order_id = s.id
+       WHEN MATCHED THEN DELETE WHEN NOT MATCHED THEN INSERT (order_id) VALUES (s.id)`,
+      1,
+    ],
   ];
 
   it('EXPLAIN of the write itself is refused to that role (42501)', async () => {

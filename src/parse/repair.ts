@@ -70,6 +70,16 @@ export function repairForExplain(stmt: Node, opts: RepairOptions = {}): Repaired
   return { text: deparse(copy), paramCount, usedParams, numericParams: [...numeric].sort((a, b) => a - b) };
 }
 
+/** True when the expression holds a subquery (it reads tables of its own). */
+function withSubquery(n: Node | undefined): n is Node {
+  let found = false;
+  walk(n, (type, _) => {
+    if (type === 'SubLink') found = true;
+    return undefined;
+  });
+  return found;
+}
+
 /** A write's row-finding query: what the advisor EXPLAINs in its place (see `readEquivalent`). */
 export interface ReadEquivalent {
   select: Node;
@@ -88,7 +98,9 @@ export interface ReadEquivalent {
  * index-only scan the write cannot use) and keeps the subqueries of SET and RETURNING (they read
  * other tables). An INSERT is costed by the query that produces its rows.
  *
- * Undefined for a statement that stays as it is: not a write, `WHERE CURRENT OF`, MERGE.
+ * A MERGE is costed by the join of its source and target.
+ *
+ * Undefined for a statement that stays as it is: not a write, `WHERE CURRENT OF`, `DEFAULT VALUES`.
  */
 export function readEquivalent(stmt: Node): ReadEquivalent | undefined {
   const t = nodeType(stmt);
@@ -104,14 +116,6 @@ export function readEquivalent(stmt: Node): ReadEquivalent | undefined {
     });
     if (currentOf) return undefined;
     const alias = rel.alias?.aliasname ?? rel.relname;
-    const withSubquery = (n: Node | undefined): n is Node => {
-      let found = false;
-      walk(n, (type, _) => {
-        if (type === 'SubLink') found = true;
-        return undefined;
-      });
-      return found;
-    };
     const setValues =
       t[0] === 'UpdateStmt'
         ? (t[1].targetList ?? []).map((r) => {
@@ -151,6 +155,40 @@ export function readEquivalent(stmt: Node): ReadEquivalent | undefined {
         `costed through the SELECT that finds its rows (same FROM${what === 'DELETE' ? '/USING' : ''} and WHERE, the target's ctid, ` +
         `subqueries of ${what === 'UPDATE' ? 'SET and ' : ''}RETURNING): the planner charges the ${what} itself nothing, ` +
         `and EXPLAIN ${what} needs ${what} privilege`,
+    };
+  }
+  if (t[0] === 'MergeStmt') {
+    // The join MERGE plans: source to target, outer where a WHEN NOT MATCHED clause needs the
+    // rows of one side that the other lacks.
+    const m = t[1];
+    const rel = m.relation;
+    if (!rel?.relname || !m.sourceRelation || !m.joinCondition) return undefined;
+    const clauses = (m.mergeWhenClauses ?? []).map((c) => asNode(c, 'MergeWhenClause') ?? {});
+    const kinds = new Set(clauses.map((c) => c.matchKind ?? 'MERGE_WHEN_MATCHED'));
+    const byTarget = kinds.has('MERGE_WHEN_NOT_MATCHED_BY_TARGET');
+    const bySource = kinds.has('MERGE_WHEN_NOT_MATCHED_BY_SOURCE');
+    const jointype = byTarget && bySource ? 'JOIN_FULL' : byTarget ? 'JOIN_LEFT' : bySource ? 'JOIN_RIGHT' : 'JOIN_INNER';
+    const alias = rel.alias?.aliasname ?? rel.relname;
+    const values = [
+      ...clauses.flatMap((c) => [c.condition, ...(c.targetList ?? []).map((r) => asNode(r, 'ResTarget')?.val), ...(c.values ?? [])]),
+      ...(m.returningClause?.exprs ?? []).map((r) => asNode(r, 'ResTarget')?.val),
+    ];
+    const select: SelectStmt = {
+      targetList: [
+        { ResTarget: { val: { ColumnRef: { fields: [{ String: { sval: alias } }, { String: { sval: 'ctid' } }] } } } },
+        ...values.filter(withSubquery).map((val): Node => ({ ResTarget: { val } })),
+      ],
+      fromClause: [{ JoinExpr: { jointype, larg: m.sourceRelation, rarg: { RangeVar: rel }, quals: m.joinCondition } }],
+      limitOption: 'LIMIT_OPTION_DEFAULT',
+      op: 'SETOP_NONE',
+    };
+    if (m.withClause) select.withClause = m.withClause;
+    return {
+      select: { SelectStmt: select },
+      untypedParams: [],
+      note:
+        "costed through the join that finds its rows (source to target on its ON condition, the target's ctid, subqueries of its " +
+        'WHEN clauses): the planner charges the MERGE itself nothing, and EXPLAIN MERGE needs the privileges of its actions',
     };
   }
   if (t[0] === 'InsertStmt') {

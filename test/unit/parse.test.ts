@@ -146,6 +146,11 @@ describe('parseStatement', () => {
       `WITH c AS (SELECT id FROM customers WHERE country = $1) INSERT INTO orders (customer_id) SELECT id FROM c ON CONFLICT DO NOTHING`,
     );
     expect(s.explainText).toBe('WITH c AS (SELECT id FROM customers WHERE country = $1) SELECT id FROM c');
+    const mg = parse(
+      `MERGE INTO orders o USING customers c ON o.customer_id = c.id AND c.country = $1 WHEN MATCHED THEN DELETE WHEN NOT MATCHED THEN INSERT (customer_id) VALUES (c.id)`,
+    );
+    expect(mg.explainText).toBe('SELECT o.ctid FROM customers AS c LEFT JOIN orders AS o ON o.customer_id = c.id AND c.country = $1');
+    expect(mg.notes).toEqual([expect.stringMatching(/^costed through the join that finds its rows/)]);
     // What stays as it is: WHERE CURRENT OF, DEFAULT VALUES.
     expect(parse('DELETE FROM orders WHERE CURRENT OF c').explainText).toBe('DELETE FROM orders WHERE CURRENT OF c');
     expect(parse('INSERT INTO orders DEFAULT VALUES').notes).toBeUndefined();
