@@ -90,8 +90,9 @@ export interface ReadEquivalent {
 
 /**
  * The SELECT that finds a write's rows, costed in place of the write. The planner charges the
- * write itself (the ModifyTable node) nothing: an `UPDATE t SET … FROM u WHERE …` costs exactly
- * what `SELECT t.ctid FROM t, u WHERE …` costs, and no index changes anything else about it
+ * write itself (the ModifyTable node) nothing: an `UPDATE t SET … FROM u WHERE …` costs what
+ * `SELECT t.ctid FROM t, u WHERE …` costs, plus the casts of its SET values to the columns' types
+ * (a cpu_operator_cost a row, where there are any), and no index changes anything else about it
  * (index maintenance is priced by the write-cost model). EXPLAIN of the write would need the
  * UPDATE, DELETE or INSERT privilege, which a read-only advisor role does not have; the SELECT
  * needs SELECT. It reads the target's ctid (the write needs it too, and it keeps the plan from an
