@@ -22,6 +22,12 @@ else
   cp -r "$repo/tools" "$tmp/tools"
   echo "[bench] $rev has no tools/: using this checkout's" >&2
 fi
+# The sample workloads (the planned benchmark replays workloads/shop): REV's, else this checkout's.
+if git -C "$repo" cat-file -e "$rev:workloads" 2>/dev/null; then
+  git -C "$repo" archive "$rev" workloads | tar -x -C "$tmp"
+else
+  cp -r "$repo/workloads" "$tmp/workloads"
+fi
 mkdir -p "$tmp/bench"
 cp "$repo"/bench/*.ts "$repo/bench/tsconfig.json" "$tmp/bench/"
 ln -s "$repo/node_modules" "$tmp/node_modules"

@@ -1,10 +1,12 @@
 // `npm run bench [-- tpch|scale] [options]`: runs the benchmarks, prints a summary and updates
 // bench/RESULTS.md (each benchmark replaces its own section).
 //
-//   npm run bench                      both
+//   npm run bench                      all three
 //   npm run bench -- tpch              TPC-H quality only   (--budgets 50,150 --repeats 3 --max-columns N
 //                                      --min-improvement 0.003 --no-unbounded --no-real (skip building the
 //                                      sets for real and timing the queries) --url URL-of-a-loaded-TPC-H)
+//   npm run bench -- planned           share of pg_stat_statements entries the advisor can plan (shop replayed,
+//                                      TPC-H's 22 queries; as superuser and as a read-only role)
 //   npm run bench -- scale             scaling only         (--sizes 100,1000,5000 --tables 50 --seed 42
 //                                      --timeout MINUTES per advise() run; --cpu-prof: V8 profile of each
 //                                      advise() into the scale-profile section instead of the timings)
@@ -32,8 +34,8 @@ async function main(): Promise<number> {
       seed: { type: 'string' },
     },
   });
-  const which = positionals.length ? positionals : ['tpch', 'scale'];
-  for (const w of which) if (!['tpch', 'scale'].includes(w)) throw new Error(`unknown benchmark "${w}" (tpch, scale)`);
+  const which = positionals.length ? positionals : ['tpch', 'scale', 'planned'];
+  for (const w of which) if (!['tpch', 'scale', 'planned'].includes(w)) throw new Error(`unknown benchmark "${w}" (tpch, scale, planned)`);
   const summary: string[] = [];
   if (which.includes('tpch')) {
     const r = await runTpch({
@@ -57,6 +59,10 @@ async function main(): Promise<number> {
       cpuProf: Boolean(values['cpu-prof']),
     });
     summary.push(...r.lines);
+  }
+  if (which.includes('planned')) {
+    const { runPlanned } = await import('./planned.js');
+    summary.push(...(await runPlanned()).lines);
   }
   console.log(summary.join('\n'));
   console.log(`${path.relative(process.cwd(), RESULTS_FILE) || RESULTS_FILE} updated.`);

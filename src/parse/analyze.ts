@@ -143,6 +143,8 @@ export class StatementAnalyzer {
     const access = this.newAccess(s.relation!);
     access.write = { kind: 'insert', columns: targetNames(s.cols) };
     if (s.selectStmt) this.statementInScope(s.selectStmt, undefined, ctes);
+    // Subqueries in RETURNING read their own tables (the inserted row finds no index).
+    this.subqueries(s.returningClause?.exprs, { entries: [{ alias: access.alias }], ctes });
     // ON CONFLICT (cols) DO UPDATE ... WHERE: the arbiter columns must already be unique-indexed.
   }
 
@@ -158,10 +160,11 @@ export class StatementAnalyzer {
     if (s.joinCondition) quals.push(s.joinCondition);
     if (s.whereClause) quals.push(s.whereClause);
     this.conditions(quals, scope);
-    // RETURNING is not read: this asked for `returningList`, which libpg-query 18's AST no longer
-    // has (RETURNING is in `returningClause.exprs`). Reading it would change the advice.
-    this.columnsRead([s.targetList, quals], scope);
+    // RETURNING (libpg-query 18: `returningClause.exprs`) reads columns, and its subqueries read tables.
+    const returning = s.returningClause?.exprs;
+    this.columnsRead([s.targetList, quals, returning], scope);
     this.subqueries(s.targetList, scope);
+    this.subqueries(returning, scope);
   }
 
   // ---- FROM -------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import { type ColumnLookup, StatementAnalyzer } from './analyze.js';
 import { asNode, type Node, stringValues, walk } from './ast.js';
 import { decideConstants, type InferredConstant, substituteParams } from './constants.js';
 import { parseSql } from './parser.js';
-import { repairForExplain } from './repair.js';
+import { readEquivalent, repairForExplain } from './repair.js';
 
 /**
  * Parses one workload statement: what it does with each table, and the text to EXPLAIN.
@@ -32,15 +32,28 @@ export function parseStatement(
     const tables = constants.analyze.size
       ? new StatementAnalyzer(lookup).analyze(substituteParams(ast, constants.analyze)).tables
       : analyzed.tables;
-    const repaired = repairForExplain(constants.explain.size ? substituteParams(ast, constants.explain) : ast, opts);
+    const costed = constants.explain.size ? substituteParams(ast, constants.explain) : ast;
+    // A write is costed through the query that finds its rows (repair.ts, readEquivalent), unless
+    // its target is not a table of the catalog (a view has no ctid): then as it is.
+    const target = tables.find((t) => t.write);
+    const read = kind !== 'select' && (!lookup || !target || lookup(target.schema, target.table)) ? readEquivalent(costed) : undefined;
+    const repaired = repairForExplain(read?.select ?? costed, opts);
     const used = new Set(repaired.usedParams);
-    // A parameter the text no longer uses gets no type from context: declare it text.
+    // A parameter the text no longer uses, or that stands bare where a column gave it its type,
+    // gets no type from context: declare it text.
+    const untyped = new Set(read?.untypedParams);
     const numeric = new Set(repaired.numericParams);
-    const paramTypes = Array.from({ length: repaired.paramCount }, (_, i) =>
-      !used.has(i + 1) ? 'text' : numeric.has(i + 1) ? 'numeric' : 'unknown',
+    let paramCount = repaired.paramCount;
+    walk(ast, (type, body) => {
+      if (type === 'ParamRef' && typeof body.number === 'number') paramCount = Math.max(paramCount, body.number);
+      return undefined;
+    });
+    const paramTypes = Array.from({ length: paramCount }, (_, i) =>
+      !used.has(i + 1) || untyped.has(i + 1) ? 'text' : numeric.has(i + 1) ? 'numeric' : 'unknown',
     );
-    const out: ParsedStatement = { id: stmt.id, kind, explainText: repaired.text, paramCount: repaired.paramCount, paramTypes, tables };
+    const out: ParsedStatement = { id: stmt.id, kind, explainText: repaired.text, paramCount, paramTypes, tables };
     if (recovered.length) out.recovered = recovered;
+    if (read) notes.push(read.note);
     if (notes.length) out.notes = notes;
     return out;
   } catch (err) {

@@ -1,8 +1,8 @@
 // Thin wrapper over libpg-query (the real PostgreSQL parser compiled to WASM): one place loads the
 // module, and parse errors come back as values so one bad statement never stops a run.
 import { loadModule, parseSync } from 'libpg-query';
-import { deparseSync } from 'pgsql-deparser';
-import type { Node } from './ast.js';
+import { Deparser, QuoteUtils } from 'pgsql-deparser';
+import { asNode, type Node } from './ast.js';
 
 let loaded: Promise<void> | undefined;
 
@@ -36,8 +36,31 @@ function charSpan(sql: string, byteStart: number, byteLen: number): [number, num
   return [start, end];
 }
 
+type DeparserContext = Parameters<Deparser['A_Indirection']>[1];
+type Indirection = Parameters<Deparser['A_Indirection']>[0];
+
+/**
+ * pgsql-deparser 18 prints `(ARRAY[$3, $4, $5])[$6]` as `ARRAY[$3, $4, $5][$6]`, which the server
+ * rejects (syntax error at or near "["): the grammar takes a subscript or a field selection only
+ * after a column, a parameter or a parenthesized expression, and the deparser parenthesizes only
+ * some kinds of argument (casts, function calls, columns...), not ARRAY[...], literals, CASE or
+ * COALESCE. Here every argument is parenthesized, which is valid for all of them.
+ */
+class ServerDeparser extends Deparser {
+  override A_Indirection(node: Indirection, context: DeparserContext): string {
+    const out = [`(${node.arg ? this.visit(node.arg, context) : ''})`];
+    for (const sub of node.indirection ?? []) {
+      const field = asNode(sub, 'String')?.sval;
+      if (field !== undefined) out.push(`.${QuoteUtils.quoteIdentifier(field)}`);
+      else if (asNode(sub, 'A_Star')) out.push('.*');
+      else out.push(this.visit(sub, context));
+    }
+    return out.join('');
+  }
+}
+
 /** Prints a statement or an expression node back as SQL. */
 export function deparse(node: Node): string {
   // The deparser accepts bare expression nodes as well as statements.
-  return deparseSync(node, { pretty: false }).trim();
+  return new ServerDeparser(node, { pretty: false }).deparseQuery().trim();
 }

@@ -3,6 +3,7 @@
 // plan PostgreSQL uses without parameter values), or by a custom plan for given values.
 import type pg from 'pg';
 import { ADVISOR_MARKER } from '../db/connect.js';
+import { type ParamSite, paramSiteAt } from '../parse/paramSites.js';
 import type { CostOutcome, ScanEstimate } from '../types.js';
 
 export interface CostRequest {
@@ -18,8 +19,10 @@ export class PlanCoster {
   explainCalls = 0;
   private genericPlanOption = true;
   private planCacheMode = '';
-  /** Parameter types learned from "could not determine data type of parameter $n", per statement. */
+  /** Parameter types learned from the server's errors (see `retypings`), per statement. */
   private readonly learnedTypes = new Map<string, string[]>();
+  /** Signatures read from pg_proc / pg_operator, per function or operator name. */
+  private readonly signatures = new Map<string, Promise<Signature[]>>();
 
   constructor(
     private readonly client: pg.Client,
@@ -29,27 +32,129 @@ export class PlanCoster {
   /**
    * Planner total cost of the statement. Without `values`, its generic plan; with them (SQL
    * literals, one per parameter), the custom plan for those values.
+   *
+   * A parameter whose type the parse stage guessed wrong is declared again and the statement
+   * retried (errors told apart by SQLSTATE): 42P18, a parameter nothing gives a type
+   * (`jsonb_build_object($1, …)`), is declared text; 42883 or 42725, no function or operator (or
+   * more than one) takes the declared types (`make_interval(hours => $1)` declared numeric), gets
+   * the types that the signatures of the function or operator at the error's position take
+   * (pg_proc, pg_operator), one signature after the other.
    */
   async cost(stmt: CostRequest, values?: string[]): Promise<CostOutcome> {
     if (!stmt.explainText) return { ok: false, error: stmt.error ?? 'no explainable text' };
-    for (let attempt = 0; attempt <= stmt.paramCount; attempt++) {
+    const tried = new Set([this.typesOf(stmt).join(',')]);
+    const learned = this.learnedTypes.get(stmt.id);
+    let first: string | undefined;
+    for (let attempt = 0; ; attempt++) {
       try {
         const plan = await this.explain(stmt, values);
         return { ok: true, cost: plan['Total Cost'] as number, indexesUsed: indexNames(plan), scans: scans(plan) };
       } catch (err) {
         const msg = firstLine((err as Error).message);
-        const untyped = /could not determine data type of parameter \$(\d+)/.exec(msg);
-        if (!untyped) return { ok: false, error: msg };
-        // jsonb_build_object($1, ...) and the like give a parameter no type: text is what the
-        // normalized constant most often was.
-        const types = [...this.typesOf(stmt)];
-        const i = Number(untyped[1]) - 1;
-        if (types[i] === 'text') return { ok: false, error: msg };
-        types[i] = 'text';
-        this.learnedTypes.set(stmt.id, types);
+        first ??= msg;
+        // One try per parameter nothing types, and a dozen signatures.
+        const next =
+          attempt < stmt.paramCount + MAX_RETYPINGS
+            ? (await this.retypings(stmt, err as PlanError)).find((t) => !tried.has(t.join(',')))
+            : undefined;
+        if (!next) {
+          // Nothing worked: the statement keeps the types it had.
+          if (learned) this.learnedTypes.set(stmt.id, learned);
+          else this.learnedTypes.delete(stmt.id);
+          return { ok: false, error: attempt === 0 ? msg : `${first} (and with ${attempt} other sets of parameter types: ${msg})` };
+        }
+        tried.add(next.join(','));
+        this.learnedTypes.set(stmt.id, next);
       }
     }
-    return { ok: false, error: 'could not determine the parameter types' };
+  }
+
+  /** Parameter types to try after `err`, best first; none when the error is not about them. */
+  private async retypings(stmt: CostRequest, err: PlanError): Promise<string[][]> {
+    const types = this.typesOf(stmt);
+    if (err.code === UNTYPED_PARAMETER) {
+      // No position comes with it; the message names the parameter as `$n` in every language.
+      const n = Number(/\$(\d+)/.exec(err.message)?.[1] ?? types.indexOf('unknown') + 1);
+      if (!(n >= 1 && n <= types.length) || types[n - 1] === 'text') return [];
+      // jsonb_build_object($1, ...) and the like give a parameter no type: text is what the
+      // normalized constant most often was.
+      return [types.map((t, i) => (i === n - 1 ? 'text' : t))];
+    }
+    if (err.code !== UNDEFINED_FUNCTION && err.code !== AMBIGUOUS_FUNCTION) return [];
+    const position = Number(err.position);
+    if (!(position > 0) || err.textOffset === undefined || err.textOffset < 0) return [];
+    const site = paramSiteAt(stmt.explainText!, position - 1 - err.textOffset);
+    if (!site) return [];
+    const out: string[][] = [];
+    for (const sig of await this.signaturesOf(site)) {
+      const next = [...types];
+      let changed = false;
+      site.args.forEach((arg, i) => {
+        const at = arg.name !== undefined ? sig.names.indexOf(arg.name) : i;
+        const type = sig.types[at];
+        if (!type) return;
+        for (const p of arg.params) {
+          if (p < 1 || p > next.length || next[p - 1] === type) continue;
+          next[p - 1] = type;
+          changed = true;
+        }
+      });
+      if (changed && !out.some((o) => o.join(',') === next.join(','))) out.push(next);
+    }
+    return out;
+  }
+
+  /**
+   * The signatures a call of the site could mean, for as many arguments as it has: for a function,
+   * the input types by position and their names; for an operator, [left, right] (or [right]).
+   * Pseudo-types (anyelement, "any") are left out: they say nothing to declare.
+   */
+  private signaturesOf(site: ParamSite): Promise<Signature[]> {
+    const key = `${site.kind}\u0000${site.schema ?? ''}\u0000${site.name}\u0000${site.args.length}`;
+    let found = this.signatures.get(key);
+    if (!found) {
+      found = site.kind === 'function' ? this.functionSignatures(site) : this.operatorSignatures(site);
+      this.signatures.set(key, found);
+    }
+    return found;
+  }
+
+  private async functionSignatures(site: ParamSite): Promise<Signature[]> {
+    const r = await this.client.query<{ types: Array<string | null>; names: string[] | null; defaults: number }>(
+      `${ADVISOR_MARKER}
+      SELECT array(SELECT CASE WHEN t.typtype = 'p' THEN NULL ELSE format_type(a.oid, NULL) END
+                     FROM unnest(p.proargtypes) WITH ORDINALITY AS a(oid, n) JOIN pg_type t ON t.oid = a.oid ORDER BY a.n) AS types,
+             CASE WHEN p.proargmodes IS NULL THEN p.proargnames
+                  ELSE array(SELECT m.name FROM unnest(p.proargnames, p.proargmodes) WITH ORDINALITY AS m(name, mode, n)
+                              WHERE m.mode IN ('i', 'b', 'v') ORDER BY m.n) END AS names,
+             p.pronargdefaults::int AS defaults
+        FROM pg_proc p JOIN pg_namespace s ON s.oid = p.pronamespace
+       WHERE p.proname = $1 AND p.prokind IN ('f', 'a', 'w') AND p.provariadic = 0
+         AND CASE WHEN $2::text IS NULL THEN pg_function_is_visible(p.oid) ELSE s.nspname = $2 END
+       ORDER BY p.oid`,
+      [site.name, site.schema ?? null],
+    );
+    const n = site.args.length;
+    return r.rows
+      .filter((row) => row.types.length >= n && row.types.length - row.defaults <= n)
+      .filter((row) => site.args.every((a) => a.name === undefined || (row.names ?? []).includes(a.name)))
+      .map((row) => ({ types: row.types.map((t) => t ?? undefined), names: row.names ?? [] }));
+  }
+
+  private async operatorSignatures(site: ParamSite): Promise<Signature[]> {
+    // Operators on a preferred type first (float8, text, timestamptz: what the server itself falls
+    // back to), then those between two values of one type (int4 = int4 before int4 = int8).
+    const r = await this.client.query<{ l: string | null; r: string }>(
+      `${ADVISOR_MARKER}
+      SELECT CASE WHEN o.oprleft = 0 THEN NULL ELSE format_type(o.oprleft, NULL) END AS l, format_type(o.oprright, NULL) AS r
+        FROM pg_operator o JOIN pg_namespace s ON s.oid = o.oprnamespace
+        LEFT JOIN pg_type tl ON tl.oid = o.oprleft JOIN pg_type tr ON tr.oid = o.oprright
+       WHERE o.oprname = $1 AND o.oprkind = $2 AND coalesce(tl.typtype, 'b') <> 'p' AND tr.typtype <> 'p'
+         AND CASE WHEN $3::text IS NULL THEN pg_operator_is_visible(o.oid) ELSE s.nspname = $3 END
+       ORDER BY coalesce(tl.typispreferred, false) OR tr.typispreferred DESC, o.oprleft = o.oprright DESC, o.oid`,
+      [site.name, site.args.length === 2 ? 'b' : 'l', site.schema ?? null],
+    );
+    return r.rows.map((row) => ({ types: site.args.length === 2 ? [row.l ?? undefined, row.r] : [row.r], names: [] }));
   }
 
   /**
@@ -137,8 +242,9 @@ export class PlanCoster {
     }
     // One round trip, by the simple query protocol (GENERIC_PLAN takes no bind message; PREPARE,
     // EXPLAIN EXECUTE and DEALLOCATE go as one query).
+    const sent = q.sql.join('; ');
     try {
-      const r = (await this.client.query(q.sql.join('; '))) as unknown as pg.QueryResult | pg.QueryResult[];
+      const r = (await this.client.query(sent)) as unknown as pg.QueryResult | pg.QueryResult[];
       return planOf(Array.isArray(r) ? r[q.planAt]! : r);
     } catch (err) {
       if (q.generic && /GENERIC_PLAN/i.test((err as Error).message)) {
@@ -149,9 +255,26 @@ export class PlanCoster {
       }
       // The query stopped at the error: make sure the name is free for the next statement.
       if (q.sql.length > 1) await this.client.query(`DEALLOCATE ${PREPARED}`).catch(() => {});
-      throw err;
+      // The error's position counts from the start of what was sent.
+      throw Object.assign(err as PlanError, { textOffset: sent.indexOf(stmt.explainText!) });
     }
   }
+}
+
+/** SQLSTATEs of the errors a wrong parameter type causes. */
+const UNTYPED_PARAMETER = '42P18'; // indeterminate_datatype: "could not determine data type of parameter $n"
+const UNDEFINED_FUNCTION = '42883'; // "function … does not exist", "operator does not exist: …"
+const AMBIGUOUS_FUNCTION = '42725'; // "function … is not unique", "operator is not unique: unknown + unknown"
+/** Signatures tried per statement (beyond one try per parameter) before giving up. */
+const MAX_RETYPINGS = 12;
+
+/** A server error (pg's DatabaseError fields), with where the statement's text began in what was sent. */
+type PlanError = Error & { code?: string; position?: string; textOffset?: number };
+
+/** Input types of a function or operator by position (undefined: a pseudo-type), and a function's argument names. */
+interface Signature {
+  types: Array<string | undefined>;
+  names: string[];
 }
 
 /**

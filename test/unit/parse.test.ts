@@ -99,6 +99,80 @@ describe('parseStatement', () => {
     expect(table(i.tables, 'orders').write).toEqual({ kind: 'insert', columns: ['customer_id', 'status'] });
   });
 
+  it('reads RETURNING of UPDATE and DELETE: its columns, and the tables of its subqueries', () => {
+    const u = parse(
+      `UPDATE orders o SET status = $1 WHERE id = $2
+       RETURNING o.total, (SELECT max(price) FROM order_items i WHERE i.order_id = o.id AND i.quantity > $3)`,
+    );
+    expect(table(u.tables, 'orders').columnsRead).toEqual(expect.arrayContaining(['id', 'total']));
+    const items = table(u.tables, 'order_items');
+    expect(items.joinColumns).toEqual([]);
+    expect(items.predicates.map((x) => [x.key.column, x.kind])).toEqual([
+      ['order_id', 'eq'],
+      ['quantity', 'range'],
+    ]);
+    const d = parse(`DELETE FROM customers c WHERE c.id = $1 RETURNING c.email, (SELECT count(*) FROM orders WHERE customer_id = c.id)`);
+    expect(table(d.tables, 'customers').columnsRead).toContain('email');
+    expect(table(d.tables, 'orders').predicates[0]).toMatchObject({ key: { column: 'customer_id' }, kind: 'eq' });
+    const i = parse(`INSERT INTO orders (customer_id) VALUES ($1) RETURNING (SELECT email FROM customers WHERE id = $2)`);
+    expect(table(i.tables, 'customers').predicates[0]).toMatchObject({ key: { column: 'id' }, kind: 'eq' });
+  });
+
+  it('costs writes through the query that finds their rows, and notes it', () => {
+    const u = parse(
+      `UPDATE orders o SET status = $1, total = (SELECT sum(price) FROM order_items WHERE order_id = o.id) WHERE o.customer_id = $2`,
+    );
+    expect(u.explainText).toBe(
+      'SELECT o.ctid, (SELECT sum(price) FROM order_items WHERE order_id = o.id) FROM orders AS o WHERE o.customer_id = $2',
+    );
+    // $1 only fed the SET: declared text, as any parameter the text no longer uses.
+    expect(u.paramCount).toBe(2);
+    expect(u.paramTypes).toEqual(['text', 'unknown']);
+    expect(u.notes).toEqual([expect.stringMatching(/^costed through the SELECT that finds its rows .*UPDATE needs UPDATE privilege$/)]);
+    const d = parse(
+      `WITH old AS (SELECT id FROM orders WHERE created_at < $1) DELETE FROM order_items i USING old WHERE i.order_id = old.id RETURNING i.price`,
+    );
+    expect(d.explainText).toBe(
+      'WITH old AS (SELECT id FROM orders WHERE created_at < $1) SELECT i.ctid FROM order_items AS i, old WHERE i.order_id = old.id',
+    );
+    const m = parse(`UPDATE orders SET (status, total) = (SELECT 'x', 1 FROM customers WHERE id = orders.customer_id) WHERE id = $1`);
+    expect(m.explainText).toBe(
+      `SELECT orders.ctid, (SELECT ROW('x', 1) FROM customers WHERE id = orders.customer_id) FROM orders WHERE id = $1`,
+    );
+    const v = parse(`INSERT INTO orders (customer_id, status) VALUES ($1, $2), ($3, lower($2))`);
+    expect(v.explainText).toBe('VALUES ($1, $2), ($3, lower($2))');
+    expect(v.paramTypes).toEqual(['text', 'unknown', 'text']);
+    const s = parse(
+      `WITH c AS (SELECT id FROM customers WHERE country = $1) INSERT INTO orders (customer_id) SELECT id FROM c ON CONFLICT DO NOTHING`,
+    );
+    expect(s.explainText).toBe('WITH c AS (SELECT id FROM customers WHERE country = $1) SELECT id FROM c');
+    const mg = parse(
+      `MERGE INTO orders o USING customers c ON o.customer_id = c.id AND c.country = $1 WHEN MATCHED THEN DELETE WHEN NOT MATCHED THEN INSERT (customer_id) VALUES (c.id)`,
+    );
+    expect(mg.explainText).toBe('SELECT o.ctid FROM customers AS c LEFT JOIN orders AS o ON o.customer_id = c.id AND c.country = $1');
+    expect(mg.notes).toEqual([expect.stringMatching(/^costed through the join that finds its rows/)]);
+    // What stays as it is: WHERE CURRENT OF, DEFAULT VALUES.
+    expect(parse('DELETE FROM orders WHERE CURRENT OF c').explainText).toBe('DELETE FROM orders WHERE CURRENT OF c');
+    expect(parse('INSERT INTO orders DEFAULT VALUES').notes).toBeUndefined();
+  });
+
+  it('keeps the parentheses around a subscripted ARRAY[...] (pg_stat_statements text of a generated INSERT)', () => {
+    const p = parse(
+      `INSERT INTO orders (customer_id, status) SELECT $1 + g, (ARRAY[$3, $4, $5])[$6 + g % $7] FROM generate_series($8, $2) g`,
+    );
+    expect(p.error).toBeUndefined();
+    expect(p.explainText).toContain('(ARRAY[$3, $4, $5])[$6 + (g % $7)]');
+    // Every kind of argument the grammar does not subscript bare: a literal, CASE, COALESCE, a row's field.
+    for (const [sql, printed] of [
+      [`SELECT ('{1,2}')[1] FROM orders`, `('{1,2}')[1]`],
+      [`SELECT (CASE WHEN id > 0 THEN ARRAY[1] END)[1] FROM orders`, `(CASE WHEN id > 0 THEN ARRAY[1] END)[1]`],
+      [`SELECT (COALESCE(NULL, ARRAY[1]))[1:2] FROM orders`, `(COALESCE(NULL, ARRAY[1]))[1:2]`],
+      [`SELECT (ROW(1, 2)).f1, (tags)[1], ($1)[2] FROM products`, `(ROW(1, 2)).f1, (tags)[1], ($1)[2]`],
+    ] as const) {
+      expect(parse(sql).explainText).toContain(printed);
+    }
+  });
+
   it('classifies jsonb, array, like, full-text and boolean predicates', () => {
     const p = parse(
       `SELECT id FROM products WHERE attributes @> $1::jsonb AND tags && $2 AND name ILIKE '%phone%'
