@@ -31,6 +31,7 @@ import type {
 import { WhatIfEvaluator } from './verify/evaluator.js';
 import { measureRealIndexes, type RealMeasurements } from './verify/realIndexes.js';
 import { representativeValues } from './verify/representativeValues.js';
+import { refuseTargetAsScratch } from './verify/sameDatabase.js';
 
 const DEFAULT_LIMIT = 10;
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
@@ -56,6 +57,8 @@ export interface AdviseOptions extends HarvestOptions, Omit<SelectOptions, 'onPr
   url: string;
   /** A scratch database where GIN (and GiST) candidates may be built in rolled-back transactions. */
   verifyRealUrl?: string;
+  /** verifyRealUrl may be the target's own database (refused otherwise: a build blocks the table's writes). */
+  verifyRealOnTarget?: boolean;
   /** Advise from this file instead of pg_stat_statements (the database is still used for the catalog and costs). */
   workloadFile?: string;
   concurrency?: number;
@@ -71,6 +74,7 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
   const progress = opts.progress ?? silentProgress;
   const statementTimeoutMs = opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   await ensureParser();
+  if (opts.verifyRealUrl && !opts.verifyRealOnTarget) await refuseTargetAsScratch(opts.url, opts.verifyRealUrl, statementTimeoutMs);
 
   // 1. The catalog and the workload, in one short read-only session.
   progress.stage('reading catalog and workload');

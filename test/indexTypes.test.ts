@@ -452,7 +452,7 @@ describe('GIN indexes', () => {
     noTrgm = await adviseFile(workload);
     await db.client.query('CREATE EXTENSION pg_trgm');
     // The test database is a scratch copy: GIN candidates may be built in it, in rolled-back transactions.
-    verified = await adviseFile(workload, { verifyRealUrl: db.url });
+    verified = await adviseFile(workload, { verifyRealUrl: db.url, verifyRealOnTarget: true });
     unverified = await adviseFile(workload);
   }, 120_000);
 

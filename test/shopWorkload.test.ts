@@ -56,9 +56,9 @@ beforeAll(async () => {
   const replay = await replayWorkload(db.client, dir, { scale: 0.1, seed: 7 });
   expect(replay.failed).toEqual([]);
   // The test database is a throwaway copy: GIN candidates may be built in it (and rolled back).
-  result = await advise({ url: db.url, verifyRealUrl: db.url });
+  result = await advise({ url: db.url, verifyRealUrl: db.url, verifyRealOnTarget: true });
   unverified = await advise({ url: db.url });
-  budgeted = await advise({ url: db.url, verifyRealUrl: db.url, budgetBytes: BUDGET });
+  budgeted = await advise({ url: db.url, verifyRealUrl: db.url, verifyRealOnTarget: true, budgetBytes: BUDGET });
 }, 300_000);
 
 afterAll(async () => {

@@ -60,6 +60,7 @@ program
     '--verify-real <url>',
     'a scratch database (a copy, never production) where GIN candidates are built in rolled-back transactions to measure them',
   )
+  .option('--verify-real-on-target', '--verify-real may name the target database itself (a build there blocks writes to the table)')
   .option('--no-audit', 'leave out the audit of existing indexes from the report')
   .option('--create-extension', 'run CREATE EXTENSION hypopg in the target if it is missing (the only change the advisor makes)')
   .action(async (o) => {
@@ -82,6 +83,7 @@ program
       statementTimeoutMs: o.statementTimeout,
       createExtension: Boolean(o.createExtension),
       verifyRealUrl: o.verifyReal,
+      verifyRealOnTarget: Boolean(o.verifyRealOnTarget),
       progress,
     });
     const files = await writeAdviceReports(result, o.out);
