@@ -20,6 +20,7 @@ import type {
   AdviceResult,
   Catalog,
   ChosenIndex,
+  CostOutcome,
   IndexCandidate,
   ParsedStatement,
   Recommendation,
@@ -28,7 +29,10 @@ import type {
   Workload,
   WorkloadStatement,
 } from './types.js';
+import { readCostSettings } from './verify/costSettings.js';
 import { WhatIfEvaluator } from './verify/evaluator.js';
+import type { CostSettings } from './verify/indexCostModel.js';
+import { modelIndexes } from './verify/modelIndexes.js';
 import { measureRealIndexes, type RealMeasurements } from './verify/realIndexes.js';
 import { representativeValues } from './verify/representativeValues.js';
 import { refuseTargetAsScratch } from './verify/sameDatabase.js';
@@ -78,7 +82,7 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
 
   // 1. The catalog and the workload, in one short read-only session.
   progress.stage('reading catalog and workload');
-  const { catalog, workload } = await readInputs(opts, statementTimeoutMs);
+  const { catalog, workload, costSettings } = await readInputs(opts, statementTimeoutMs);
 
   // 2. Parse every statement; what cannot be parsed is reported, the rest goes on.
   progress.stage(`parsing ${workload.statements.length} statements`);
@@ -106,10 +110,18 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
   });
   const { selection } = verified;
 
-  // 5. GIN, which hypopg cannot simulate: decided with the hypothetical set in place.
+  // 5. GIN and GiST, which hypopg cannot simulate: modelled (or built on --verify-real's scratch copy), decided with the hypothetical set in place.
   const realOnly = candidates.filter(needsRealIndex);
-  if (realOnly.length > 0) progress.stage(`${opts.verifyRealUrl ? 'building' : 'estimating'} ${realOnly.length} GIN candidates`);
-  const { special, real } = await decideRealOnly(opts, { advisable, catalog, realOnly, selection, writeCost, statementTimeoutMs });
+  if (realOnly.length > 0) progress.stage(`${opts.verifyRealUrl ? 'building' : 'modelling'} ${realOnly.length} GIN/GiST candidates`);
+  const { special, real } = await decideRealOnly(opts, {
+    advisable,
+    catalog,
+    costSettings,
+    realOnly,
+    selection,
+    writeCost,
+    statementTimeoutMs,
+  });
   progress.done();
 
   // 6. The result: recommendations named and written out, every statement before and after, every "no" with its reason.
@@ -148,14 +160,17 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
   };
 }
 
-async function readInputs(opts: AdviseOptions, statementTimeoutMs: number): Promise<{ catalog: Catalog; workload: Workload }> {
+async function readInputs(
+  opts: AdviseOptions,
+  statementTimeoutMs: number,
+): Promise<{ catalog: Catalog; workload: Workload; costSettings: CostSettings }> {
   const client = await connect(opts.url, { statementTimeoutMs });
   try {
     const catalog = adviceCatalog(opts.catalog ?? (await readCatalog(client)));
     const workload = opts.workloadFile
       ? await readWorkloadFile(opts.workloadFile, opts)
       : await harvestPgStatStatements(client, opts.url, opts);
-    return { catalog, workload };
+    return { catalog, workload, costSettings: await readCostSettings(client) };
   } finally {
     await client.end().catch(() => {});
   }
@@ -227,6 +242,7 @@ async function decideRealOnly(
   input: {
     advisable: ParsedStatement[];
     catalog: Catalog;
+    costSettings: CostSettings;
     realOnly: IndexCandidate[];
     selection: Selection;
     writeCost: (c: IndexCandidate) => number;
@@ -234,14 +250,45 @@ async function decideRealOnly(
   },
 ): Promise<{ special: RealOnlyChoice; real?: RealMeasurements }> {
   const servedBy = statementsFor(input.advisable, input.selection);
+  const minBenefitShare = opts.minBenefitShare ?? SELECT_DEFAULTS.minBenefitShare;
+  const caps = {
+    ...(opts.budgetBytes !== undefined ? { budgetBytes: opts.budgetBytes } : {}),
+    ...(opts.maxIndexes !== undefined ? { maxIndexes: opts.maxIndexes } : {}),
+    ...(opts.maxPerTable !== undefined ? { maxPerTable: opts.maxPerTable } : {}),
+  };
   if (!opts.verifyRealUrl) {
+    // The cost model on each statement's plan without the index (the selection's baseline).
+    const { selection } = input;
+    const plans = new Map<string, CostOutcome>();
+    for (const [id, cost] of selection.baseline)
+      plans.set(id, { ok: true, cost, indexesUsed: [], scans: selection.baselineScans.get(id) ?? [] });
+    const modelled = modelIndexes(input.realOnly, servedBy, plans, input.catalog, input.costSettings, input.catalog.serverVersion);
+    const choice = chooseMeasured(modelled, selection, {
+      minBenefitShare,
+      writeCost: input.writeCost,
+      verification: (m) => ({ kind: 'model', evidence: m.evidence ?? [] }),
+      caps,
+    });
+    // What the model could not cost (no sequential scan of the table carries the clause) is proposed, unverified.
+    const modelledKeys = new Set(modelled.map((m) => m.candidate.key));
     const tableRows = (c: IndexCandidate) => findTable(input.catalog, c.schema, c.table)?.rows ?? 0;
-    return { special: proposeUnverified(input.realOnly, servedBy, input.selection, { writeCost: input.writeCost, tableRows }) };
+    const rest = proposeUnverified(
+      input.realOnly.filter((c) => !modelledKeys.has(c.key)),
+      servedBy,
+      selection,
+      { writeCost: input.writeCost, tableRows },
+    );
+    return { special: { chosen: [...choice.chosen, ...rest.chosen], final: choice.final } };
   }
   const real = await measureRealIndexes(opts.verifyRealUrl, input.realOnly, servedBy, input.statementTimeoutMs);
-  const minBenefitShare = opts.minBenefitShare ?? SELECT_DEFAULTS.minBenefitShare;
+  const where = real.where;
   return {
-    special: chooseMeasured(real.measured, input.selection, { where: real.where, minBenefitShare, writeCost: input.writeCost }),
+    special: chooseMeasured(real.measured, input.selection, {
+      minBenefitShare,
+      writeCost: input.writeCost,
+      verification: () => ({ kind: 'real', where }),
+      caps,
+    }),
     real,
   };
 }
@@ -268,7 +315,8 @@ function toRecommendations(chosen: ChosenIndex[], catalog: Catalog, selection: S
       benefit: ch.benefit,
       writeCost: ch.writeCost,
       benefitShare: selection.totalWeightedCost > 0 ? ch.benefit / selection.totalWeightedCost : 0,
-      verified: ch.verification.kind !== 'unverified',
+      verified: ch.verification.kind === 'hypopg' || ch.verification.kind === 'real',
+      verifiedBy: ch.verification.kind === 'unverified' ? 'none' : ch.verification.kind,
       verification: describeVerification(ch, serverVersion),
       statements: ch.statements,
     };
@@ -344,6 +392,12 @@ function describeVerification(ch: ChosenIndex, serverVersion: number): string {
   if (v.kind === 'hypopg') return `hypopg hypothetical index; planner cost of each statement's generic plan (PostgreSQL ${serverVersion})`;
   if (v.kind === 'real')
     return `built for real in a rolled-back transaction on ${v.where}; planner cost of each statement's generic plan with and without it`;
+  if (v.kind === 'model')
+    return (
+      `estimated (cost model): hypopg cannot simulate ${ch.candidate.method.toUpperCase()} indexes, so the planner's formulas for it ` +
+      `were applied to each statement's generic plan (PostgreSQL ${serverVersion}); ${v.evidence.join('; ')}. ` +
+      'Run with --verify-real <scratch database URL> to build it in a rolled-back transaction and measure it.'
+    );
   return (
     `not verified: hypopg cannot simulate ${ch.candidate.method.toUpperCase()} indexes; ${v.evidence.join('; ')}. ` +
     `Run with --verify-real <scratch database URL> to build it in a rolled-back transaction and measure it.`

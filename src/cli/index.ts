@@ -6,6 +6,7 @@ import { DEFAULT_THRESHOLDS } from '../audit/analyze.js';
 import { audit } from '../audit/audit.js';
 import { redactUrl } from '../db/connect.js';
 import { nightlyReport } from '../nightly.js';
+import { isCreated } from '../report/migration.js';
 import { adviceJson, writeAdviceReports, writeAuditReports } from '../report/writeReports.js';
 import { SELECT_DEFAULTS } from '../select/selectIndexes.js';
 import { parseBytes, parseDuration, parseFraction, parseInteger, parseStatsAge } from './parseOptions.js';
@@ -89,7 +90,7 @@ program
     const files = await writeAdviceReports(result, o.out);
     if (o.json) process.stdout.write(adviceJson(result));
     const log = o.json ? console.error : console.log;
-    const created = result.recommendations.filter((r) => r.verified).length;
+    const created = result.recommendations.filter(isCreated).length;
     const proposed = result.recommendations.length - created;
     const unverifiedNote = proposed ? ` and ${proposed} unverified proposal(s) (comments in the migration)` : '';
     log(

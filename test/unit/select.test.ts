@@ -290,7 +290,7 @@ describe('GIN and GiST after the hypothetical set', () => {
         { candidate: ginPath, bytes: 30 * KB, before: new Map([['s1', plan(2000)]]), after: new Map([['s1', plan(205, [ginPath.key])]]) },
       ],
       selection,
-      { where: 'scratch', minBenefitShare: 0.001, writeCost: () => 0 },
+      { verification: () => ({ kind: 'real', where: 'scratch' }), minBenefitShare: 0.001, writeCost: () => 0 },
     );
     expect(choice.chosen.map((c) => c.candidate.key)).toEqual([ginPath.key]);
     expect(choice.chosen[0]!.verification).toEqual({ kind: 'real', where: 'scratch' });
