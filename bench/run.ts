@@ -5,6 +5,7 @@
 //   npm run bench -- tpch              TPC-H quality only   (--budgets 50,150 --repeats 3 --max-columns N
 //                                      --min-improvement 0.003 --no-unbounded --no-real (skip building the
 //                                      sets for real and timing the queries) --url URL-of-a-loaded-TPC-H)
+//   npm run bench -- gin-model         the GIN/GiST cost model against the real planner (--url URL: an existing server)
 //   npm run bench -- scale             scaling only         (--sizes 100,1000,5000 --tables 50 --seed 42
 //                                      --timeout MINUTES per advise() run; --cpu-prof: V8 profile of each
 //                                      advise() into the scale-profile section instead of the timings)
@@ -33,7 +34,8 @@ async function main(): Promise<number> {
     },
   });
   const which = positionals.length ? positionals : ['tpch', 'scale'];
-  for (const w of which) if (!['tpch', 'scale'].includes(w)) throw new Error(`unknown benchmark "${w}" (tpch, scale)`);
+  for (const w of which)
+    if (!['tpch', 'scale', 'gin-model'].includes(w)) throw new Error(`unknown benchmark "${w}" (tpch, scale, gin-model)`);
   const summary: string[] = [];
   if (which.includes('tpch')) {
     const r = await runTpch({
@@ -56,6 +58,11 @@ async function main(): Promise<number> {
       ...(values.timeout ? { timeoutMs: Number(values.timeout) * 60_000 } : {}),
       cpuProf: Boolean(values['cpu-prof']),
     });
+    summary.push(...r.lines);
+  }
+  if (which.includes('gin-model')) {
+    const { runGinModel } = await import('./ginModel.js');
+    const r = await runGinModel(values.url ? { url: values.url } : {});
     summary.push(...r.lines);
   }
   console.log(summary.join('\n'));

@@ -211,7 +211,8 @@ export async function runModelCases(client: pg.Client, cases: ModelCase[] = CASE
           selectivity: q.selectivity,
           sql: q.sql,
           costBefore: plan.cost,
-          rows: (scan?.rows ?? 0) * (scan?.gather ? 1 : 1),
+          // a parallel scan's rows are per process: the workers and the leader's share
+          rows: (scan?.rows ?? 0) * (scan?.gather ? scan.gather.workers + Math.max(0, 1 - 0.3 * scan.gather.workers) : 1),
           modelUses: v?.uses ?? false,
           modelCost: v?.uses ? v.cost : plan.cost,
           realUses: real.indexesUsed.includes(name),
