@@ -32,6 +32,7 @@ interface AdviceJson {
     name: string;
     definition: string;
     verified: boolean;
+    verifiedBy: string;
     candidate: { table: string; method: string; columns: Array<{ column?: string }>; where?: string; reasons: string[] };
   }>;
   audit?: { findings: Array<{ kind: string; table: string; evidence: Record<string, unknown>; upSql: string }> };
