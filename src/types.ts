@@ -305,6 +305,8 @@ export interface ScanEstimate {
   startupCost?: number;
   totalCost?: number;
   filter?: string;
+  /** A parallel scan (EXPLAIN's "Parallel Aware"): its rows are per process. */
+  parallel?: boolean;
   /** A parallel scan's Gather (Merge) right above it. */
   gather?: { workers: number; totalCost: number };
   /** A Limit above it (through sorts and Gathers only). */

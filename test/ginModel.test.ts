@@ -1,5 +1,5 @@
 // The GIN/GiST cost model against the real planner (tools/ginmodel/cases.ts): for every case, at
-// high and low selectivity, the model's verdict (index used or not) is the planner's once the
+// high and low selectivity, with the default settings and with settings that make plans parallel, the model's verdict (index used or not) is the planner's once the
 // index is built for real, and where the index wins its cost is within ±30 % (or 50 units) of the
 // real plan's. Then the model in the advice: chosen by default, labelled, created by the
 // migration, and within --budget and --max-indexes together with the hypothetical set.
@@ -20,7 +20,7 @@ const workDir = mkdtempSync(path.join(tmpdir(), 'pgia-ginmodel-'));
 
 beforeAll(async () => {
   db = await createTestDatabase('ginmodel');
-  rows = await runModelCases(db.client);
+  rows = [...(await runModelCases(db.client)), ...(await runModelCases(db.client, CASES, { plans: 'parallel' }))];
 }, 300_000);
 
 afterAll(async () => {
@@ -29,22 +29,25 @@ afterAll(async () => {
 });
 
 describe('the cost model against the real planner', () => {
-  it('covers every case at high and low selectivity, and both verdicts occur', () => {
-    expect(rows).toHaveLength(CASES.length * 2);
-    for (const c of CASES) expect(rows.filter((r) => r.case === c.name).map((r) => r.selectivity)).toEqual(['high', 'low']);
+  it('covers every case at high and low selectivity, with default and parallel plans, and both verdicts occur', () => {
+    expect(rows).toHaveLength(CASES.length * 4);
+    for (const c of CASES)
+      for (const plans of ['default', 'parallel'])
+        expect(rows.filter((r) => r.case === c.name && r.plans === plans).map((r) => r.selectivity)).toEqual(['high', 'low']);
+    expect(rows.filter((r) => r.plans === 'parallel' && /Gather/.test(r.detail)).length).toBeGreaterThan(CASES.length);
     expect(rows.some((r) => r.realUses)).toBe(true);
     expect(rows.some((r) => !r.realUses)).toBe(true);
   });
 
   it("gives the planner's verdict in every case: index used or not", () => {
-    const wrong = rows.filter((r) => r.modelUses !== r.realUses).map((r) => `${r.case} (${r.selectivity}): ${r.detail}`);
+    const wrong = rows.filter((r) => r.modelUses !== r.realUses).map((r) => `${r.case} (${r.selectivity}, ${r.plans}): ${r.detail}`);
     expect(wrong).toEqual([]);
   });
 
   it("is within ±30 % (or 50 cost units) of the real plan's cost where the index wins", () => {
     const off = rows
       .filter((r) => r.realUses && !withinTolerance(r.modelCost, r.realCost))
-      .map((r) => `${r.case} (${r.selectivity}): model ${r.modelCost.toFixed(1)}, real ${r.realCost.toFixed(1)}`);
+      .map((r) => `${r.case} (${r.selectivity}, ${r.plans}): model ${r.modelCost.toFixed(1)}, real ${r.realCost.toFixed(1)}`);
     expect(off).toEqual([]);
   });
 

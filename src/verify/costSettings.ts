@@ -11,9 +11,13 @@ const NAMES = {
   effectiveCacheSize: 'effective_cache_size',
   blockSize: 'block_size',
   workMem: 'work_mem',
+  parallelSetupCost: 'parallel_setup_cost',
+  parallelTupleCost: 'parallel_tuple_cost',
+  minParallelTableScanSize: 'min_parallel_table_scan_size',
+  maxParallelWorkersPerGather: 'max_parallel_workers_per_gather',
 } as const;
 
-/** effective_cache_size in pages and work_mem in kB, as pg_settings keeps them (their unit is the block, the kB). */
+/** effective_cache_size and min_parallel_table_scan_size in pages, work_mem in kB: pg_settings' own units. */
 export async function readCostSettings(client: pg.Client): Promise<CostSettings> {
   const r = await client.query<{ name: string; setting: string }>('SELECT name, setting FROM pg_settings WHERE name = ANY($1)', [
     Object.values(NAMES),

@@ -17,6 +17,11 @@ export interface CostSettings {
   blockSize: number;
   /** In kB. */
   workMem: number;
+  parallelSetupCost: number;
+  parallelTupleCost: number;
+  /** In pages. */
+  minParallelTableScanSize: number;
+  maxParallelWorkersPerGather: number;
 }
 
 export const DEFAULT_COST_SETTINGS: CostSettings = {
@@ -28,6 +33,10 @@ export const DEFAULT_COST_SETTINGS: CostSettings = {
   effectiveCacheSize: 524288,
   blockSize: 8192,
   workMem: 4096,
+  parallelSetupCost: 1000,
+  parallelTupleCost: 0.1,
+  minParallelTableScanSize: 1024,
+  maxParallelWorkersPerGather: 2,
 };
 
 /**
@@ -337,7 +346,19 @@ export function gistIndexCost(shape: IndexShape, sel: number, quals: number, ord
   return { startup: startup + d2, total: total + d2 };
 }
 
-/** cost_bitmap_heap_scan over one Bitmap Index Scan (compute_bitmap_pages, loop_count 1, no lossy pages). */
+/** compute_bitmap_pages: heap pages a bitmap scan of `sel` reads (loop_count 1, no lossy pages). */
+export function bitmapPagesFetched(sel: number, pages: number, tuples: number): number {
+  const fetched = clampRows(sel * tuples);
+  const T = Math.max(pages, 1);
+  const p = (2 * T * fetched) / (2 * T + fetched);
+  return p >= T ? T : Math.ceil(p);
+}
+
+/**
+ * cost_bitmap_heap_scan over one Bitmap Index Scan. With `workers`, a Parallel Bitmap Heap Scan
+ * under its Gather (cost_gather): the CPU divided among the processes, the pages not, plus the
+ * Gather's setup and a parallel_tuple_cost a row.
+ */
 export function bitmapHeapCost(
   index: IndexPathCost,
   sel: number,
@@ -345,16 +366,30 @@ export function bitmapHeapCost(
   tuples: number,
   qualPerTuple: number,
   s: CostSettings,
+  workers = 0,
 ): number {
   const fetched = clampRows(sel * tuples);
   // cost_bitmap_tree_node: the index path, and 0.1 operator a row for the bitmap
   const indexCost = index.total + 0.1 * s.cpuOperatorCost * fetched;
   const T = Math.max(pages, 1);
-  let pagesFetched = (2 * T * fetched) / (2 * T + fetched);
-  pagesFetched = pagesFetched >= T ? T : Math.ceil(pagesFetched);
+  const pagesFetched = bitmapPagesFetched(sel, pages, tuples);
   const perPage =
     pagesFetched >= 2 ? s.randomPageCost - (s.randomPageCost - s.seqPageCost) * Math.sqrt(pagesFetched / T) : s.randomPageCost;
-  return indexCost + pagesFetched * perPage + (s.cpuTupleCost + qualPerTuple) * fetched;
+  const cpu = (s.cpuTupleCost + qualPerTuple) * fetched;
+  if (workers <= 0) return indexCost + pagesFetched * perPage + cpu;
+  return s.parallelSetupCost + indexCost + pagesFetched * perPage + cpu / parallelDivisor(workers) + s.parallelTupleCost * fetched;
+}
+
+/** compute_parallel_worker for a bitmap heap scan: one worker, one more each time the heap pages triple. */
+export function bitmapWorkers(heapPages: number, s: CostSettings): number {
+  if (s.maxParallelWorkersPerGather <= 0 || heapPages < s.minParallelTableScanSize) return 0;
+  let threshold = Math.max(s.minParallelTableScanSize, 1);
+  let workers = 1;
+  while (heapPages >= threshold * 3) {
+    workers++;
+    threshold *= 3;
+  }
+  return Math.min(workers, s.maxParallelWorkersPerGather);
 }
 
 /** index_pages_fetched (Mackert and Lohman) for one scan, the table's and the index's pages counted in the cache. */
@@ -428,8 +463,8 @@ export function modelStatement(
   let best: ModelVerdict | undefined;
   for (const scan of plan.scans) {
     if (scan.relation !== c.table || (scan.schema && scan.schema !== c.schema)) continue;
-    if (!/^(Parallel )?Seq Scan$/.test(scan.node) || scan.totalCost === undefined) continue;
-    const parallel = scan.node.startsWith('Parallel') && scan.gather;
+    if (scan.node !== 'Seq Scan' || scan.totalCost === undefined) continue;
+    const parallel = scan.parallel && scan.gather;
     const divisor = parallel ? parallelDivisor(scan.gather!.workers) : 1;
     // The filter's cost per row, from the scan's own cost: total = pages × seq_page_cost + rows × (cpu_tuple_cost + filter) / divisor.
     const qualPerTuple = Math.max(0, ((scan.totalCost - pages * s.seqPageCost) * divisor) / tuples - s.cpuTupleCost);
@@ -450,13 +485,18 @@ export function modelStatement(
       } else {
         idx = gistIndexCost(shape, sel, served.length, 0, s);
       }
-      const path = bitmapHeapCost(idx, sel, pages, tuples, qualPerTuple, s);
+      // The planner keeps the cheaper of a plain bitmap scan and a parallel one under a Gather.
+      const plain = bitmapHeapCost(idx, sel, pages, tuples, qualPerTuple, s);
+      const workers = bitmapWorkers(bitmapPagesFetched(sel, pages, tuples), s);
+      const gathered = workers > 0 ? bitmapHeapCost(idx, sel, pages, tuples, qualPerTuple, s, workers) : Number.POSITIVE_INFINITY;
+      const path = Math.min(plain, gathered);
+      const what = gathered < plain ? `a parallel bitmap scan (${workers} workers)` : 'a bitmap scan';
       v = {
         cost: plan.cost - replaced + path,
         uses: cheaper(path, replaced),
         replaced,
         path,
-        detail: `bitmap scan in place of ${scan.node}`,
+        detail: `${what} in place of ${parallel ? `a Gather of a parallel ${scan.node}` : `a ${scan.node}`}`,
       };
     } else if (order && c.method === 'gist' && scan.limit && scan.limit.rows > 0) {
       const sel = Math.min(1, scanRows / tuples);
@@ -469,7 +509,7 @@ export function modelStatement(
         uses: cheaper(limitCost, replaced),
         replaced,
         path: limitCost,
-        detail: `ordered index scan (${order.operator}) under the LIMIT in place of a sort of the ${scan.node}`,
+        detail: `ordered index scan (${order.operator}) under the LIMIT in place of a sort of the ${parallel ? 'parallel ' : ''}${scan.node}`,
       };
     }
     if (v && (!best || v.cost < best.cost)) best = v;

@@ -192,6 +192,7 @@ function scans(plan: Record<string, unknown>): ScanEstimate[] {
       s.startupCost = Number(n['Startup Cost']);
       s.totalCost = Number(n['Total Cost']);
       if (typeof n.Filter === 'string') s.filter = n.Filter;
+      if (n['Parallel Aware'] === true) s.parallel = true;
       const outer = [...above].reverse();
       const gather = outer[0];
       if (gather && /^Gather/.test(String(gather['Node Type']))) {

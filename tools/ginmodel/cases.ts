@@ -150,8 +150,16 @@ export const CASES: ModelCase[] = [
   },
 ];
 
+/**
+ * Session settings under which the planner goes parallel on these 100,000-row tables (as it does by
+ * default on big ones): the model must then price parallel scans and Gathers as the planner does.
+ */
+export const PARALLEL_SETTINGS = ['parallel_setup_cost = 10', 'parallel_tuple_cost = 0.001', 'min_parallel_table_scan_size = 0'];
+
 export interface ModelRow {
   case: string;
+  /** The server's default cost settings, or PARALLEL_SETTINGS. */
+  plans: 'default' | 'parallel';
   selectivity: 'high' | 'low';
   sql: string;
   /** Plan cost without the index, and rows the planner expects from the table. */
@@ -168,10 +176,24 @@ export interface ModelRow {
 }
 
 /** Runs every case on a database where SETUP_SQL has run (it runs it when gm_docs is missing). */
-export async function runModelCases(client: pg.Client, cases: ModelCase[] = CASES): Promise<ModelRow[]> {
+export async function runModelCases(
+  client: pg.Client,
+  cases: ModelCase[] = CASES,
+  opts: { plans?: 'default' | 'parallel' } = {},
+): Promise<ModelRow[]> {
   await ensureParser();
   const exists = await client.query(`SELECT to_regclass('gm_docs') IS NOT NULL AS ok`);
   if (!exists.rows[0].ok) await client.query(SETUP_SQL);
+  const plans = opts.plans ?? 'default';
+  if (plans === 'parallel') await client.query(PARALLEL_SETTINGS.map((x) => `SET ${x}`).join('; '));
+  try {
+    return await runCases(client, cases, plans);
+  } finally {
+    if (plans === 'parallel') await client.query(PARALLEL_SETTINGS.map((x) => `RESET ${x.split(' ')[0]}`).join('; '));
+  }
+}
+
+async function runCases(client: pg.Client, cases: ModelCase[], plans: 'default' | 'parallel'): Promise<ModelRow[]> {
   const catalog = await readCatalog(client);
   const settings = await readCostSettings(client);
   const version = catalog.serverVersion;
@@ -208,11 +230,12 @@ export async function runModelCases(client: pg.Client, cases: ModelCase[] = CASE
         const scan = plan.scans.find((s) => s.relation === mc.table);
         rows.push({
           case: mc.name,
+          plans,
           selectivity: q.selectivity,
           sql: q.sql,
           costBefore: plan.cost,
           // a parallel scan's rows are per process: the workers and the leader's share
-          rows: (scan?.rows ?? 0) * (scan?.gather ? scan.gather.workers + Math.max(0, 1 - 0.3 * scan.gather.workers) : 1),
+          rows: (scan?.rows ?? 0) * (scan?.parallel && scan.gather ? scan.gather.workers + Math.max(0, 1 - 0.3 * scan.gather.workers) : 1),
           modelUses: v?.uses ?? false,
           modelCost: v?.uses ? v.cost : plan.cost,
           realUses: real.indexesUsed.includes(name),
@@ -234,13 +257,13 @@ export const withinTolerance = (model: number, real: number) => Math.abs(model -
 
 export function resultsTable(rows: ModelRow[]): string {
   const out = [
-    '| case | selectivity | rows (planner) | cost without | model: used? | model cost | real: used? | real cost | model / real | size model / real |',
-    '|---|---|---:|---:|---|---:|---|---:|---:|---:|',
+    '| case | plans | selectivity | rows (planner) | cost without | model: used? | model cost | real: used? | real cost | model / real | size model / real |',
+    '|---|---|---|---:|---:|---|---:|---|---:|---:|---:|',
   ];
   for (const r of rows) {
     const ratio = r.realUses || r.modelUses ? `${((r.modelCost / r.realCost) * 100).toFixed(0)} %` : '–';
     out.push(
-      `| ${r.case} | ${r.selectivity} | ${Math.round(r.rows)} | ${r.costBefore.toFixed(1)} | ${r.modelUses ? 'yes' : 'no'} | ${r.modelCost.toFixed(1)} | ` +
+      `| ${r.case} | ${r.plans} | ${r.selectivity} | ${Math.round(r.rows)} | ${r.costBefore.toFixed(1)} | ${r.modelUses ? 'yes' : 'no'} | ${r.modelCost.toFixed(1)} | ` +
         `${r.realUses ? 'yes' : 'no'} | ${r.realCost.toFixed(1)} | ${ratio} | ${(r.modelBytes / 1e6).toFixed(2)} / ${(r.realBytes / 1e6).toFixed(2)} MB |`,
     );
   }
