@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { IndexCandidate, Predicate } from '../../src/types.js';
 import {
   bitmapHeapCost,
+  bitmapWorkers,
   ginIndexCost,
   gistIndexCost,
   type IndexShape,
@@ -42,6 +43,18 @@ describe('gincostestimate and cost_bitmap_heap_scan (PostgreSQL 15)', () => {
     const many = ginIndexCost(shape, 0.55929, 2, S);
     expect(many.total).toBeCloseTo(519.46, 1);
     expect(bitmapHeapCost(many, 0.55929, 834, 100_000, S.cpuOperatorCost, S)).toBeCloseTo(2066.56, 1);
+  });
+
+  it('a parallel bitmap scan: workers as compute_parallel_worker gives them, CPU shared, the Gather paid for', () => {
+    expect([1000, 1024, 3071, 3072, 100_000].map((p) => bitmapWorkers(p, S))).toEqual([0, 1, 1, 2, 2]);
+    expect(bitmapWorkers(100_000, { ...S, maxParallelWorkersPerGather: 0 })).toBe(0);
+    const idx = ginIndexCost(shape, 0.55929, 2, S);
+    const plain = bitmapHeapCost(idx, 0.55929, 834, 100_000, S.cpuOperatorCost, S);
+    const cpu = (S.cpuTupleCost + S.cpuOperatorCost) * 55_929;
+    expect(bitmapHeapCost(idx, 0.55929, 834, 100_000, S.cpuOperatorCost, S, 2)).toBeCloseTo(
+      plain - cpu + cpu / 2.4 + S.parallelSetupCost + S.parallelTupleCost * 55_929,
+      6,
+    );
   });
 
   it('GiST: the descent costs more than the pages for a few rows', () => {
