@@ -236,7 +236,7 @@ async function selectWithHypopg(
   }
 }
 
-/** GIN candidates: built for real on --verify-real's scratch database, or proposed unverified. */
+/** GIN and GiST: priced by the cost model, or built for real on --verify-real's scratch database; what neither prices, proposed unverified. */
 async function decideRealOnly(
   opts: AdviseOptions,
   input: {

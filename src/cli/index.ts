@@ -59,7 +59,7 @@ program
   .option('--statement-timeout <duration>', 'statement_timeout of every analysis statement', parseDuration, DEFAULT_STATEMENT_TIMEOUT_MS)
   .option(
     '--verify-real <url>',
-    'a scratch database (a copy, never production) where GIN candidates are built in rolled-back transactions to measure them',
+    'a scratch database (a copy, never production) where GIN and GiST candidates are built in rolled-back transactions to measure them',
   )
   .option('--verify-real-on-target', '--verify-real may name the target database itself (a build there blocks writes to the table)')
   .option('--no-audit', 'leave out the audit of existing indexes from the report')
