@@ -73,7 +73,7 @@ const HEADER = `# Benchmark results
 
 Written by \`npm run bench\` (\`bench/run.ts\`, the working tree) or \`bench/at-commit.sh [REV] [args]\` (a commit's
 src/, so that someone's unfinished change is not measured); each section is replaced when its benchmark runs
-(\`-- tpch\`, \`-- scale\`, \`-- scale --cpu-prof\`). Sizes in MB are 10^6 bytes, as in the literature.
+(\`-- tpch\`, \`-- scale\`, \`-- scale --cpu-prof\`, \`-- gin-model\`). Sizes in MB are 10^6 bytes, as in the literature.
 `;
 
 /** Replaces (or appends) the section between `<!-- BEGIN name -->` and `<!-- END name -->`. */

@@ -7,6 +7,7 @@
 //                                      sets for real and timing the queries) --url URL-of-a-loaded-TPC-H)
 //   npm run bench -- planned           share of pg_stat_statements entries the advisor can plan (shop replayed,
 //                                      TPC-H's 22 queries; as superuser and as a read-only role)
+//   npm run bench -- gin-model         the GIN/GiST cost model against the real planner (--url URL: an existing server)
 //   npm run bench -- scale             scaling only         (--sizes 100,1000,5000 --tables 50 --seed 42
 //                                      --timeout MINUTES per advise() run; --cpu-prof: V8 profile of each
 //                                      advise() into the scale-profile section instead of the timings)
@@ -34,8 +35,10 @@ async function main(): Promise<number> {
       seed: { type: 'string' },
     },
   });
-  const which = positionals.length ? positionals : ['tpch', 'scale', 'planned'];
-  for (const w of which) if (!['tpch', 'scale', 'planned'].includes(w)) throw new Error(`unknown benchmark "${w}" (tpch, scale, planned)`);
+  const which = positionals.length ? positionals : ['tpch', 'scale', 'planned', 'gin-model'];
+  for (const w of which)
+    if (!['tpch', 'scale', 'planned', 'gin-model'].includes(w))
+      throw new Error(`unknown benchmark "${w}" (tpch, scale, planned, gin-model)`);
   const summary: string[] = [];
   if (which.includes('tpch')) {
     const r = await runTpch({
@@ -63,6 +66,11 @@ async function main(): Promise<number> {
   if (which.includes('planned')) {
     const { runPlanned } = await import('./planned.js');
     summary.push(...(await runPlanned()).lines);
+  }
+  if (which.includes('gin-model')) {
+    const { runGinModel } = await import('./ginModel.js');
+    const r = await runGinModel(values.url ? { url: values.url } : {});
+    summary.push(...r.lines);
   }
   console.log(summary.join('\n'));
   console.log(`${path.relative(process.cwd(), RESULTS_FILE) || RESULTS_FILE} updated.`);

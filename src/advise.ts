@@ -25,6 +25,7 @@ import type {
   AdviceResult,
   Catalog,
   ChosenIndex,
+  CostOutcome,
   IndexCandidate,
   ParsedStatement,
   Recommendation,
@@ -33,9 +34,13 @@ import type {
   Workload,
   WorkloadStatement,
 } from './types.js';
+import { readCostSettings } from './verify/costSettings.js';
 import { WhatIfEvaluator } from './verify/evaluator.js';
+import type { CostSettings } from './verify/indexCostModel.js';
+import { modelIndexes } from './verify/modelIndexes.js';
 import { measureRealIndexes, type RealMeasurements } from './verify/realIndexes.js';
 import { representativeValues } from './verify/representativeValues.js';
+import { refuseTargetAsScratch } from './verify/sameDatabase.js';
 
 const DEFAULT_LIMIT = 10;
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
@@ -61,6 +66,8 @@ export interface AdviseOptions extends HarvestOptions, ConstantOptions, Omit<Sel
   url: string;
   /** A scratch database where GIN (and GiST) candidates may be built in rolled-back transactions. */
   verifyRealUrl?: string;
+  /** verifyRealUrl may be the target's own database (refused otherwise: a build blocks the table's writes). */
+  verifyRealOnTarget?: boolean;
   /** Advise from this file instead of pg_stat_statements (the database is still used for the catalog and costs). */
   workloadFile?: string;
   concurrency?: number;
@@ -76,10 +83,11 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
   const progress = opts.progress ?? silentProgress;
   const statementTimeoutMs = opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   await ensureParser();
+  if (opts.verifyRealUrl && !opts.verifyRealOnTarget) await refuseTargetAsScratch(opts.url, opts.verifyRealUrl, statementTimeoutMs);
 
   // 1. The catalog and the workload, in one short read-only session.
   progress.stage('reading catalog and workload');
-  const { catalog, workload } = await readInputs(opts, statementTimeoutMs);
+  const { catalog, workload, costSettings } = await readInputs(opts, statementTimeoutMs);
 
   // 2. Parse every statement; what cannot be parsed is reported, the rest goes on.
   progress.stage(`parsing ${workload.statements.length} statements`);
@@ -114,10 +122,18 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
   });
   const { selection } = verified;
 
-  // 5. GIN, which hypopg cannot simulate: decided with the hypothetical set in place.
+  // 5. GIN and GiST, which hypopg cannot simulate: modelled (or built on --verify-real's scratch copy), decided with the hypothetical set in place.
   const realOnly = candidates.filter(needsRealIndex);
-  if (realOnly.length > 0) progress.stage(`${opts.verifyRealUrl ? 'building' : 'estimating'} ${realOnly.length} GIN candidates`);
-  const { special, real } = await decideRealOnly(opts, { advisable, catalog, realOnly, selection, writeCost, statementTimeoutMs });
+  if (realOnly.length > 0) progress.stage(`${opts.verifyRealUrl ? 'building' : 'modelling'} ${realOnly.length} GIN/GiST candidates`);
+  const { special, real } = await decideRealOnly(opts, {
+    advisable,
+    catalog,
+    costSettings,
+    realOnly,
+    selection,
+    writeCost,
+    statementTimeoutMs,
+  });
   progress.done();
 
   // 6. The result: recommendations named and written out, every statement before and after, every "no" with its reason.
@@ -170,14 +186,17 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
   };
 }
 
-async function readInputs(opts: AdviseOptions, statementTimeoutMs: number): Promise<{ catalog: Catalog; workload: Workload }> {
+async function readInputs(
+  opts: AdviseOptions,
+  statementTimeoutMs: number,
+): Promise<{ catalog: Catalog; workload: Workload; costSettings: CostSettings }> {
   const client = await connect(opts.url, { statementTimeoutMs });
   try {
     const catalog = adviceCatalog(opts.catalog ?? (await readCatalog(client)));
     const harvested = opts.workloadFile ? await readWorkloadFile(opts.workloadFile, opts) : await harvestServer(client, opts);
     // The constants normalization removed, from every source the target has (src/harvest/constants.ts).
     const workload = await recoverConstants(client, harvested, constantSources(opts));
-    return { catalog, workload };
+    return { catalog, workload, costSettings: await readCostSettings(client) };
   } finally {
     await client.end().catch(() => {});
   }
@@ -263,12 +282,13 @@ async function selectWithHypopg(
   }
 }
 
-/** GIN candidates: built for real on --verify-real's scratch database, or proposed unverified. */
+/** GIN and GiST: priced by the cost model, or built for real on --verify-real's scratch database; what neither prices, proposed unverified. */
 async function decideRealOnly(
   opts: AdviseOptions,
   input: {
     advisable: ParsedStatement[];
     catalog: Catalog;
+    costSettings: CostSettings;
     realOnly: IndexCandidate[];
     selection: Selection;
     writeCost: (c: IndexCandidate) => number;
@@ -276,14 +296,45 @@ async function decideRealOnly(
   },
 ): Promise<{ special: RealOnlyChoice; real?: RealMeasurements }> {
   const servedBy = statementsFor(input.advisable, input.selection);
+  const minBenefitShare = opts.minBenefitShare ?? SELECT_DEFAULTS.minBenefitShare;
+  const caps = {
+    ...(opts.budgetBytes !== undefined ? { budgetBytes: opts.budgetBytes } : {}),
+    ...(opts.maxIndexes !== undefined ? { maxIndexes: opts.maxIndexes } : {}),
+    ...(opts.maxPerTable !== undefined ? { maxPerTable: opts.maxPerTable } : {}),
+  };
   if (!opts.verifyRealUrl) {
+    // The cost model on each statement's plan without the index (the selection's baseline).
+    const { selection } = input;
+    const plans = new Map<string, CostOutcome>();
+    for (const [id, cost] of selection.baseline)
+      plans.set(id, { ok: true, cost, indexesUsed: [], scans: selection.baselineScans.get(id) ?? [] });
+    const modelled = modelIndexes(input.realOnly, servedBy, plans, input.catalog, input.costSettings, input.catalog.serverVersion);
+    const choice = chooseMeasured(modelled, selection, {
+      minBenefitShare,
+      writeCost: input.writeCost,
+      verification: (m) => ({ kind: 'model', evidence: m.evidence ?? [] }),
+      caps,
+    });
+    // What the model could not cost (no sequential scan of the table carries the clause) is proposed, unverified.
+    const modelledKeys = new Set(modelled.map((m) => m.candidate.key));
     const tableRows = (c: IndexCandidate) => findTable(input.catalog, c.schema, c.table)?.rows ?? 0;
-    return { special: proposeUnverified(input.realOnly, servedBy, input.selection, { writeCost: input.writeCost, tableRows }) };
+    const rest = proposeUnverified(
+      input.realOnly.filter((c) => !modelledKeys.has(c.key)),
+      servedBy,
+      selection,
+      { writeCost: input.writeCost, tableRows },
+    );
+    return { special: { chosen: [...choice.chosen, ...rest.chosen], final: choice.final } };
   }
   const real = await measureRealIndexes(opts.verifyRealUrl, input.realOnly, servedBy, input.statementTimeoutMs);
-  const minBenefitShare = opts.minBenefitShare ?? SELECT_DEFAULTS.minBenefitShare;
+  const where = real.where;
   return {
-    special: chooseMeasured(real.measured, input.selection, { where: real.where, minBenefitShare, writeCost: input.writeCost }),
+    special: chooseMeasured(real.measured, input.selection, {
+      minBenefitShare,
+      writeCost: input.writeCost,
+      verification: () => ({ kind: 'real', where }),
+      caps,
+    }),
     real,
   };
 }
@@ -310,7 +361,8 @@ function toRecommendations(chosen: ChosenIndex[], catalog: Catalog, selection: S
       benefit: ch.benefit,
       writeCost: ch.writeCost,
       benefitShare: selection.totalWeightedCost > 0 ? ch.benefit / selection.totalWeightedCost : 0,
-      verified: ch.verification.kind !== 'unverified',
+      verified: ch.verification.kind === 'hypopg' || ch.verification.kind === 'real',
+      verifiedBy: ch.verification.kind === 'unverified' ? 'none' : ch.verification.kind,
       verification: describeVerification(ch, serverVersion),
       statements: ch.statements,
       ...(ch.notes?.length ? { notes: ch.notes } : {}),
@@ -387,6 +439,12 @@ function describeVerification(ch: ChosenIndex, serverVersion: number): string {
   if (v.kind === 'hypopg') return `hypopg hypothetical index; planner cost of each statement's generic plan (PostgreSQL ${serverVersion})`;
   if (v.kind === 'real')
     return `built for real in a rolled-back transaction on ${v.where}; planner cost of each statement's generic plan with and without it`;
+  if (v.kind === 'model')
+    return (
+      `estimated (cost model): hypopg cannot simulate ${ch.candidate.method.toUpperCase()} indexes, so the planner's formulas for it ` +
+      `were applied to each statement's generic plan (PostgreSQL ${serverVersion}); ${v.evidence.join('; ')}. ` +
+      'Run with --verify-real <scratch database URL> to build it in a rolled-back transaction and measure it.'
+    );
   return (
     `not verified: hypopg cannot simulate ${ch.candidate.method.toUpperCase()} indexes; ${v.evidence.join('; ')}. ` +
     `Run with --verify-real <scratch database URL> to build it in a rolled-back transaction and measure it.`

@@ -133,6 +133,8 @@ export interface TableAccess {
   /** ORDER BY keys when every key of the ORDER BY comes from this table. */
   orderBy: SortKey[];
   groupBy: KeyPart[];
+  /** `ORDER BY col <-> value` (first sort key): a GiST index can return rows in that order. */
+  distanceOrder?: { column: string; operator: string; constant?: string };
   /** The query level has a LIMIT (makes an ordered index worth more). */
   hasLimit: boolean;
   /** Columns of this table the statement reads anywhere; `*` when it reads all. */
@@ -334,6 +336,16 @@ export interface ScanEstimate {
   node: string;
   rows: number;
   index?: string;
+  /** The node's own startup and total cost, and its filter as EXPLAIN prints it. */
+  startupCost?: number;
+  totalCost?: number;
+  filter?: string;
+  /** A parallel scan (EXPLAIN's "Parallel Aware"): its rows are per process. */
+  parallel?: boolean;
+  /** A parallel scan's Gather (Merge) right above it. */
+  gather?: { workers: number; totalCost: number };
+  /** A Limit above it (through sorts and Gathers only). */
+  limit?: { rows: number; startupCost: number; totalCost: number };
 }
 
 /**
@@ -359,6 +371,8 @@ export interface RealMeasurement {
   /** Each statement's plan on the scratch database without the index, and with it. */
   before: Map<string, CostOutcome>;
   after: Map<string, CostOutcome>;
+  /** For a modelled index (cost model, not built): how its size and costs were estimated. */
+  evidence?: string[];
 }
 
 /** An index the selection chose, with what it is credited with. */
@@ -378,6 +392,8 @@ export interface ChosenIndex {
 export type Verification =
   | { kind: 'hypopg' }
   | { kind: 'real'; where: string }
+  /** Not built: the planner's formulas for the index (verify/indexCostModel.ts) on the statement's plan without it. */
+  | { kind: 'model'; evidence: string[] }
   /** hypopg cannot simulate the index and nothing built it: the evidence is the planner's row estimate. */
   | { kind: 'unverified'; evidence: string[] };
 
@@ -454,7 +470,10 @@ export interface Recommendation {
   writeCost: number;
   /** Share of the workload's total weighted cost this index saves. */
   benefitShare: number;
+  /** Proven by the planner with the index in place (hypopg, or built for real); false for modelled and unverified ones. */
   verified: boolean;
+  /** How: hypopg, built for real, the cost model, or not at all (a proposal, a comment in the migration). */
+  verifiedBy: 'hypopg' | 'real' | 'model' | 'none';
   verification: string;
   /** costAfter is NaN (null in JSON) where it was not measured (unverified recommendations). */
   statements: Array<{ statementId: string; costBefore: number; costAfter: number; weight: number }>;

@@ -130,6 +130,28 @@ describe('pg-index-advisor advise', () => {
     ]);
   });
 
+  it('--verify-real naming the target database is refused, however the URL is spelled, unless --verify-real-on-target', async () => {
+    // the same server and database by another host name (localhost for 127.0.0.1) and a query parameter
+    const u = new URL(db.url);
+    u.hostname = u.hostname === '127.0.0.1' ? 'localhost' : u.hostname;
+    u.searchParams.set('application_name', 'scratch');
+    const r = cli(['advise', '--db', db.url, '--verify-real', u.toString(), '--out', out(), '--no-audit']);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^error: --verify-real .* is the target database itself .*blocks writes.*--verify-real-on-target/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    const ok = cli(['advise', '--db', db.url, '--verify-real', u.toString(), '--verify-real-on-target', '--out', out(), '--no-audit']);
+    expect(ok.status).toBe(0);
+    // another database of the same server is a scratch copy
+    const scratch = await createTestDatabase('cli_scratch');
+    try {
+      const other = cli(['advise', '--db', db.url, '--verify-real', scratch.url, '--out', out(), '--no-audit']);
+      expect(other.stderr).toBe('');
+      expect(other.status).toBe(0);
+    } finally {
+      await scratch.drop();
+    }
+  });
+
   it('a bad option value is refused with one line and a hint to --help, not the whole usage', () => {
     const r = cli(['advise', '--db', db.url, '--budget', 'lots']);
     expect(r.status).not.toBe(0);

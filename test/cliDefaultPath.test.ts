@@ -32,6 +32,7 @@ interface AdviceJson {
     name: string;
     definition: string;
     verified: boolean;
+    verifiedBy: string;
     candidate: { table: string; method: string; columns: Array<{ column?: string }>; where?: string; reasons: string[] };
   }>;
   audit?: { findings: Array<{ kind: string; table: string; evidence: Record<string, unknown>; upSql: string }> };
@@ -83,30 +84,27 @@ describe('advise --db URL --out DIR (pg_stat_statements, with the audit)', () =>
     expect(piped.stdout).not.toContain('\x1b');
     expect(piped.stdout).not.toContain('\r');
     expect(piped.stdout.trimEnd().split('\n')).toEqual([
-      expect.stringMatching(
-        /^1 index\(es\) recommended and 1 unverified proposal\(s\) \(comments in the migration\) for 3 statements \(\d+ what-if calls\)\.$/,
-      ),
+      expect.stringMatching(/^2 index\(es\) recommended for 3 statements \(\d+ what-if calls\)\.$/),
       `Report: ${join(dir, 'advice.md')}`,
       `JSON: ${join(dir, 'advice.json')}`,
       `Migration: ${join(dir, 'migration.up.sql')} (down: ${join(dir, 'migration.down.sql')})`,
     ]);
   });
 
-  it('advised from pg_stat_statements: the verified b-tree, and the GIN only as an unverified proposal', () => {
+  it('advised from pg_stat_statements: the b-tree verified with hypopg, the GIN estimated by the cost model, both created', () => {
     expect(advice.workloadOrigin).toMatch(/^pg_stat_statements/);
-    expect(advice.recommendations.map((r) => [r.definition, r.verified])).toEqual([
-      ['CREATE INDEX tickets_account_id_idx ON public.tickets (account_id)', true],
-      ['CREATE INDEX tickets_tags_gin_idx ON public.tickets USING gin (tags)', false],
+    expect(advice.recommendations.map((r) => [r.definition, r.verified, r.verifiedBy])).toEqual([
+      ['CREATE INDEX tickets_account_id_idx ON public.tickets (account_id)', true, 'hypopg'],
+      ['CREATE INDEX tickets_tags_gin_idx ON public.tickets USING gin (tags)', false, 'model'],
     ]);
     // the headline counts what the migration creates
-    expect(read(dir, 'advice.md')).toMatch(
-      /\n- Estimated workload cost: .* with 1 new index, and 1 unverified proposal \(as comments in the migration, not in this estimate\)\n/,
-    );
+    expect(read(dir, 'advice.md')).toMatch(/\n- Estimated workload cost: .* with 2 new indexes\n/);
+    expect(read(dir, 'advice.md')).toMatch(/- Verified: estimated \(cost model\) — /);
     const up = read(dir, 'migration.up.sql');
     expect(up.match(/^CREATE INDEX CONCURRENTLY IF NOT EXISTS .*$/gm)).toEqual([
       'CREATE INDEX CONCURRENTLY IF NOT EXISTS tickets_account_id_idx ON public.tickets (account_id);',
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS tickets_tags_gin_idx ON public.tickets USING gin (tags);',
     ]);
-    expect(up).toMatch(/^-- CREATE INDEX CONCURRENTLY IF NOT EXISTS tickets_tags_gin_idx ON public\.tickets USING gin \(tags\);$/m);
   });
 
   it('writes the audit files, and advice.md carries the audit section', () => {
@@ -199,7 +197,7 @@ describe('advise --db URL --out DIR (pg_stat_statements, with the audit)', () =>
     expect(json.recommendations[0]!.candidate.reasons).toContain(
       'also indexes foreign key tickets_account_id_fkey (the audit found it unindexed)',
     );
-    expect(r.stderr).toMatch(/^1 index\(es\) recommended and 1 unverified proposal\(s\) .*\nReport: /);
+    expect(r.stderr).toMatch(/^2 index\(es\) recommended for 3 statements .*\nReport: /);
     expect(r.stderr).not.toContain('\x1b');
   });
 
@@ -238,6 +236,6 @@ describe('advise --db URL --out DIR (pg_stat_statements, with the audit)', () =>
     const stdout = read(d, 'stdout.txt');
     expect(stdout).not.toContain('\x1b');
     expect(stdout).not.toContain('\r');
-    expect(stdout).toMatch(/^1 index\(es\) recommended and 1 unverified proposal\(s\) .*\nReport: .*\nJSON: .*\nMigration: .*\n$/);
+    expect(stdout).toMatch(/^2 index\(es\) recommended for 3 statements .*\nReport: .*\nJSON: .*\nMigration: .*\n$/);
   });
 });

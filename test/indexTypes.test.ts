@@ -15,6 +15,7 @@ import { findTable } from '../src/catalog/find.js';
 import { readCatalog } from '../src/catalog/readCatalog.js';
 import { ensureParser } from '../src/parse/parser.js';
 import { parseStatement } from '../src/parse/parseStatement.js';
+import { migrationUp } from '../src/report/migration.js';
 import type { AdviceResult, IndexCandidate, Recommendation } from '../src/types.js';
 import { createTestDatabase, resetStatementStats, type TestDatabase, vacuumAnalyze } from './support/db.js';
 
@@ -452,7 +453,7 @@ describe('GIN indexes', () => {
     noTrgm = await adviseFile(workload);
     await db.client.query('CREATE EXTENSION pg_trgm');
     // The test database is a scratch copy: GIN candidates may be built in it, in rolled-back transactions.
-    verified = await adviseFile(workload, { verifyRealUrl: db.url });
+    verified = await adviseFile(workload, { verifyRealUrl: db.url, verifyRealOnTarget: true });
     unverified = await adviseFile(workload);
   }, 120_000);
 
@@ -511,20 +512,26 @@ describe('GIN indexes', () => {
     return db.client.query(`SELECT count(*)::int AS n FROM pg_indexes WHERE tablename = 'docs'`).then((r) => expect(r.rows[0].n).toBe(1));
   });
 
-  it('without verifyRealUrl GIN recommendations are unverified, with no measured cost after', () => {
+  it('without verifyRealUrl GIN recommendations are estimated by the cost model, with a cost after, and created by the migration', () => {
     const gin = unverified.recommendations.filter((r) => r.candidate.method === 'gin');
     expect(gin.length).toBe(5);
     for (const r of gin) {
       expect(r.verified).toBe(false);
-      expect(r.verification).toMatch(/not verified: hypopg cannot simulate GIN/);
-      for (const s of r.statements) expect(Number.isNaN(s.costAfter)).toBe(true);
+      expect(r.verifiedBy).toBe('model');
+      expect(r.verification).toMatch(/^estimated \(cost model\): hypopg cannot simulate GIN/);
+      expect(r.estimatedBytes).toBeGreaterThan(0);
+      for (const s of r.statements) expect(s.costAfter).toBeLessThan(s.costBefore * 0.7);
     }
+    const up = migrationUp(unverified);
+    for (const r of gin) expect(up).toContain(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${r.name} `);
+    expect(up).not.toMatch(/^-- CREATE INDEX/m);
   });
 
   // Without --verify-real the choice of opclass needs no measurement: for @> only, jsonb_path_ops
   // (smaller, and it serves @>) is the one proposed.
   it('without verifyRealUrl, jsonb @> only is still proposed with jsonb_path_ops', () => {
     const recs = ginFor(unverified, 'attrs');
+    expect(recs[0]?.verifiedBy).toBe('model');
     expect(recs).toHaveLength(1);
     expect(recs[0]!.candidate.columns[0]!.opclass).toBe('jsonb_path_ops');
   });

@@ -1,5 +1,7 @@
 // Index types beyond the plain b-tree, each proposed only for the operators it serves:
-// GIN for jsonb containment/existence, array overlap/containment, trigram LIKE/regex and full text;
+// GIN for jsonb containment/existence, array overlap/containment, trigram LIKE/regex/similarity and
+// full text; GiST for ranges, geometric types and PostGIS (overlap, containment, nearest first with
+// ORDER BY col <-> value LIMIT), and trigram similarity and distance ordering;
 // BRIN for ranges on a column that follows the table's physical order; hash for equality on wide
 // values; b-tree text_pattern_ops for left-anchored LIKE under a non-C collation.
 import { quoteIdent } from '../db/quote.js';
@@ -16,6 +18,14 @@ export const HASH_MIN_WIDTH = 32;
 const JSONB_OPS = new Set(['@>', '<@', '?', '?|', '?&']);
 const ARRAY_OPS = new Set(['&&', '@>', '<@']);
 const TRGM_OPS = new Set(['~~', '~~*', '~', '~*']);
+/** pg_trgm's similarity operators (GIN or GiST with the trigram opclasses). */
+const SIMILARITY_OPS = new Set(['%', '<%', '%>', '<<%', '%>>']);
+/** Range and multirange operators the default GiST opclass serves. */
+const RANGE_OPS = new Set(['&&', '@>', '<@', '<<', '>>', '&<', '&>', '-|-']);
+/** Geometric operators of the built-in GiST opclasses (box_ops, poly_ops, circle_ops, point_ops). */
+const GEOMETRIC_OPS = new Set(['&&', '@>', '<@', '~=', '<<', '>>', '<<|', '|>>', '&<', '&>', '&<|', '|&>', '<^', '>^']);
+/** PostGIS operators its GiST opclasses serve (bounding-box overlap, containment, same). */
+const POSTGIS_OPS = new Set(['&&', '&&&', '~', '@', '~=', '<<', '>>', '&<', '&>', '<<|', '|>>', '&<|', '|&>']);
 
 export function specialProposals(access: TableAccess, table: CatalogTable, catalog: Catalog, notes: Set<string>): Proposal[] {
   const out: Proposal[] = [];
@@ -35,6 +45,17 @@ export function specialProposals(access: TableAccess, table: CatalogTable, catal
       jsonbOps.set(col.name, ops);
     } else if (col && plain && col.type.endsWith('[]') && ARRAY_OPS.has(p.operator)) {
       emit('gin', [plain], `array ${p.operator} on ${col.name}`);
+    } else if (col && plain && isRangeType(col.type) && RANGE_OPS.has(p.operator)) {
+      emit('gist', [plain], `range ${p.operator} on ${col.name}`);
+    } else if (col && plain && isGeometric(col.type) && GEOMETRIC_OPS.has(p.operator)) {
+      emit('gist', [plain], `${col.type} ${p.operator} on ${col.name}`);
+    } else if (col && plain && isPostgis(col.type) && catalog.extensions.postgis && POSTGIS_OPS.has(p.operator)) {
+      emit('gist', [plain], `spatial ${p.operator} on ${col.name} (PostGIS)`);
+    } else if (col && plain && SIMILARITY_OPS.has(p.operator) && /text|char/.test(col.type)) {
+      if (catalog.extensions.pg_trgm) {
+        emit('gin', [{ ...plain, opclass: 'gin_trgm_ops' }], `similarity ${p.operator} on ${col.name} (trigram)`);
+        emit('gist', [{ ...plain, opclass: 'gist_trgm_ops' }], `similarity ${p.operator} on ${col.name} (trigram)`);
+      }
     } else if (col && plain && p.kind === 'like' && TRGM_OPS.has(p.operator) && /text|char/.test(col.type)) {
       const pattern = p.constant ? unquote(p.constant) : undefined;
       const anchored = pattern !== undefined && (p.operator === '~~' || p.operator === '~') && isLeftAnchored(pattern, p.operator);
@@ -66,6 +87,18 @@ export function specialProposals(access: TableAccess, table: CatalogTable, catal
       emit('hash', [plain], `equality on the wide column ${col.name} (${col.stats!.avgWidth} bytes on average)`);
     }
   }
+  // ORDER BY col <-> value LIMIT n: a GiST index returns the nearest rows first.
+  const d = access.distanceOrder;
+  const dcol = d ? table.columns.find((c) => c.name === d.column) : undefined;
+  if (d && dcol && access.hasLimit) {
+    const plain = { sql: quoteIdent(dcol.name), column: dcol.name };
+    const what = `ORDER BY ${dcol.name} ${d.operator} … LIMIT`;
+    if (/text|char/.test(dcol.type) && d.operator === '<->' && catalog.extensions.pg_trgm)
+      emit('gist', [{ ...plain, opclass: 'gist_trgm_ops' }], `${what} (trigram distance)`);
+    else if (isGeometric(dcol.type) && d.operator === '<->') emit('gist', [plain], `${what} (nearest ${dcol.type})`);
+    else if (isPostgis(dcol.type) && catalog.extensions.postgis && (d.operator === '<->' || d.operator === '<#>'))
+      emit('gist', [plain], `${what} (nearest, PostGIS)`);
+  }
   for (const [column, ops] of jsonbOps) {
     const plain = { sql: quoteIdent(column), column };
     const list = [...ops].join(', ');
@@ -76,6 +109,10 @@ export function specialProposals(access: TableAccess, table: CatalogTable, catal
   }
   return out;
 }
+
+const isRangeType = (t: string) => /(range|multirange)$/.test(t);
+const isGeometric = (t: string) => /^(point|box|polygon|circle)$/.test(t);
+const isPostgis = (t: string) => /^(geometry|geography)\b/.test(t);
 
 function isBrinCandidate(col: CatalogColumn, table: CatalogTable): boolean {
   const c = col.stats?.correlation;

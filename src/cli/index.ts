@@ -8,6 +8,7 @@ import { DEFAULT_THRESHOLDS } from '../audit/analyze.js';
 import { audit } from '../audit/audit.js';
 import { redactUrl } from '../db/connect.js';
 import { nightlyReport } from '../nightly.js';
+import { isCreated } from '../report/migration.js';
 import { adviceJson, ensureWritable, writeAdviceReports, writeAuditReports } from '../report/writeReports.js';
 import { SELECT_DEFAULTS } from '../select/selectIndexes.js';
 import { checkUrl, parseBytes, parseDuration, parseFraction, parseInteger, parseStatsAge } from './parseOptions.js';
@@ -82,8 +83,9 @@ program
   )
   .option(
     '--verify-real <url>',
-    'a scratch database (a copy, never production) where GIN candidates are built in rolled-back transactions to measure them',
+    'a scratch database (a copy, never production) where GIN and GiST candidates are built in rolled-back transactions to measure them',
   )
+  .option('--verify-real-on-target', '--verify-real may name the target database itself (a build there blocks writes to the table)')
   .option('--no-audit', 'leave out the audit of existing indexes from the report')
   .option('--create-extension', 'run CREATE EXTENSION hypopg in the target if it is missing (the only change the advisor makes)')
   .action(async (o) => {
@@ -112,12 +114,13 @@ program
       statementTimeoutMs: o.statementTimeout,
       createExtension: Boolean(o.createExtension),
       verifyRealUrl: o.verifyReal,
+      verifyRealOnTarget: Boolean(o.verifyRealOnTarget),
       progress,
     });
     const files = await writeAdviceReports(result, o.out);
     if (o.json) process.stdout.write(adviceJson(result));
     const log = o.json ? console.error : console.log;
-    const created = result.recommendations.filter((r) => r.verified).length;
+    const created = result.recommendations.filter(isCreated).length;
     const proposed = result.recommendations.length - created;
     const unverifiedNote = proposed ? ` and ${proposed} unverified proposal(s) (comments in the migration)` : '';
     log(

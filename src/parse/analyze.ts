@@ -50,6 +50,8 @@ type ModifyStmt = UpdateStmt & DeleteStmt & MergeStmt;
 
 const RANGE_OPS = new Set(['<', '<=', '>', '>=']);
 const LIKE_OPS = new Set(['~~', '~~*', '~', '~*']);
+/** Distance operators a GiST index orders by (geometric and trigram <->, pg_trgm's word distances, PostGIS <#>). */
+const DISTANCE_OPS = new Set(['<->', '<<->', '<->>', '<<<->', '<->>>', '<#>', '<<->>']);
 const FLIP: Record<string, string> = {
   '<': '>',
   '>': '<',
@@ -510,6 +512,7 @@ export class StatementAnalyzer {
     const hasLimit = Boolean(s.limitCount) || s.limitOption === 'LIMIT_OPTION_WITH_TIES';
     if (hasLimit) for (const e of scope.entries) if (e.access) e.access.hasLimit = true;
 
+    this.distanceOrder(s.sortClause?.[0], targets, scope);
     const sortKeys: Array<{ access: TableAccess; key: SortKey }> = [];
     let sortable = true;
     for (const item of s.sortClause ?? []) {
@@ -537,6 +540,19 @@ export class StatementAnalyzer {
       const key = node ? this.keyOf(node, scope) : undefined;
       if (key && this.currentTarget) (this.currentTarget as TableAccess).groupBy.push(key);
     }
+  }
+
+  /** `ORDER BY col <-> value` (a distance, which a GiST index can deliver in order): recorded on col's table. */
+  private distanceOrder(item: Node | undefined, targets: Node[], scope: Scope): void {
+    const sb = asNode(item, 'SortBy');
+    const node = sb && sb.sortby_dir !== 'SORTBY_DESC' ? this.targetExpression(sb.node, targets) : undefined;
+    const e = asNode(node, 'A_Expr');
+    const op = e ? (stringValues(e.name)[0] ?? '') : '';
+    if (e?.kind !== 'AEXPR_OP' || !DISTANCE_OPS.has(op)) return;
+    const col = this.plainColumn(e.lexpr, scope);
+    if (!col || col.outer || !col.entry.access || !this.isValue(e.rexpr, scope)) return;
+    const constant = literalText(e.rexpr);
+    col.entry.access.distanceOrder = { column: col.column, operator: op, ...(constant !== undefined ? { constant } : {}) };
   }
 
   /** ORDER BY 2 / ORDER BY alias name the select list; map them back to the expression. */

@@ -2,6 +2,7 @@ import { formatBytes, formatCost, formatPercent, oneLine } from '../format.js';
 import type { AdviceResult, Recommendation, RecoveredConstant } from '../types.js';
 import { auditMarkdownSection } from './auditMarkdown.js';
 import { mdCell } from './format.js';
+import { isCreated } from './migration.js';
 
 /** Candidates listed one by one under "Candidates not chosen" (advice.json has them all). */
 const NOT_CHOSEN_SHOWN = 50;
@@ -22,7 +23,7 @@ export function adviceMarkdown(result: AdviceResult): string {
     out.push(`- Budget: ${formatBytes(result.budgetBytes)}, of which the new indexes take ${formatBytes(used)}`);
   }
   // The headline counts what the migration creates; unverified proposals are only comments in it.
-  const created = result.recommendations.filter((r) => r.verified).length;
+  const created = result.recommendations.filter(isCreated).length;
   const proposed = result.recommendations.length - created;
   out.push(
     `- Estimated workload cost: ${formatCost(result.workloadCostBefore)} → ${formatCost(result.workloadCostAfter)} ` +
@@ -34,8 +35,8 @@ export function adviceMarkdown(result: AdviceResult): string {
   out.push('');
   for (const w of result.warnings) out.push(`> **Warning:** ${w}`, '');
 
-  const verified = result.recommendations.filter((r) => r.verified);
-  const unverified = result.recommendations.filter((r) => !r.verified);
+  const verified = result.recommendations.filter(isCreated);
+  const unverified = result.recommendations.filter((r) => !isCreated(r));
   out.push('## Recommended indexes', '');
   if (verified.length === 0) out.push("None: no candidate index lowers the workload's planner cost enough to be worth its upkeep.", '');
   for (const [i, r] of verified.entries()) recommendation(out, r, i, result);
@@ -111,6 +112,13 @@ export function adviceMarkdown(result: AdviceResult): string {
   return out.join('\n');
 }
 
+const VERIFIED_BY: Record<Recommendation['verifiedBy'], string> = {
+  hypopg: 'yes (hypopg)',
+  real: 'yes (built for real)',
+  model: 'estimated (cost model)',
+  none: 'no',
+};
+
 function recommendation(out: string[], r: Recommendation, i: number, result: AdviceResult): void {
   out.push(`### ${i + 1}. \`${mdCell(r.definition)}\``, '');
   out.push(
@@ -118,7 +126,7 @@ function recommendation(out: string[], r: Recommendation, i: number, result: Adv
       `${r.candidate.include.length ? ', covering' : ''}${r.candidate.columns.some((c) => c.column === undefined) ? ', expression' : ''}`,
   );
   out.push(`- Why: ${r.candidate.reasons.join('; ')}`);
-  if (r.verified) {
+  if (isCreated(r)) {
     out.push(
       `- Benefit: ${formatCost(r.benefit)} (${formatPercent(r.benefitShare)} of the workload's estimated cost), ` +
         `net of an estimated write cost of ${formatCost(r.writeCost)}; size ≈ ${formatBytes(r.estimatedBytes)}`,
@@ -126,7 +134,7 @@ function recommendation(out: string[], r: Recommendation, i: number, result: Adv
   } else {
     out.push(`- Benefit: not measured; estimated write cost ${formatCost(r.writeCost)}`);
   }
-  out.push(`- Verified: ${r.verified ? 'yes' : 'no'} — ${r.verification}`);
+  out.push(`- Verified: ${VERIFIED_BY[r.verifiedBy ?? (r.verified ? 'hypopg' : 'none')]} — ${r.verification}`);
   for (const n of r.notes ?? []) out.push(`- Kept: ${n}`);
   out.push('', '| statement | calls | cost before | cost after |', '|---|---:|---:|---:|');
   const byId = new Map(result.statements.map((s) => [s.statementId, s]));

@@ -18,6 +18,9 @@ const HEADER = (result: AdviceResult, direction: string) => `-- pg-index-advisor
 -- (psql -v ON_ERROR_STOP=1 -f <this file>; most migration tools need "no transaction" for it).
 `;
 
+/** The migration creates what hypopg, a real build or the cost model priced; unverified proposals stay comments. */
+export const isCreated = (r: Recommendation) => (r.verifiedBy ?? (r.verified ? 'hypopg' : 'none')) !== 'none';
+
 export function migrationUp(result: AdviceResult): string {
   if (result.recommendations.length === 0) return `${HEADER(result, 'up')}-- No index to create.\n`;
   const lines = [
@@ -30,10 +33,12 @@ export function migrationUp(result: AdviceResult): string {
     `SET statement_timeout = 0;`,
     '',
   ];
-  const verified = result.recommendations.filter((r) => r.verified);
-  const unverified = result.recommendations.filter((r) => !r.verified);
+  const verified = result.recommendations.filter(isCreated);
+  const unverified = result.recommendations.filter((r) => !isCreated(r));
   verified.forEach((r, i) => {
     lines.push(`-- ${i + 1}. ${oneLineComment(r.candidate.reasons.join('; '))}`);
+    if (r.verifiedBy === 'model')
+      lines.push('--    estimated (cost model): hypopg cannot simulate it; not built to check (--verify-real would)');
     lines.push(`--    saves ${(r.benefitShare * 100).toFixed(1)} % of the workload's estimated cost; ~${formatBytes(r.estimatedBytes)}`);
     lines.push(...createStatements(r), '');
   });
@@ -58,7 +63,7 @@ export function migrationDown(result: AdviceResult): string {
           `DROP INDEX IF EXISTS ${quoteQualified(r.candidate.schema, r.name)};`,
         ]
       : [`DROP INDEX CONCURRENTLY IF EXISTS ${quoteQualified(r.candidate.schema, r.name)};`];
-    lines.push(...(r.verified ? drop : drop.map((l) => `-- ${l}`)));
+    lines.push(...(isCreated(r) ? drop : drop.map((l) => `-- ${l}`)));
   }
   if (result.recommendations.length === 0) lines.push('-- No index to drop.');
   return `${lines.join('\n')}\n`;

@@ -305,13 +305,32 @@ export function indexNames(plan: Record<string, unknown>): string[] {
 
 function scans(plan: Record<string, unknown>): ScanEstimate[] {
   const out: ScanEstimate[] = [];
-  visit(plan, (n) => {
-    if (typeof n['Relation Name'] !== 'string') return;
-    const s: ScanEstimate = { relation: n['Relation Name'], node: String(n['Node Type']), rows: Number(n['Plan Rows']) };
-    if (typeof n.Schema === 'string') s.schema = n.Schema;
-    if (typeof n['Index Name'] === 'string') s.index = n['Index Name'];
-    out.push(s);
-  });
+  // Above a scan, what the cost model of a new access path replaces: a Gather over a parallel scan,
+  // a Limit (over sorts) that a path in the right order would stop early.
+  const walk = (n: Record<string, unknown>, above: Record<string, unknown>[]) => {
+    if (typeof n['Relation Name'] === 'string') {
+      const s: ScanEstimate = { relation: n['Relation Name'], node: String(n['Node Type']), rows: Number(n['Plan Rows']) };
+      if (typeof n.Schema === 'string') s.schema = n.Schema;
+      if (typeof n['Index Name'] === 'string') s.index = n['Index Name'];
+      s.startupCost = Number(n['Startup Cost']);
+      s.totalCost = Number(n['Total Cost']);
+      if (typeof n.Filter === 'string') s.filter = n.Filter;
+      if (n['Parallel Aware'] === true) s.parallel = true;
+      const outer = [...above].reverse();
+      const gather = outer[0];
+      if (gather && /^Gather/.test(String(gather['Node Type']))) {
+        s.gather = { workers: Number(gather['Workers Planned'] ?? 0), totalCost: Number(gather['Total Cost']) };
+      }
+      const limitAt = outer.findIndex((x) => !/^(Sort|Incremental Sort|Result|Gather|Gather Merge)$/.test(String(x['Node Type'])));
+      const limit = limitAt >= 0 ? outer[limitAt] : undefined;
+      if (limit?.['Node Type'] === 'Limit') {
+        s.limit = { rows: Number(limit['Plan Rows']), startupCost: Number(limit['Startup Cost']), totalCost: Number(limit['Total Cost']) };
+      }
+      out.push(s);
+    }
+    for (const child of (n.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child, [...above, n]);
+  };
+  walk(plan, []);
   return out;
 }
 

@@ -25,6 +25,7 @@ function rec(table: string, column: string, method: IndexCandidate['method'], ve
     writeCost: 0,
     benefitShare: verified ? 0.1 : 0,
     verified,
+    verifiedBy: verified ? 'hypopg' : 'none',
     verification: verified ? 'hypopg hypothetical index' : 'hypopg cannot simulate GIN',
     statements: [{ statementId: 's1', costBefore: 100, costAfter: verified ? 10 : Number.NaN, weight: 1 }],
   };

@@ -26,6 +26,7 @@ function rec(table: string, columns: string[], over: Partial<IndexCandidate> = {
     writeCost: 1,
     benefitShare: 0.5,
     verified: true,
+    verifiedBy: 'hypopg',
     verification: 'hypopg',
     statements: [],
   };

@@ -461,7 +461,7 @@ describe('GIN and GiST after the hypothetical set', () => {
         { candidate: ginPath, bytes: 30 * KB, before: new Map([['s1', plan(2000)]]), after: new Map([['s1', plan(205, [ginPath.key])]]) },
       ],
       selection,
-      { where: 'scratch', minBenefitShare: 0.001, writeCost: () => 0 },
+      { verification: () => ({ kind: 'real', where: 'scratch' }), minBenefitShare: 0.001, writeCost: () => 0 },
     );
     expect(choice.chosen.map((c) => c.candidate.key)).toEqual([ginPath.key]);
     expect(choice.chosen[0]!.verification).toEqual({ kind: 'real', where: 'scratch' });
@@ -469,6 +469,25 @@ describe('GIN and GiST after the hypothetical set', () => {
     expect(choice.final.get('s1')).toBe(102.5);
     // The selection itself is left as it was.
     expect(selection.final.get('s1')).toBe(1000);
+  });
+
+  it('counts against what the hypothetical set left of --budget, --max-indexes and --max-per-table', async () => {
+    const { selection } = await hypothetical();
+    const plan = (cost: number, used: string[] = []) => ({ ok: true as const, cost, indexesUsed: used, scans: [] });
+    const m = { candidate: gin, bytes: 90 * KB, before: new Map([['s1', plan(2000)]]), after: new Map([['s1', plan(200, [gin.key])]]) };
+    const opts = { verification: () => ({ kind: 'model' as const, evidence: [] }), minBenefitShare: 0.001, writeCost: () => 0 };
+    const btree = { ...gin, key: 'b', method: 'btree' as const };
+    const held = {
+      ...selection,
+      chosen: [{ candidate: btree, bytes: 20 * KB, benefit: 1, writeCost: 0, statements: [], verification: { kind: 'hypopg' as const } }],
+    };
+    const chosen = (caps: object, sel = selection) => chooseMeasured([m], sel, { ...opts, caps }).chosen.length;
+    expect(chosen({})).toBe(1);
+    expect(chosen({ budgetBytes: 100 * KB })).toBe(1);
+    expect(chosen({ budgetBytes: 100 * KB }, held)).toBe(0); // 20 kB held + 90 kB > 100 kB
+    expect(chosen({ maxIndexes: 1 }, held)).toBe(0);
+    expect(chosen({ maxPerTable: 1 }, held)).toBe(0);
+    expect(chosen({ maxPerTable: 2, maxIndexes: 2, budgetBytes: 110 * KB }, held)).toBe(1);
   });
 
   it('proposes unverified only where the plan scans the table whole for a few rows', async () => {

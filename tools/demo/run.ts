@@ -50,7 +50,12 @@ export async function runDemo(opts: { workload?: string; out?: string } = {}): P
     }
 
     log('advising… (GIN candidates are built for real in rolled-back transactions: this database is a throwaway copy)');
-    const result = await nightlyReport({ url: cluster.url, verifyRealUrl: cluster.url, progress: terminalProgress() });
+    const result = await nightlyReport({
+      url: cluster.url,
+      verifyRealUrl: cluster.url,
+      verifyRealOnTarget: true,
+      progress: terminalProgress(),
+    });
     const files = await writeAdviceReports(result, outDir);
     console.log(adviceMarkdown(result));
     log(
