@@ -1,10 +1,12 @@
--- pg-index-advisor audit: down migration, generated 2026-12-01T00:45:49.741Z
--- Target: postgresql://postgres@127.0.0.1:35851/advisor_demo (PostgreSQL 15)
+-- pg-index-advisor audit: down migration, generated 2026-12-01T01:38:06.858Z
+-- Target: postgresql://postgres@127.0.0.1:35667/advisor_demo (PostgreSQL 15)
 -- Run it with psql, outside a transaction block (psql -v ON_ERROR_STOP=1 -f <this file>):
 -- DROP/CREATE INDEX CONCURRENTLY and REINDEX CONCURRENTLY cannot run inside one, so most migration
 -- tools need their "no transaction" mode for it. Each statement commits on its own.
 -- A busy table makes a statement fail after lock_timeout instead of queueing every other session
 -- behind it: rerun the file later (every statement can be rerun: IF EXISTS / IF NOT EXISTS).
+-- Where a new index replaces an old one, a DO block checks that the new one is valid before the old one
+-- is dropped (a failed CONCURRENTLY build leaves an INVALID index that IF NOT EXISTS would skip on a rerun).
 SET lock_timeout = '5s';
 -- CONCURRENTLY builds and REINDEX take as long as the index is big: a role or database
 -- statement_timeout must not cancel them half-way (that leaves an INVALID index behind).

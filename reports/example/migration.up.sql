@@ -1,5 +1,5 @@
--- pg-index-advisor up migration, generated 2026-12-01T00:45:49.739Z
--- Target: postgresql://postgres@127.0.0.1:35851/advisor_demo (PostgreSQL 15)
+-- pg-index-advisor up migration, generated 2026-12-01T01:38:06.855Z
+-- Target: postgresql://postgres@127.0.0.1:35667/advisor_demo (PostgreSQL 15)
 -- Run it with psql, outside a transaction block: CONCURRENTLY cannot run inside one
 -- (psql -v ON_ERROR_STOP=1 -f <this file>; most migration tools need "no transaction" for it).
 
@@ -11,53 +11,57 @@ SET lock_timeout = '5s';
 SET statement_timeout = 0;
 
 -- 1. equality on order_id; join key order_id; also indexes foreign key order_items_order_id_fkey (the audit found it unindexed)
---    saves 48.5 % of the workload's estimated cost; ~29.9 MB
+--    saves 47.8 % of the workload's estimated cost; ~31.4 MB
 CREATE INDEX CONCURRENTLY IF NOT EXISTS order_items_order_id_idx ON public.order_items (order_id);
 
 -- 2. equality on customer_id; join key customer_id; also indexes foreign key orders_customer_id_fkey (the audit found it unindexed)
---    saves 23.3 % of the workload's estimated cost; ~12.5 MB
+--    saves 23.6 % of the workload's estimated cost; ~13.1 MB
 CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_id_idx ON public.orders (customer_id);
 
 -- 3. equality on email
---    saves 5.7 % of the workload's estimated cost; ~4.6 MB
+--    saves 5.8 % of the workload's estimated cost; ~4.8 MB
 CREATE INDEX CONCURRENTLY IF NOT EXISTS customers_email_idx ON public.customers (email);
 
 -- 4. equality on lower(email)
---    saves 3.9 % of the workload's estimated cost; ~4.6 MB
+--    saves 4.0 % of the workload's estimated cost; ~4.8 MB
 CREATE INDEX CONCURRENTLY IF NOT EXISTS customers_lower_email_idx ON public.customers ((lower(email)));
 
 -- 5. ORDER BY created_at LIMIT, only rows where shipped_at IS NULL
---    saves 3.9 % of the workload's estimated cost; ~312 kB
+--    saves 3.9 % of the workload's estimated cost; ~287 kB
 CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_created_at_partial_idx ON public.orders (created_at) WHERE shipped_at IS NULL;
 
 -- 6. range on created_at
---    saves 2.1 % of the workload's estimated cost; ~17.9 MB
+--    saves 2.2 % of the workload's estimated cost; ~18.8 MB
 CREATE INDEX CONCURRENTLY IF NOT EXISTS events_created_at_idx ON public.events (created_at);
 
 -- 7. equality on category_id then range on price; equality on category_id then ORDER BY price LIMIT; also indexes foreign key products_category_id_fkey (the audit found it unindexed)
---    saves 2.0 % of the workload's estimated cost; ~864 kB
+--    saves 2.1 % of the workload's estimated cost; ~885 kB
 CREATE INDEX CONCURRENTLY IF NOT EXISTS products_category_id_price_idx ON public.products (category_id, price);
 
 -- 8. equality on userId
---    saves 2.0 % of the workload's estimated cost; ~2.5 MB
+--    saves 2.0 % of the workload's estimated cost; ~2.6 MB
 CREATE INDEX CONCURRENTLY IF NOT EXISTS audit_log_userid_idx ON public."Audit Log" ("userId");
 
 -- 9. ORDER BY created_at DESC LIMIT, only rows where is_vip
---    saves 0.5 % of the workload's estimated cost; ~24.0 kB
+--    saves 0.5 % of the workload's estimated cost; ~24.6 kB
 CREATE INDEX CONCURRENTLY IF NOT EXISTS customers_created_at_partial_idx ON public.customers (created_at) WHERE is_vip;
 
 -- 10. full text search on to_tsvector('english', body)
---    saves 0.6 % of the workload's estimated cost; ~648 kB
+--    estimated (cost model): hypopg cannot simulate it; not built to check (--verify-real would)
+--    saves 3.2 % of the workload's estimated cost; ~2.0 MB
 CREATE INDEX CONCURRENTLY IF NOT EXISTS reviews_to_tsvector_english_body_gin_idx ON public.reviews USING gin ((to_tsvector('english', body)));
 
 -- 11. jsonb @> on attributes (jsonb_path_ops: smaller, @> only)
---    saves 0.4 % of the workload's estimated cost; ~176 kB
+--    estimated (cost model): hypopg cannot simulate it; not built to check (--verify-real would)
+--    saves 0.4 % of the workload's estimated cost; ~557 kB
 CREATE INDEX CONCURRENTLY IF NOT EXISTS products_attributes_jsonb_path_ops_gin_idx ON public.products USING gin (attributes jsonb_path_ops);
 
 -- 12. array && on tags
---    saves 0.3 % of the workload's estimated cost; ~120 kB
+--    estimated (cost model): hypopg cannot simulate it; not built to check (--verify-real would)
+--    saves 0.3 % of the workload's estimated cost; ~106 kB
 CREATE INDEX CONCURRENTLY IF NOT EXISTS products_tags_gin_idx ON public.products USING gin (tags);
 
 -- 13. ILIKE a pattern unknown until run time on name (trigram)
---    saves 0.3 % of the workload's estimated cost; ~1.3 MB
+--    estimated (cost model): hypopg cannot simulate it; not built to check (--verify-real would)
+--    saves 0.3 % of the workload's estimated cost; ~1.5 MB
 CREATE INDEX CONCURRENTLY IF NOT EXISTS products_name_gin_trgm_ops_gin_idx ON public.products USING gin (name gin_trgm_ops);
