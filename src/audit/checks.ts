@@ -215,10 +215,7 @@ export function mostlyNullIndexes(input: CheckInput): { findings: AuditFinding[]
       // The partial index exists already: the full one only adds the NULL entries.
       replaced.push(ix.oid);
       findings.push({
-        kind: 'mostly-null-index',
-        schema: ix.schema,
-        table: ix.table,
-        index: ix.name,
+        ...about(ix, 'mostly-null-index'),
         action: 'drop',
         summary:
           `Index ${q(ix)} has ${pct(nullFrac)} NULL in its leading column ${quoteIdent(lead.name)} (pg_stats), and ${q(twin)} is the same index ` +
@@ -259,10 +256,7 @@ export function mostlyNullIndexes(input: CheckInput): { findings: AuditFinding[]
     if (blocker) {
       evidence.reportOnly = blocker;
       findings.push({
-        kind: 'mostly-null-index',
-        schema: ix.schema,
-        table: ix.table,
-        index: ix.name,
+        ...about(ix, 'mostly-null-index'),
         action: 'review',
         summary: `${what}. Not done by the migration: ${blocker}.`,
         evidence,
@@ -278,10 +272,7 @@ export function mostlyNullIndexes(input: CheckInput): { findings: AuditFinding[]
     }
     replaced.push(ix.oid);
     findings.push({
-      kind: 'mostly-null-index',
-      schema: ix.schema,
-      table: ix.table,
-      index: ix.name,
+      ...about(ix, 'mostly-null-index'),
       action: 'replace',
       summary:
         `${what}. Build it, then drop ${q(ix)}. Queries that look for NULLs in ${quoteIdent(lead.name)}, or read it in order with ` +
@@ -532,4 +523,9 @@ export function duplicateForeignKeys(input: CheckInput): AuditFinding[] {
     }
   }
   return findings;
+}
+
+/** The fields that say which index a finding is about. */
+function about(ix: AuditIndex, kind: AuditFindingKind): Pick<AuditFinding, 'kind' | 'schema' | 'table' | 'index'> {
+  return { kind, schema: ix.schema, table: ix.table, index: ix.name };
 }
