@@ -145,6 +145,16 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     );
   }
   const queryOf = new Map(workload.statements.map((s) => [s.id, s.query]));
+  const failedCosting = [...new Set(selection.costFailures.map((f) => f.statementId))];
+  if (failedCosting.length) {
+    const shown = selection.costFailures
+      .slice(0, 3)
+      .map((f) => `\`${oneLine(queryOf.get(f.statementId) ?? f.statementId, 80)}\` (${f.error})`);
+    warnings.push(
+      `${failedCosting.length} statement(s) could not be costed with some candidate indexes in place, so what those indexes ` +
+        `might save them was not counted: ${shown.join('; ')}${selection.costFailures.length > 3 ? '; …' : ''}`,
+    );
+  }
   for (const r of selection.regressions) {
     const rise = r.costAfter / Math.max(r.costBefore, 1e-9) - 1;
     warnings.push(

@@ -433,6 +433,16 @@ export interface Selection {
   notChosen: NotChosen[];
   /** Statements the planner expects to be markedly dearer with the set. */
   regressions: Regression[];
+  /** Costings that failed after the baseline (their gains were not counted), one per statement and error. */
+  costFailures: CostFailure[];
+}
+
+/** A statement the server could plan alone but not with these hypothetical indexes in place. */
+export interface CostFailure {
+  statementId: string;
+  /** Candidate keys in place when it failed. */
+  indexes: string[];
+  error: string;
 }
 
 export interface StruckIndex {

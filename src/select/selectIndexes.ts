@@ -1,7 +1,16 @@
 // Chooses a set of indexes for the whole workload: greedy with re-costing (AutoAdmin / DB2Advis
 // family), in five steps that each return plain data. The README's "Choosing the set" explains
 // each step; the only thing this stage asks of a database is the `Costing` it is given.
-import type { ChosenIndex, CostOutcome, IndexCandidate, ParsedStatement, ScanEstimate, Selection, WorkloadStatement } from '../types.js';
+import type {
+  ChosenIndex,
+  CostFailure,
+  CostOutcome,
+  IndexCandidate,
+  ParsedStatement,
+  ScanEstimate,
+  Selection,
+  WorkloadStatement,
+} from '../types.js';
 import type { Costing } from './costing.js';
 import { creditChosen } from './credit.js';
 import { pruneRedundant } from './prune.js';
@@ -43,8 +52,11 @@ export interface SelectInput {
   tablesOf: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
-export async function selectIndexes(input: SelectInput, costing: Costing, opts: SelectOptions = {}): Promise<Selection> {
+export async function selectIndexes(input: SelectInput, plainCosting: Costing, opts: SelectOptions = {}): Promise<Selection> {
   const { candidates, tablesOf } = input;
+  // A costing that fails (a timeout, a lock, an error with one index in place) is not a saving of
+  // zero: every failure after the baseline is kept, and the report names them.
+  const { costing, failures } = recordingFailures(plainCosting);
   const minImprovement = opts.minImprovement ?? SELECT_DEFAULTS.minImprovement;
   const minBenefitShare = opts.minBenefitShare ?? SELECT_DEFAULTS.minBenefitShare;
 
@@ -124,6 +136,7 @@ export async function selectIndexes(input: SelectInput, costing: Costing, opts: 
     unused: candidates.filter((c) => !screening.used.has(c.key)).map((c) => c.key),
     struck,
     regressions,
+    costFailures: [...failures.values()],
     notChosen: [
       ...pruned.notChosen,
       ...candidates
@@ -150,4 +163,35 @@ async function costBaseline(statements: ParsedStatement[], costing: Costing) {
     } else failed.push({ statementId: s.id, reason: r && !r.ok ? r.error : 'not costed' });
   }
   return { baseline, baselineScans, failed };
+}
+
+/** The costing, and the failed costings it saw (one per statement and error), with the indexes in place. */
+function recordingFailures(costing: Costing): { costing: Costing; failures: Map<string, CostFailure> } {
+  const failures = new Map<string, CostFailure>();
+  let baselineDone = false;
+  const recording: Costing = {
+    get connections() {
+      return costing.connections;
+    },
+    get sizes() {
+      return costing.sizes;
+    },
+    get rejected() {
+      return costing.rejected;
+    },
+    estimateSizes: (candidates) => costing.estimateSizes(candidates),
+    async costs(statements, config, opts) {
+      const out = await costing.costs(statements, config, opts);
+      // The baseline's failures are the statements that cannot be planned at all: reported apart.
+      if (baselineDone) {
+        for (const [id, r] of out) {
+          const key = `${id}\u0000${r.ok ? '' : r.error}`;
+          if (!r.ok && !failures.has(key)) failures.set(key, { statementId: id, indexes: config.map((c) => c.key), error: r.error });
+        }
+      }
+      baselineDone = true;
+      return out;
+    },
+  };
+  return { costing: recording, failures };
 }

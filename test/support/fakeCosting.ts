@@ -20,6 +20,8 @@ export interface FakeStatement {
   plans: PlanOption[];
   /** The server cannot plan it. */
   error?: string;
+  /** The server cannot plan it while this index is in place (a timeout, say). */
+  failsWith?: { index: string; error: string };
 }
 
 export class FakeCosting implements Costing {
@@ -50,6 +52,10 @@ export class FakeCosting implements Costing {
       this.requests.push(`${s.id}: ${[...have].sort().join(',')}`);
       if (m.error) {
         out.set(s.id, { ok: false, error: m.error });
+        continue;
+      }
+      if (m.failsWith && have.has(m.failsWith.index)) {
+        out.set(s.id, { ok: false, error: m.failsWith.error });
         continue;
       }
       let best: CostOutcome = { ok: true, cost: m.base, indexesUsed: [], scans: [{ relation: m.table ?? 't', node: 'Seq Scan', rows: 1 }] };

@@ -60,6 +60,28 @@ describe('selectIndexes', () => {
     expect(keys(lower.selection)).toEqual([a.key]);
   });
 
+  it('keeps the costings that failed with an index in place, instead of counting them as no gain', async () => {
+    const { selection } = await select(
+      [
+        { id: 's1', calls: 10, columns: ['a'], base: 1000, plans: [{ needs: [a.key], cost: 10 }] },
+        {
+          id: 's2',
+          calls: 10,
+          columns: ['b'],
+          base: 1000,
+          plans: [{ needs: [b.key], cost: 10 }],
+          failsWith: { index: b.key, error: 'canceling statement due to statement timeout' },
+        },
+      ],
+      [a, b],
+      { [a.key]: KB, [b.key]: KB },
+    );
+    expect(keys(selection)).toEqual([a.key]);
+    expect(selection.costFailures).toEqual([
+      { statementId: 's2', indexes: expect.arrayContaining([b.key]), error: 'canceling statement due to statement timeout' },
+    ]);
+  });
+
   it('sets aside statements the server cannot plan', async () => {
     const { selection } = await select(
       [
