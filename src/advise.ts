@@ -352,6 +352,7 @@ async function decideRealOnly(
 /** Names (unique among the schema's relations), definitions and shares of the chosen indexes. */
 function toRecommendations(chosen: ChosenIndex[], catalog: Catalog, selection: Selection, serverVersion: number): Recommendation[] {
   const takenNames = new Map<string, Set<string>>();
+  for (const [schema, names] of Object.entries(catalog.otherRelations ?? {})) takenNames.set(schema, new Set(names));
   for (const t of catalog.tables) {
     const set = takenNames.get(t.schema) ?? new Set();
     set.add(t.name);
@@ -363,6 +364,13 @@ function toRecommendations(chosen: ChosenIndex[], catalog: Catalog, selection: S
     const taken = takenNames.get(ch.candidate.schema) ?? new Set();
     takenNames.set(ch.candidate.schema, taken);
     const name = uniqueName(indexName(ch.candidate), taken);
+    // Each partition's index is a relation of the partition's schema too: a name taken there would
+    // make `IF NOT EXISTS` skip the build and `ATTACH` pick up whatever has that name.
+    const partitionIndexes = ch.candidate.partitions?.map((p) => {
+      const inSchema = takenNames.get(p.schema) ?? new Set<string>();
+      takenNames.set(p.schema, inSchema);
+      return { schema: p.schema, table: p.name, name: uniqueName(indexName({ ...ch.candidate, table: p.name }), inSchema) };
+    });
     return {
       candidate: ch.candidate,
       name,
@@ -376,6 +384,7 @@ function toRecommendations(chosen: ChosenIndex[], catalog: Catalog, selection: S
       verification: describeVerification(ch, serverVersion),
       statements: ch.statements,
       ...(ch.notes?.length ? { notes: ch.notes } : {}),
+      ...(partitionIndexes ? { partitionIndexes } : {}),
     };
   });
 }

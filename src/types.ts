@@ -298,6 +298,8 @@ export interface Catalog {
   tables: CatalogTable[];
   /** Installed extensions (name → version). */
   extensions: Record<string, string>;
+  /** Per schema, the names of its other relations (sequences, views, types, foreign tables): new index names avoid them. */
+  otherRelations?: Record<string, string[]>;
 }
 
 /** A proposed index, before verification. */
@@ -489,6 +491,8 @@ export interface Recommendation {
   statements: Array<{ statementId: string; costBefore: number; costAfter: number; weight: number }>;
   /** Why it stays beside a near-duplicate, with the figures. */
   notes?: string[];
+  /** On a partitioned table: the name of the index the migration builds on each partition, unique in its schema. */
+  partitionIndexes?: Array<{ schema: string; table: string; name: string }>;
 }
 
 export interface AdviceResult {

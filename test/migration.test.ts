@@ -38,6 +38,9 @@ beforeAll(async () => {
     CREATE TABLE measurements_2025 PARTITION OF measurements FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
     INSERT INTO measurements SELECT i, i % 5000, '2024-01-01'::timestamptz + (i % 700) * interval '1 day', random()
       FROM generate_series(1, 200000) i;
+    -- Something already named as the index of a partition would be: the migration must not skip
+    -- the build (IF NOT EXISTS) and then ATTACH what has that name.
+    CREATE SEQUENCE measurements_2025_sensor_id_idx;
     ANALYZE;`);
   await resetStatementStats(db.client);
   for (let i = 0; i < 30; i++) {
@@ -68,6 +71,11 @@ describe('generated migrations', () => {
     expect(up).toMatch(/CREATE INDEX IF NOT EXISTS \S+ ON ONLY public\.measurements \(sensor_id\);/);
     expect(up).toMatch(/CREATE INDEX CONCURRENTLY IF NOT EXISTS \S+ ON public\.measurements_2024 \(sensor_id\);/);
     expect(up).toMatch(/ALTER INDEX public\.\S+ ATTACH PARTITION public\.\S+;/);
+    // The partition index's name is unique in its schema (a sequence has the plain one).
+    expect(up).toContain(
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS measurements_2025_sensor_id_idx_2 ON public.measurements_2025 (sensor_id);',
+    );
+    expect(up).toContain('ATTACH PARTITION public.measurements_2025_sensor_id_idx_2;');
     expect(up).not.toMatch(/CONCURRENTLY[^;]* ON (ONLY )?public\.measurements \(/);
     expect(up).toMatch(/SET lock_timeout/);
   });

@@ -146,6 +146,17 @@ export async function readCatalog(client: pg.Client, opts: ReadCatalogOptions = 
   const extensions = await client.query<{ extname: string; extversion: string }>(
     `${ADVISOR_MARKER} SELECT extname, extversion FROM pg_extension`,
   );
+  // Sequences, views, composite types and foreign tables share the namespace new index names live in.
+  const others = await client.query<{ schema: string; name: string }>(
+    `${ADVISOR_MARKER} SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('S', 'v', 'c', 'f') AND ${where.replace("c.relkind IN ('r', 'p', 'm', 't') AND ", '')}`,
+    params,
+  );
+  const otherRelations: Record<string, string[]> = {};
+  for (const r of others.rows) {
+    otherRelations[r.schema] ??= [];
+    otherRelations[r.schema]!.push(r.name);
+  }
 
   const byOid = new Map<number, CatalogTable>();
   for (const r of tables.rows) {
@@ -194,6 +205,7 @@ export async function readCatalog(client: pg.Client, opts: ReadCatalogOptions = 
     ...(schemas ? { schemas } : {}),
     tables: [...byOid.values()],
     extensions: Object.fromEntries(extensions.rows.map((e) => [e.extname, e.extversion])),
+    otherRelations,
   };
 }
 

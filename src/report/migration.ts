@@ -80,7 +80,8 @@ function createStatements(r: Recommendation): string[] {
   const parent = createIndexSql(c, { name: r.name, ifNotExists: true, only: true });
   const out = [`-- ${quoteQualified(c.schema, c.table)} is partitioned: build per partition, then attach.`, `${parent};`];
   for (const p of c.partitions) {
-    const partName = indexName({ ...c, table: p.name });
+    const partName =
+      r.partitionIndexes?.find((x) => x.schema === p.schema && x.table === p.name)?.name ?? indexName({ ...c, table: p.name });
     out.push(`${createIndexSql({ ...c, schema: p.schema, table: p.name }, { name: partName, concurrently: true, ifNotExists: true })};`);
     out.push(`ALTER INDEX ${quoteQualified(c.schema, r.name)} ATTACH PARTITION ${quoteQualified(p.schema, partName)};`);
   }
