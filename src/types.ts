@@ -424,11 +424,8 @@ export interface Selection {
   scoring: Scoring;
   /** The workload's weighted cost with no new index: the denominator of shares. */
   totalWeightedCost: number;
-  weightedCostAfter: number;
   /** Statements the server could not plan, with its reason. */
   failed: Array<{ statementId: string; reason: string }>;
-  /** Keys of the candidates the planner used in no plan even with every candidate available. */
-  unused: string[];
   /** Chosen, then struck out of the set (near-duplicates, next to no credit), with why. */
   struck: StruckIndex[];
   /** The candidates of the race left out (and those screening saw no plan use), with why. */

@@ -15,7 +15,7 @@ import type { Costing } from './costing.js';
 import { creditChosen } from './credit.js';
 import { pruneRedundant } from './prune.js';
 import { type GreedyRun, runGreedy } from './rounds.js';
-import { makeScoring, weightedCost, workloadCost, writeCostUnits } from './scoring.js';
+import { makeScoring, workloadCost, writeCostUnits } from './scoring.js';
 import { narrowerPrefixes, screenCandidates } from './screening.js';
 import { strikeOut } from './strikeOut.js';
 import { makeTargets } from './targets.js';
@@ -54,14 +54,14 @@ export interface SelectInput {
 
 export async function selectIndexes(input: SelectInput, plainCosting: Costing, opts: SelectOptions = {}): Promise<Selection> {
   const { candidates, tablesOf } = input;
-  // A costing that fails (a timeout, a lock, an error with one index in place) is not a saving of
-  // zero: every failure after the baseline is kept, and the report names them.
-  const { costing, failures } = recordingFailures(plainCosting);
   const minImprovement = opts.minImprovement ?? SELECT_DEFAULTS.minImprovement;
   const minBenefitShare = opts.minBenefitShare ?? SELECT_DEFAULTS.minBenefitShare;
 
   // 1. Baseline: no hypothetical index. Statements the server cannot plan are set aside here.
-  const { baseline, baselineScans, failed } = await costBaseline(input.statements, costing);
+  const { baseline, baselineScans, failed } = await costBaseline(input.statements, plainCosting);
+  // After the baseline, a costing that fails (a timeout, a lock, an error with some index in place)
+  // is not a saving of zero: every failure is kept, and the report names them.
+  const { costing, failures } = recordingFailures(plainCosting);
   const stmts = input.statements.filter((s) => baseline.has(s.id));
   // Every candidate's size, and the definitions that cannot be simulated, found once here: a
   // refused definition in a later batch would make it fall back to one index at a time.
@@ -70,7 +70,7 @@ export async function selectIndexes(input: SelectInput, plainCosting: Costing, o
     ...(opts.weight ? { weight: opts.weight } : {}),
     minImprovement,
   });
-  const totalWeightedCost = stmts.reduce((n, s) => n + weightedCost(scoring, s.id, baseline.get(s.id)!), 0);
+  const totalWeightedCost = workloadCost(scoring, baseline);
   const units = writeCostUnits(scoring, totalWeightedCost);
   const writeCost = (c: IndexCandidate) => (opts.writeCost ? opts.writeCost(c) * units : 0);
 
@@ -131,9 +131,7 @@ export async function selectIndexes(input: SelectInput, plainCosting: Costing, o
     baselineScans,
     scoring,
     totalWeightedCost,
-    weightedCostAfter: stmts.reduce((n, s) => n + weightedCost(scoring, s.id, final.get(s.id)!), 0),
     failed,
-    unused: candidates.filter((c) => !screening.used.has(c.key)).map((c) => c.key),
     struck,
     regressions,
     costFailures: [...failures.values()],
@@ -168,7 +166,6 @@ async function costBaseline(statements: ParsedStatement[], costing: Costing) {
 /** The costing, and the failed costings it saw (one per statement and error), with the indexes in place. */
 function recordingFailures(costing: Costing): { costing: Costing; failures: Map<string, CostFailure> } {
   const failures = new Map<string, CostFailure>();
-  let baselineDone = false;
   const recording: Costing = {
     get connections() {
       return costing.connections;
@@ -182,14 +179,10 @@ function recordingFailures(costing: Costing): { costing: Costing; failures: Map<
     estimateSizes: (candidates) => costing.estimateSizes(candidates),
     async costs(statements, config, opts) {
       const out = await costing.costs(statements, config, opts);
-      // The baseline's failures are the statements that cannot be planned at all: reported apart.
-      if (baselineDone) {
-        for (const [id, r] of out) {
-          const key = `${id}\u0000${r.ok ? '' : r.error}`;
-          if (!r.ok && !failures.has(key)) failures.set(key, { statementId: id, indexes: config.map((c) => c.key), error: r.error });
-        }
+      for (const [id, r] of out) {
+        const key = `${id}\u0000${r.ok ? '' : r.error}`;
+        if (!r.ok && !failures.has(key)) failures.set(key, { statementId: id, indexes: config.map((c) => c.key), error: r.error });
       }
-      baselineDone = true;
       return out;
     },
   };
