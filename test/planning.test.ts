@@ -14,6 +14,7 @@ import { parseStatement } from '../src/parse/parseStatement.js';
 import type { IndexCandidate } from '../src/types.js';
 import { WhatIfSession } from '../src/verify/whatIfSession.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
+import { candidate } from './support/fixtures.js';
 
 let db: TestDatabase;
 let admin: WhatIfSession;
@@ -73,16 +74,7 @@ async function ownCost(query: string, params: number): Promise<number> {
   }
 }
 
-const byCustomer: IndexCandidate = {
-  key: 'orders(customer_id)',
-  schema: 'public',
-  table: 'orders',
-  method: 'btree',
-  columns: [{ sql: 'customer_id', column: 'customer_id' }],
-  include: [],
-  statementIds: [],
-  reasons: [],
-};
+const byCustomer: IndexCandidate = candidate('orders', ['customer_id']);
 
 describe('writes, with a role that has only SELECT', () => {
   const writes: Array<[string, number]> = [

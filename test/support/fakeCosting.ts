@@ -3,6 +3,7 @@
 // configuration; the cheapest available plan wins and names the indexes it uses.
 import type { Costing } from '../../src/select/costing.js';
 import type { CostOutcome, IndexCandidate, ParsedStatement, TableAccess, WorkloadStatement } from '../../src/types.js';
+import { workloadStatement } from './fixtures.js';
 
 export interface PlanOption {
   /** Candidate keys that must all be in the configuration. */
@@ -69,20 +70,7 @@ export class FakeCosting implements Costing {
   }
 }
 
-/** A b-tree candidate on `table (columns...)`, keyed by its definition. */
-export function candidate(table: string, columns: string[], extra: Partial<IndexCandidate> = {}): IndexCandidate {
-  return {
-    key: `${table}(${columns.join(',')})${extra.include?.length ? ` include(${extra.include.join(',')})` : ''}${extra.where ? ` where ${extra.where}` : ''}`,
-    schema: 'public',
-    table,
-    method: 'btree',
-    columns: columns.map((c) => ({ sql: c, column: c })),
-    include: [],
-    statementIds: [],
-    reasons: [],
-    ...extra,
-  };
-}
+export { candidate } from './fixtures.js';
 
 /** The parsed statements, workload entries and tables read that selectIndexes needs for the model. */
 export function workloadOf(statements: FakeStatement[]) {
@@ -100,17 +88,9 @@ export function workloadOf(statements: FakeStatement[]) {
     };
     return { id: s.id, kind: 'select', explainText: `SELECT ${s.id}`, paramCount: 1, tables: [access] };
   });
-  const workload: WorkloadStatement[] = statements.map((s) => ({
-    id: s.id,
-    query: `SELECT ${s.id}`,
-    calls: s.calls,
-    totalExecMs: s.calls,
-    meanExecMs: 1,
-    rows: s.calls,
-    sharedBlksHit: 0,
-    sharedBlksRead: 0,
-    source: 'workload-file',
-  }));
+  const workload: WorkloadStatement[] = statements.map((s) =>
+    workloadStatement(s.id, `SELECT ${s.id}`, s.calls, { source: 'workload-file' }),
+  );
   const tablesOf = new Map(statements.map((s) => [s.id, new Set([`public.${s.table ?? 't'}`])]));
   return { parsed, workload, tablesOf };
 }

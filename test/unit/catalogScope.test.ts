@@ -3,35 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { auditIndexes } from '../../src/audit/fromCatalog.js';
 import { adviceCatalog, catalogCovers, inAdviceScope, inAuditScope } from '../../src/catalog/scope.js';
-import type { Catalog, CatalogIndex, CatalogTable } from '../../src/types.js';
+import type { Catalog, CatalogIndex, } from '../../src/types.js';
+import { catalogIndex, catalogTable } from '../support/fixtures.js';
 
-let oid = 100;
-function table(schema: string, name: string, over: Partial<CatalogTable> = {}): CatalogTable {
-  return {
-    schema,
-    name,
-    oid: oid++,
-    relkind: 'r',
-    extensionOwned: false,
-    rows: 0,
-    bytes: 0,
-    columns: [],
-    indexes: [],
-    writes: { inserts: 0, updates: 0, hotUpdates: 0, deletes: 0 },
-    seqScans: 0,
-    idxScans: 0,
-    ...over,
-  };
-}
-
+const table = catalogTable;
 function index(schema: string, name: string, over: Partial<CatalogIndex> = {}): CatalogIndex {
-  return {
-    schema,
-    name,
-    oid: oid++,
-    relkind: 'i',
-    isPartition: false,
-    method: 'btree',
+  return catalogIndex(schema, name, {
     keys: [{ column: 'a' }, { expression: 'lower(b)' }],
     include: ['c'],
     opclasses: [null, 'text_pattern_ops'],
@@ -40,28 +17,15 @@ function index(schema: string, name: string, over: Partial<CatalogIndex> = {}): 
       { attnum: 0, text: 'lower(b)', opclass: 4000, collation: 100, option: 3 },
       { attnum: 3, text: 'c', column: 'c' },
     ],
-    unique: false,
-    nullsNotDistinct: false,
-    primary: false,
-    exclusion: false,
-    replicaIdentity: false,
-    valid: true,
-    ready: true,
-    live: true,
-    building: false,
     constraints: [{ type: 'f', name: 'fk', schema: 'My Schema', table: 'Other T' }],
     definition: `CREATE INDEX ${name} ON ${schema}.t USING btree (a, lower(b) text_pattern_ops DESC NULLS FIRST) INCLUDE (c)`,
-    bytes: 8192,
-    relpages: 1,
-    reltuples: 0,
-    fillfactor: 90,
     statsLookup: [
       { table: 't', column: 'a', isName: false },
       { table: name, column: 'lower', isName: false },
       { table: 't', column: 'c', isName: false },
     ],
     ...over,
-  };
+  });
 }
 
 describe('the advice and the audit each see their own tables', () => {

@@ -3,23 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { findTable } from '../../src/catalog/find.js';
 import type { Catalog, CatalogTable } from '../../src/types.js';
+import { catalogTable } from '../support/fixtures.js';
 
-function table(schema: string, name: string): CatalogTable {
-  return {
-    schema,
-    name,
-    oid: 0,
-    relkind: 'r',
-    extensionOwned: false,
-    rows: 0,
-    bytes: 0,
-    columns: [],
-    indexes: [],
-    writes: { inserts: 0, updates: 0, hotUpdates: 0, deletes: 0 },
-    seqScans: 0,
-    idxScans: 0,
-  };
-}
+const table = (schema: string, name: string): CatalogTable => catalogTable(schema, name);
 
 function catalog(tables: CatalogTable[], searchPath: string[]): Catalog {
   return { serverVersion: 15, searchPath, tables, extensions: {} };

@@ -10,6 +10,7 @@ import {
 import { uniqueName } from '../../src/db/names.js';
 import { ensureParser } from '../../src/parse/parser.js';
 import type { CatalogIndex, IndexCandidate } from '../../src/types.js';
+import { catalogIndex } from '../support/fixtures.js';
 
 beforeAll(() => ensureParser());
 
@@ -27,35 +28,7 @@ const candidate = (over: Partial<IndexCandidate>): IndexCandidate => {
   };
   return { ...c, key: candidateKey(c) };
 };
-const existing = (over: Partial<CatalogIndex>): CatalogIndex => ({
-  schema: 'public',
-  name: 'ix',
-  oid: 1,
-  relkind: 'i',
-  isPartition: false,
-  method: 'btree',
-  keys: [{ column: 'author_id' }],
-  include: [],
-  opclasses: [null],
-  positions: [{ attnum: 2, text: 'author_id', column: 'author_id', opclass: 1978, collation: 0, option: 0 }],
-  unique: false,
-  nullsNotDistinct: false,
-  primary: false,
-  exclusion: false,
-  replicaIdentity: false,
-  valid: true,
-  ready: true,
-  live: true,
-  building: false,
-  constraints: [],
-  definition: 'CREATE INDEX ix ON public.posts USING btree (author_id)',
-  bytes: 8192,
-  relpages: 1,
-  reltuples: 0,
-  fillfactor: 90,
-  statsLookup: [{ table: 'posts', column: 'author_id', isName: false }],
-  ...over,
-});
+const existing = (over: Partial<CatalogIndex>): CatalogIndex => catalogIndex('public', 'ix', { oid: 1, ...over });
 
 describe('index definitions', () => {
   it('spells expressions and predicates one way, whoever printed them', () => {

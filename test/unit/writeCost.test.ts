@@ -4,52 +4,23 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureParser } from '../../src/parse/parser.js';
 import { parseStatement } from '../../src/parse/parseStatement.js';
 import { BULK_ROWS_PER_CALL, bulkWrites, tableWrites, writeCostOf } from '../../src/select/writeCost.js';
-import type { Catalog, IndexCandidate, WorkloadStatement } from '../../src/types.js';
+import type { Catalog } from '../../src/types.js';
+import { candidate, catalogTable, workloadStatement } from '../support/fixtures.js';
 
 const catalog: Catalog = {
   serverVersion: 15,
   searchPath: ['public'],
   extensions: {},
   tables: [
-    {
-      schema: 'public',
-      name: 'events',
-      oid: 1,
-      relkind: 'r',
-      extensionOwned: false,
+    catalogTable('public', 'events', {
       rows: 1e6,
       bytes: 1e8,
       columns: ['id', 'kind', 'created_at'].map((name) => ({ name, type: 'text', notNull: false })),
-      indexes: [],
-      writes: { inserts: 0, updates: 0, hotUpdates: 0, deletes: 0 },
-      seqScans: 0,
-      idxScans: 0,
-    },
+    }),
   ],
 };
 
-const stmt = (id: string, query: string, calls: number, rows: number): WorkloadStatement => ({
-  id,
-  query,
-  calls,
-  rows,
-  totalExecMs: calls,
-  meanExecMs: 1,
-  sharedBlksHit: 0,
-  sharedBlksRead: 0,
-  source: 'pg_stat_statements',
-});
-
-const index: IndexCandidate = {
-  key: 'k',
-  schema: 'public',
-  table: 'events',
-  method: 'btree',
-  columns: [{ sql: 'kind', column: 'kind' }],
-  include: [],
-  statementIds: [],
-  reasons: [],
-};
+const index = candidate('events', ['kind']);
 
 beforeAll(async () => {
   await ensureParser();
@@ -58,8 +29,8 @@ beforeAll(async () => {
 describe('write cost', () => {
   it('charges the rows the ordinary writes wrote, not the bulk ones, and says what the bulk ones would add', () => {
     const workload = [
-      stmt('ins', 'INSERT INTO events (id, kind) VALUES ($1, $2)', 5000, 5000),
-      stmt('load', 'INSERT INTO events (id, kind) SELECT g, $1 FROM generate_series($2, $3) g', 3, 3 * 200_000),
+      workloadStatement('ins', 'INSERT INTO events (id, kind) VALUES ($1, $2)', 5000),
+      workloadStatement('load', 'INSERT INTO events (id, kind) SELECT g, $1 FROM generate_series($2, $3) g', 3, { rows: 3 * 200_000 }),
     ];
     const lookup = (_s: string | undefined, t: string) => catalog.tables.find((x) => x.name === t)?.columns.map((c) => c.name);
     const parsed = workload.map((w) => parseStatement(w, lookup));
