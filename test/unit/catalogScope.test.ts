@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { auditIndexes } from '../../src/audit/fromCatalog.js';
 import { adviceCatalog, catalogCovers, inAdviceScope, inAuditScope } from '../../src/catalog/scope.js';
-import type { Catalog, CatalogIndex, } from '../../src/types.js';
+import type { Catalog, CatalogIndex } from '../../src/types.js';
 import { catalogIndex, catalogTable } from '../support/fixtures.js';
 
 const table = catalogTable;
