@@ -18,7 +18,7 @@ import { inferConstants } from './parse/infer.js';
 import { ensureParser } from './parse/parser.js';
 import { parseStatement } from './parse/parseStatement.js';
 import { chooseMeasured, needsRealIndex, proposeUnverified, type RealOnlyChoice, statementsFor } from './select/realOnly.js';
-import { workloadCost } from './select/scoring.js';
+import { counts, workloadCost } from './select/scoring.js';
 import { SELECT_DEFAULTS, type SelectOptions, selectIndexes } from './select/selectIndexes.js';
 import { BULK_ROWS_PER_CALL, bulkWrites, tableWrites, writeCostOf } from './select/writeCost.js';
 import type {
@@ -265,7 +265,13 @@ async function selectWithHypopg(
   });
   try {
     const selection = await selectIndexes(
-      { workload: input.workload.statements, statements: input.advisable, candidates: input.candidates, tablesOf },
+      {
+        workload: input.workload.statements,
+        statements: input.advisable,
+        candidates: input.candidates,
+        tablesOf,
+        tableRows: new Map(input.catalog.tables.map((t) => [`${t.schema}.${t.name}`, t.rows])),
+      },
       evaluator,
       {
         ...opts,
@@ -278,8 +284,7 @@ async function selectWithHypopg(
       },
     );
     input.progress.stage('costing with representative values');
-    const minImprovement = opts.minImprovement ?? SELECT_DEFAULTS.minImprovement;
-    const representative = await costRepresentative(input.advisable, input.catalog, evaluator, selection, minImprovement);
+    const representative = await costRepresentative(input.advisable, input.catalog, evaluator, selection);
     return {
       selection,
       representative,
@@ -420,7 +425,6 @@ async function costRepresentative(
   catalog: Catalog,
   evaluator: WhatIfEvaluator,
   selection: Selection,
-  minImprovement: number,
 ): Promise<Map<string, RepresentativeCost>> {
   const values = new Map<string, string[]>();
   const shown = new Map<string, Record<string, string>>();
@@ -445,8 +449,8 @@ async function costRepresentative(
     if (!b?.ok || !a?.ok || b.cost <= 0) continue;
     const gb = selection.baseline.get(p.id)!;
     const ga = selection.final.get(p.id)!;
-    const genericHelps = gb > 0 && (gb - ga) / gb >= minImprovement;
-    const representativeHelps = (b.cost - a.cost) / b.cost >= minImprovement;
+    const genericHelps = counts(selection.scoring, p.id, gb, gb - ga);
+    const representativeHelps = counts(selection.scoring, p.id, b.cost, b.cost - a.cost);
     out.set(p.id, { values: shown.get(p.id)!, costBefore: b.cost, costAfter: a.cost, agrees: genericHelps === representativeHelps });
   }
   return out;

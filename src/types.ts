@@ -338,6 +338,8 @@ export interface ScanEstimate {
   node: string;
   rows: number;
   index?: string;
+  /** A bitmap heap scan's indexes (its Bitmap Index Scans, under BitmapAnd/BitmapOr). */
+  bitmapIndexes?: string[];
   /** The node's own startup and total cost, and its filter as EXPLAIN prints it. */
   startupCost?: number;
   totalCost?: number;
@@ -410,6 +412,11 @@ export interface Scoring {
   minImprovement: number;
   /** ...and by at least this many cost units a call. */
   minSavingPerCall: number;
+  /** ...or, for the statements a new index serves selectively (select/selective.ts), this share. */
+  smallImprovementFloor: number;
+  selective: Set<string>;
+  /** The workload's weighted cost with no new index. */
+  totalWeightedCost: number;
 }
 
 /** What the selection decided, as data: the chosen indexes and every statement's cost before and after. */

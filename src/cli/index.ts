@@ -64,7 +64,7 @@ program
   .addOption(
     fraction(
       '--min-improvement <fraction>',
-      "a statement's cost must fall by at least this much to count (0.3 or 30%)",
+      "a statement's cost must fall by at least this much to count (0.3 or 30%); 5% where a new index reads under a tenth of a table",
       SELECT_DEFAULTS.minImprovement,
     ),
   )

@@ -148,7 +148,7 @@ export class WhatIfEvaluator {
             const results = await session.costMany(batch, (s) => values?.get(s.id));
             batch.forEach((s, j) => {
               const r = results[j]!;
-              const outcome: CostOutcome = r.ok ? { ...r, indexesUsed: r.indexesUsed.map((n) => session.keyOfIndexName(n) ?? n) } : r;
+              const outcome: CostOutcome = r.ok ? byCandidateKey(r, (n) => session.keyOfIndexName(n) ?? n) : r;
               if (remember) {
                 // The lookup's key holds unless hypopg refused one of the indexes just now.
                 const key =
@@ -216,4 +216,17 @@ export class WhatIfEvaluator {
     }
     return config.filter((c) => !this.rejected.has(c.key));
   }
+}
+
+/** Hypothetical indexes named by their candidate key, in the indexes used and in each scan. */
+function byCandidateKey(r: Extract<CostOutcome, { ok: true }>, key: (name: string) => string): CostOutcome {
+  return {
+    ...r,
+    indexesUsed: r.indexesUsed.map(key),
+    scans: r.scans.map((sc) => ({
+      ...sc,
+      ...(sc.index !== undefined ? { index: key(sc.index) } : {}),
+      ...(sc.bitmapIndexes ? { bitmapIndexes: sc.bitmapIndexes.map(key) } : {}),
+    })),
+  };
 }

@@ -312,6 +312,7 @@ function scans(plan: Record<string, unknown>): ScanEstimate[] {
       const s: ScanEstimate = { relation: n['Relation Name'], node: String(n['Node Type']), rows: Number(n['Plan Rows']) };
       if (typeof n.Schema === 'string') s.schema = n.Schema;
       if (typeof n['Index Name'] === 'string') s.index = n['Index Name'];
+      if (n['Node Type'] === 'Bitmap Heap Scan') s.bitmapIndexes = bitmapIndexNames(n);
       s.startupCost = Number(n['Startup Cost']);
       s.totalCost = Number(n['Total Cost']);
       if (typeof n.Filter === 'string') s.filter = n.Filter;
@@ -331,6 +332,15 @@ function scans(plan: Record<string, unknown>): ScanEstimate[] {
     for (const child of (n.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child, [...above, n]);
   };
   walk(plan, []);
+  return out;
+}
+
+function bitmapIndexNames(n: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const child of (n.Plans as Record<string, unknown>[] | undefined) ?? []) {
+    if (typeof child['Index Name'] === 'string') out.push(child['Index Name']);
+    out.push(...bitmapIndexNames(child));
+  }
   return out;
 }
 
