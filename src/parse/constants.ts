@@ -85,7 +85,7 @@ function paramsOfColumn(tables: TableAccess[], col: NonNullable<ObservedConstant
       if (p.key.column !== col.column || !p.params?.length) continue;
       if (p.kind === 'in') {
         const elements = col.operator === '=' ? arrayElements(value) : undefined;
-        if (elements?.length === p.params.length) p.params.forEach((n, i) => out.push([n, elements[i]!]));
+        if (elements?.length === p.params.length) out.push(...p.params.map((n, i): [number, string] => [n, elements[i]!]));
       } else if (p.operator === 'BETWEEN' && p.params.length === 2) {
         if (col.operator === '>=') out.push([p.params[0]!, value]);
         if (col.operator === '<=') out.push([p.params[1]!, value]);
