@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { AdviceResult, AuditResult } from '../types.js';
 import { auditMarkdown } from './auditMarkdown.js';
 import { auditMigrationDown, auditMigrationUp } from './auditMigration.js';
+import { adviceHtml, type HtmlOptions } from './html.js';
 import { adviceMarkdown } from './markdown.js';
 import { migrationDown, migrationUp } from './migration.js';
 
@@ -19,14 +20,17 @@ export interface WrittenReports {
   json: string;
   up: string;
   down: string;
+  /** advice.html (the advice's reports only). */
+  html?: string;
 }
 
-export async function writeAdviceReports(result: AdviceResult, dir: string): Promise<WrittenReports> {
+export async function writeAdviceReports(result: AdviceResult, dir: string, opts: HtmlOptions = {}): Promise<WrittenReports> {
   const advice = {
     markdown: ['advice.md', adviceMarkdown(result)],
     json: ['advice.json', adviceJson(result)],
     up: ['migration.up.sql', migrationUp(result)],
     down: ['migration.down.sql', migrationDown(result)],
+    html: ['advice.html', adviceHtml(result, opts)],
   } satisfies Contents;
   // Everything is rendered before anything is written, and written together.
   const [files] = await writeReportFiles(dir, result.audit ? [advice, auditContents(result.audit)] : [advice]);
@@ -46,7 +50,7 @@ export async function ensureWritable(dir: string): Promise<void> {
   await unlink(probe);
 }
 
-type Contents = Record<keyof WrittenReports, [name: string, text: string]>;
+type Contents = { [K in keyof WrittenReports]: [name: string, text: string] };
 
 function auditContents(result: AuditResult): Contents {
   return {
@@ -65,7 +69,8 @@ async function writeReportFiles(dir: string, sets: Contents[]): Promise<WrittenR
   await mkdir(dir, { recursive: true });
   const tmp = await mkdtemp(join(dir, '.pgia-tmp-'));
   try {
-    for (const contents of sets) for (const [name, text] of Object.values(contents)) await writeFile(join(tmp, name), text);
+    for (const contents of sets)
+      for (const [name, text] of Object.values(contents) as Array<[string, string]>) await writeFile(join(tmp, name), text);
     const out: WrittenReports[] = [];
     for (const contents of sets) {
       const files = {} as WrittenReports;
