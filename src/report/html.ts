@@ -62,10 +62,10 @@ export function adviceHtml(result: AdviceResult, opts: HtmlOptions = {}): string
     ...result.warnings.map((w) => `<p class="warning"><strong>Warning:</strong> ${escapeHtml(w)}</p>`),
     '<section class="charts">',
     chartCard('Workload cost, now and with the advice', costChart(result)),
+    chartCard('Space: the new indexes, and what the audit gives back', spaceChart(result, created, reclaim)),
     chartCard(`The ${TOP_STATEMENTS} costliest statements, now and with the advice`, statementsChart(result)),
     chartCard("Each new index's benefit against its size", benefitChart(created)),
-    chartCard('Space: the new indexes, and what the audit gives back', spaceChart(result, created, reclaim)),
-    chartCard('Statement time across past runs', historyChart(result, opts.history)),
+    chartCard('Statement time across past runs', historyChart(result, opts.history), 'wide'),
     '</section>',
     '<section><h2>Recommended indexes</h2>',
     created.length
@@ -129,8 +129,8 @@ function figures(items: Array<[id: string, value: string, caption: string]>): st
   return `<section class="figures">${cells.join('')}</section>`;
 }
 
-function chartCard(title: string, content: string): string {
-  return `<figure class="card"><figcaption>${escapeHtml(title)}</figcaption>${content}</figure>`;
+function chartCard(title: string, content: string, width: 'wide' | '' = ''): string {
+  return `<figure class="card ${width}"><figcaption>${escapeHtml(title)}</figcaption>${content}</figure>`;
 }
 
 function empty(id: string, text: string): string {
@@ -470,6 +470,8 @@ h1 { margin: 0 0 4px; font-size: 26px; } h2 { margin: 32px 0 8px; font-size: 19p
 .figure-caption { color: var(--muted); font-size: 12px; }
 .warning { background: #fff4e5; border-left: 4px solid #f0a020; padding: 8px 12px; }
 .charts { display: grid; align-items: start; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 16px; }
+.card.wide { grid-column: 1 / -1; }
+.card.wide svg.chart { max-width: 760px; margin: 0 auto; }
 .card { margin: 0; background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; }
 figcaption { font-weight: 600; margin-bottom: 6px; }
 svg.chart { width: 100%; height: auto; display: block; font-size: 12px; }

@@ -16,7 +16,7 @@ export interface Mark {
 }
 
 const W = 720;
-const LABEL_W = 200;
+const LABEL_W = 210;
 const VALUE_W = 100;
 const BAR_AREA = W - LABEL_W - VALUE_W - 16;
 
@@ -62,7 +62,7 @@ export function barChart(id: string, caption: string, bars: Mark[], kinds: strin
   bars.forEach((b, i) => {
     const y = top + i * rowH;
     const w = b.value * scale;
-    out.push(label(LABEL_W - 8, y + 17, b.label, 27));
+    out.push(label(LABEL_W - 8, y + 17, b.label, 26));
     out.push(rect(LABEL_W, y + 4, w, rowH - 10, kinds[i] ?? `s${i % 8}`, b));
     out.push(`<text class="value" x="${fmt(LABEL_W + Math.max(1, w) + 6)}" y="${fmt(y + 17)}">${escapeHtml(b.shown)}</text>`);
   });
@@ -87,7 +87,7 @@ export function pairedBarChart(id: string, caption: string, rows: PairedRow[], l
   const out = [svgOpen(id, caption, h), legendRow(LABEL_W, 12, [legend[0], legend[1]], ['before', 'after'])];
   rows.forEach((r, i) => {
     const y = top + i * rowH;
-    out.push(label(LABEL_W - 8, y + 20, r.label, 27));
+    out.push(label(LABEL_W - 8, y + 20, r.label, 26));
     for (const [k, m, dy] of [
       ['before', r.a, 3],
       ['after', r.b, 16],
@@ -132,7 +132,7 @@ export function stackedBarChart(id: string, caption: string, rows: StackedRow[],
   const out = [svgOpen(id, caption, h)];
   rows.forEach((r, i) => {
     const y = top + i * rowH;
-    out.push(label(LABEL_W - 8, y + 20, r.label, 27));
+    out.push(label(LABEL_W - 8, y + 20, r.label, 26));
     let x = LABEL_W;
     r.segments.forEach((s, j) => {
       out.push(rect(x, y + 6, s.value * scale, rowH - 12, `${r.kind} seg${j % 2}`, s));
