@@ -129,6 +129,18 @@ describe.skipIf(!chromium)('advice.html of the demo in headless Chromium', () =>
     const bare = await inspectReport(chromium, adviceHtml(demo));
     expect(bare.charts.history).toBeUndefined();
     expect(bare.empty.history).toMatch(/^No history yet/);
+    expect(page.charts.space!.limit).toBeNull(); // the demo sets no budget
+  }, 240_000);
+
+  it('draws the budget as a line where the new indexes reach it', async () => {
+    const total = created.reduce((n, r) => n + r.estimatedBytes, 0);
+    const budgeted = await inspectReport(chromium, adviceHtml({ ...demo, budgetBytes: Math.round(total * 0.6) }));
+    const space = budgeted.charts.space!;
+    const start = space.marks[0]!.left;
+    const width = space.marks.reduce((n, s) => n + s.width, 0);
+    expect(near((space.limit!.x - start) / width, 0.6)).toBe(true);
+    expect(space.limit!.height).toBeGreaterThan(10);
+    expect(budgeted.charts['benefit-size']!.limit!.height).toBeGreaterThan(100);
   }, 240_000);
 
   it("runs the page's own script under its Content Security Policy, and nothing else", async () => {

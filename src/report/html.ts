@@ -64,7 +64,7 @@ export function adviceHtml(result: AdviceResult, opts: HtmlOptions = {}): string
     chartCard('Workload cost, now and with the advice', costChart(result)),
     chartCard('Space: the new indexes, and what the audit gives back', spaceChart(result, created, reclaim)),
     chartCard(`The ${TOP_STATEMENTS} costliest statements, now and with the advice`, statementsChart(result)),
-    chartCard("Each new index's benefit against its size", benefitChart(created)),
+    chartCard("Each new index's benefit against its size", benefitChart(created, result.budgetBytes)),
     chartCard('Statement time across past runs', historyChart(result, opts.history), 'wide'),
     '</section>',
     '<section><h2>Recommended indexes</h2>',
@@ -178,18 +178,32 @@ function statementsChart(result: AdviceResult): string {
   );
 }
 
-function benefitChart(created: Recommendation[]): string {
+function benefitChart(created: Recommendation[], budgetBytes: number | undefined): string {
   if (created.length === 0) return empty('benefit-size', 'No new index is recommended.');
-  return scatterChart(
-    'benefit-size',
-    "Each new index's share of the workload cost saved against its estimated size",
-    created.map((r, i) => ({
-      x: r.estimatedBytes,
-      y: r.benefitShare * 100,
-      label: String(i + 1),
-      title: `${i + 1}. ${r.name}: saves ${formatPercent(r.benefitShare)} of the workload's cost; ≈ ${formatBytes(r.estimatedBytes)}`,
-    })),
-    { x: 'estimated size (log scale)', y: 'workload cost saved (%)', formatX: formatBytes, formatY: (n) => `${n} %` },
+  // The running total, the best saving per byte first: where the curve flattens, more space buys little.
+  let bytes = 0;
+  let share = 0;
+  const curve = [...created]
+    .sort((a, b) => b.benefitShare / Math.max(1, b.estimatedBytes) - a.benefitShare / Math.max(1, a.estimatedBytes))
+    .map((r) => ({ x: (bytes += r.estimatedBytes), y: (share += r.benefitShare * 100) }));
+  return (
+    scatterChart(
+      'benefit-size',
+      "Each new index's share of the workload cost saved against its estimated size",
+      created.map((r, i) => ({
+        x: r.estimatedBytes,
+        y: r.benefitShare * 100,
+        label: String(i + 1),
+        title: `${i + 1}. ${r.name}: saves ${formatPercent(r.benefitShare)} of the workload's cost; ≈ ${formatBytes(r.estimatedBytes)}`,
+      })),
+      { x: 'estimated size (log scale)', y: 'workload cost saved (%)', formatX: formatBytes, formatY: (n) => `${n} %` },
+      {
+        curve: { points: curve, label: `all ${created.length}: ${formatPercent(share / 100)}, ${formatBytes(bytes)}` },
+        limit: budgetBytes !== undefined ? { value: budgetBytes, shown: formatBytes(budgetBytes) } : undefined,
+        yCap: 100,
+      },
+    ) +
+    '<p class="note">Each point is one index (its number in the table below); the dashed line adds them up, the best saving per byte first.</p>'
   );
 }
 
@@ -486,6 +500,8 @@ svg .grid { stroke: var(--line); stroke-width: 1; }
 svg .limit { stroke: var(--limit); stroke-width: 2; stroke-dasharray: 6 4; } svg .limit-label { fill: var(--limit); font-size: 11px; }
 svg .point { fill: var(--grow); fill-opacity: .85; stroke: #fff; } svg .point-label { fill: #fff; font-size: 9px; font-weight: 600; pointer-events: none; }
 svg polyline.line { fill: none; stroke-width: 2; }
+svg polyline.cumulative { fill: none; stroke: var(--muted); stroke-width: 1.5; stroke-dasharray: 3 3; }
+svg .cumulative-label { fill: var(--muted); font-size: 11px; }
 svg .s0 { fill: #3b6fb6; stroke: #3b6fb6; } svg .s1 { fill: #d1603d; stroke: #d1603d; } svg .s2 { fill: #2a9d8f; stroke: #2a9d8f; }
 svg .s3 { fill: #8e5bb5; stroke: #8e5bb5; } svg .s4 { fill: #c9a227; stroke: #c9a227; } svg .s5 { fill: #5f7a8c; stroke: #5f7a8c; }
 svg .s6 { fill: #c2477d; stroke: #c2477d; } svg .s7 { fill: #4d9a3a; stroke: #4d9a3a; }

@@ -163,23 +163,34 @@ export interface Point {
   title: string;
 }
 
-/** Points on a log x axis (sizes span kB to GB) and a linear y axis from 0. */
+/**
+ * Points on a log x axis (sizes span kB to GB) and a linear y axis from 0; optionally a running
+ * total drawn as a line through them (`curve`) and a limit on x (the budget) as a vertical line.
+ */
 export function scatterChart(
   id: string,
   caption: string,
   points: Point[],
   axes: { x: string; y: string; formatX: (n: number) => string; formatY: (n: number) => string },
+  extra: {
+    curve?: { points: Array<{ x: number; y: number }>; label: string };
+    limit?: { value: number; shown: string };
+    /** The highest y there can be (100 for a share in %): the axis stops there. */
+    yCap?: number;
+  } = {},
 ): string {
   const left = 64;
   const right = 24;
-  const top = 16;
+  const top = 24;
   const plotH = 240;
   const h = top + plotH + 44;
-  const xs = points.map((p) => Math.max(1, p.x));
+  const curve = extra.curve?.points ?? [];
+  const xs = [...points, ...curve].map((p) => Math.max(1, p.x));
   const lo = Math.log10(Math.min(...xs) / 2);
-  const hi = Math.log10(Math.max(...xs) * 2);
+  const hi = Math.log10(Math.max(...xs, extra.limit?.value ?? 0) * 2);
   const px = (x: number) => left + ((Math.log10(Math.max(1, x)) - lo) / (hi - lo || 1)) * (W - left - right);
-  const yTicks = niceTicks(Math.max(...points.map((p) => p.y)) * 1.1);
+  const yHi = Math.max(...[...points, ...curve].map((p) => p.y));
+  const yTicks = niceTicks(Math.min(yHi * 1.1, Math.max(yHi, extra.yCap ?? Number.POSITIVE_INFINITY)));
   const yMax = yTicks[yTicks.length - 1] || 1;
   const py = (y: number) => top + plotH - (y / yMax) * plotH;
   const out = [svgOpen(id, caption, h)];
@@ -197,6 +208,12 @@ export function scatterChart(
   out.push(
     `<text class="axis" x="12" y="${fmt(top + plotH / 2)}" transform="rotate(-90 12 ${fmt(top + plotH / 2)})" text-anchor="middle">${escapeHtml(axes.y)}</text>`,
   );
+  if (curve.length) {
+    const last = curve[curve.length - 1]!;
+    out.push(`<polyline class="cumulative" points="${curve.map((p) => `${fmt(px(p.x))},${fmt(py(p.y))}`).join(' ')}"/>`);
+    out.push(label(px(last.x) - 8, py(last.y) - 8, extra.curve!.label, 40, 'end', 'cumulative-label'));
+  }
+  if (extra.limit) out.push(verticalLine(px(extra.limit.value), top - 6, top + plotH, `budget ${extra.limit.shown}`, 'limit'));
   for (const p of points) {
     const cx = px(p.x);
     const cy = py(p.y);

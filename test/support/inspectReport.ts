@@ -13,7 +13,8 @@ export interface RenderedMark {
   value: number | null;
   x: number | null;
   y: number | null;
-  /** Size of the drawn shape in the SVG's own units (getBBox) and on screen (getBoundingClientRect). */
+  /** Position and size of the drawn shape in the SVG's own units (getBBox), and its size on screen (getBoundingClientRect). */
+  left: number;
   width: number;
   height: number;
   screenWidth: number;
@@ -24,7 +25,8 @@ export interface RenderedMark {
 export interface Inspection {
   title: string;
   figures: Record<string, string>;
-  charts: Record<string, { screenWidth: number; screenHeight: number; marks: RenderedMark[] }>;
+  /** Each chart's marks, and its limit line (the budget) where it has one: its x in the SVG's units and drawn height. */
+  charts: Record<string, { screenWidth: number; screenHeight: number; marks: RenderedMark[]; limit: { x: number; height: number } | null }>;
   empty: Record<string, string>;
   tables: Record<string, { sortReady: boolean; headers: string[]; rows: string[][] }>;
   /** The recommendations table's first column after clicking "size" once, then again. */
@@ -48,9 +50,12 @@ const PROBE = `(function () {
       marks: Array.prototype.map.call(svg.querySelectorAll('.mark'), function (m) {
         var b = m.getBBox(); var s = m.getBoundingClientRect();
         return { label: m.getAttribute('data-label'), value: num(m, 'data-value'), x: num(m, 'data-x'), y: num(m, 'data-y'),
-          width: b.width, height: b.height, screenWidth: s.width, screenHeight: s.height, fill: getComputedStyle(m).fill };
-      })
+          left: b.x, width: b.width, height: b.height, screenWidth: s.width, screenHeight: s.height, fill: getComputedStyle(m).fill };
+      }),
+      limit: null
     };
+    var limit = svg.querySelector('line.limit');
+    if (limit) out.charts[svg.getAttribute('data-chart')].limit = { x: limit.x1.baseVal.value, height: limit.getBoundingClientRect().height };
   });
   var cells = function (row) { return Array.prototype.map.call(row.cells, function (c) { return c.textContent; }); };
   document.querySelectorAll('table[data-table]').forEach(function (t) {

@@ -59,6 +59,13 @@ describe('advice.html', () => {
     );
   });
 
+  it('draws the budget as a line on the benefit and space charts, only when one was set', () => {
+    expect(adviceHtml(demo).match(/<line class="limit"/g)).toBeNull();
+    expect(
+      adviceHtml({ ...demo, budgetBytes: 50e6 }).match(/<line class="limit"[^>]*\/><text class="limit-label"[^>]*>budget 50.0 MB</g),
+    ).toHaveLength(2);
+  });
+
   it('says "no history yet" without past runs', () => {
     expect(adviceHtml(demo)).toMatch(/data-empty="history">No history yet/);
     expect(adviceHtml(demo, { history: [] })).toMatch(/data-empty="history">No history yet/);
