@@ -183,9 +183,14 @@ function benefitChart(created: Recommendation[], budgetBytes: number | undefined
   // The running total, the best saving per byte first: where the curve flattens, more space buys little.
   let bytes = 0;
   let share = 0;
-  const curve = [...created]
-    .sort((a, b) => b.benefitShare / Math.max(1, b.estimatedBytes) - a.benefitShare / Math.max(1, a.estimatedBytes))
-    .map((r) => ({ x: (bytes += r.estimatedBytes), y: (share += r.benefitShare * 100) }));
+  const curve: Array<{ x: number; y: number }> = [];
+  for (const r of [...created].sort(
+    (a, b) => b.benefitShare / Math.max(1, b.estimatedBytes) - a.benefitShare / Math.max(1, a.estimatedBytes),
+  )) {
+    bytes += r.estimatedBytes;
+    share += r.benefitShare * 100;
+    curve.push({ x: bytes, y: share });
+  }
   return (
     scatterChart(
       'benefit-size',
