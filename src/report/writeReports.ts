@@ -101,7 +101,7 @@ async function writeReportFiles(
       }
       out.push(files);
     }
-    // A migration tool's folder is replaced whole: last night's versions would be applied again beside tonight's.
+    // A migration tool's folder is replaced whole: last night's files would sit beside tonight's (one index, two versions).
     for (const folder of tool.folders) {
       await rename(join(dir, folder), join(tmp, `.previous-${folder}`)).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err;
