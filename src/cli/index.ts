@@ -9,6 +9,7 @@ import { audit } from '../audit/audit.js';
 import { redactUrl } from '../db/connect.js';
 import { nightlyReport } from '../nightly.js';
 import { isCreated } from '../report/migration.js';
+import { MIGRATION_FORMATS } from '../report/migrationFormats.js';
 import { adviceJson, ensureWritable, writeAdviceReports, writeAuditReports } from '../report/writeReports.js';
 import { SELECT_DEFAULTS } from '../select/selectIndexes.js';
 import { checkUrl, parseBytes, parseDuration, parseFraction, parseInteger, parseStatsAge } from './parseOptions.js';
@@ -87,6 +88,14 @@ program
   )
   .option('--verify-real-on-target', '--verify-real may name the target database itself (a build there blocks writes to the table)')
   .option('--no-audit', 'leave out the audit of existing indexes from the report')
+  .addOption(
+    new Option(
+      '--migration-format <tool>',
+      'also write the migration for this tool, in its no-transaction mode, in a folder named after it',
+    )
+      .choices(MIGRATION_FORMATS)
+      .default('plain'),
+  )
   .option('--create-extension', 'run CREATE EXTENSION hypopg in the target if it is missing (the only change the advisor makes)')
   .action(async (o) => {
     checkUrl('--db', o.db);
@@ -117,7 +126,7 @@ program
       verifyRealOnTarget: Boolean(o.verifyRealOnTarget),
       progress,
     });
-    const files = await writeAdviceReports(result, o.out);
+    const files = await writeAdviceReports(result, o.out, { migrationFormat: o.migrationFormat });
     if (o.json) process.stdout.write(adviceJson(result));
     const log = o.json ? console.error : console.log;
     const created = result.recommendations.filter(isCreated).length;
@@ -128,7 +137,8 @@ program
     );
     for (const w of result.warnings) console.error(`warning: ${w}`);
     if (result.notAdvisable.length) console.error(`${result.notAdvisable.length} statement(s) could not be advised: see ${files.markdown}`);
-    log(`Report: ${files.markdown}\nJSON: ${files.json}\nMigration: ${files.up} (down: ${files.down})`);
+    log(`Report: ${files.markdown}\nJSON: ${files.json}\nMigration: ${files.up} (down: ${files.down})\nHTML: ${files.html}`);
+    if (files.migrationFolders.length) log(`Migration for ${o.migrationFormat}: ${files.migrationFolders.join(', ')}`);
     if (result.statementsAnalyzed === 0) {
       // A report with nothing in it is not a night's advice: say so, and let the scheduler see it.
       console.error(
