@@ -70,6 +70,8 @@ export interface AdviseOptions extends HarvestOptions, ConstantOptions, Omit<Sel
   verifyRealOnTarget?: boolean;
   /** Advise from this file instead of pg_stat_statements (the database is still used for the catalog and costs). */
   workloadFile?: string;
+  /** The workload already harvested (the history's window of pg_stat_statements, src/nightlyHistory.ts). */
+  workload?: Workload;
   concurrency?: number;
   statementTimeoutMs?: number;
   createExtension?: boolean;
@@ -203,7 +205,8 @@ async function readInputs(
   const client = await connect(opts.url, { statementTimeoutMs });
   try {
     const catalog = adviceCatalog(opts.catalog ?? (await readCatalog(client)));
-    const harvested = opts.workloadFile ? await readWorkloadFile(opts.workloadFile, opts) : await harvestServer(client, opts);
+    const harvested =
+      opts.workload ?? (opts.workloadFile ? await readWorkloadFile(opts.workloadFile, opts) : await harvestServer(client, opts));
     // The constants normalization removed, from every source the target has (src/harvest/constants.ts).
     const workload = await recoverConstants(client, harvested, constantSources(opts));
     return { catalog, workload, costSettings: await readCostSettings(client) };
