@@ -5,11 +5,13 @@
 import { DEFAULT_STATEMENT_TIMEOUT_MS } from './advise.js';
 import { connect, redactUrl } from './db/connect.js';
 import { readCounters } from './harvest/counters.js';
+import { skipReason } from './harvest/filter.js';
 import { selectStatements } from './harvest/pgStatStatements.js';
 import { DIFF_DEFAULTS, diffRuns } from './history/diff.js';
 import { openHistory, targetKey } from './history/store.js';
 import { computeWindow } from './history/window.js';
 import { type NightlyOptions, nightlyReport } from './nightly.js';
+import { ensureParser } from './parse/parser.js';
 import type { AdviceResult, Snapshot, TargetCounters, WindowMode, Workload, WorkloadStatement } from './types.js';
 
 export interface HistoryOptions {
@@ -27,6 +29,7 @@ export interface HistoryOptions {
 const DAY_MS = 86_400_000;
 
 export async function nightlyWithHistory(opts: NightlyOptions & HistoryOptions): Promise<AdviceResult> {
+  await ensureParser(); // the window's totals tell workload from the advisor's own statements by parsing them
   const store = await openHistory(opts.history);
   const key = opts.historyKey ?? targetKey(opts.url);
   try {
@@ -46,7 +49,8 @@ export async function nightlyWithHistory(opts: NightlyOptions & HistoryOptions):
       const mode = opts.window ?? 'last';
       const previous = await store.latest(key);
       const past = mode === '7d' ? await store.snapshots(key, new Date(Date.parse(takenAt) - 7 * DAY_MS).toISOString()) : [];
-      const window = computeWindow({ mode, current: counters, ...(previous ? { previous } : {}), past });
+      const isWorkload = (query: string) => skipReason(query) === undefined;
+      const window = computeWindow({ mode, current: counters, ...(previous ? { previous } : {}), past, isWorkload });
 
       // The window is the workload, unless a workload file was given or pg_stat_statements is missing (advise says what to do).
       const workload = opts.workloadFile || missing ? undefined : windowWorkload(opts, counters, window.statements, window.info.since);
@@ -58,7 +62,7 @@ export async function nightlyWithHistory(opts: NightlyOptions & HistoryOptions):
         recommendations: result.recommendations,
         findings: result.audit?.findings ?? [],
         indexes: counters.indexes,
-        tonight: window.tonight,
+        tonight: window.tonight.filter((s) => isWorkload(s.query)),
         regressionThreshold: opts.regressionThreshold ?? DIFF_DEFAULTS.regressionThreshold,
       });
       const snapshot: Snapshot = {

@@ -13,6 +13,11 @@ export interface WindowInput {
   previous?: Snapshot;
   /** Earlier snapshots (any order), for `7d`: their stored windows are added up. */
   past?: Snapshot[];
+  /**
+   * Which texts are the application's workload (harvest's skip rules): the window's totals count
+   * only those, not the advisor's own statements of the previous run or utility statements.
+   */
+  isWorkload?: (query: string) => boolean;
 }
 
 export interface Window {
@@ -107,14 +112,15 @@ export function computeWindow(input: WindowInput): Window {
   }
   if (input.mode === 'all') since = current.statsReset;
   const active = statements.filter((s) => s.calls > 0);
+  const counted = input.isWorkload ? active.filter((s) => input.isWorkload!(s.query)) : active;
   return {
     info: {
       mode,
       since,
       until: current.readAt,
-      calls: active.reduce((n, s) => n + s.calls, 0),
-      totalExecMs: active.reduce((n, s) => n + s.totalExecMs, 0),
-      statements: active.length,
+      calls: counted.reduce((n, s) => n + s.calls, 0),
+      totalExecMs: counted.reduce((n, s) => n + s.totalExecMs, 0),
+      statements: counted.length,
       statsReset: reset,
       wentBackwards,
       evicted,
