@@ -121,7 +121,7 @@ describe.each(['folder', 'postgres'] as const)('two nightly runs a day apart (%s
       /\*\*Applied\*\* `orders_customer_id_idx` \(found in the catalog on 2026-11-21; recommended since 2026-11-20\): its 1 statement went from [\d.]+ (ms|s) to [\d.]+ ms a call/,
     );
     expect(md).toMatch(/Still open: `CREATE INDEX items_sku_idx ON public\.items \(sku\)` \(seen on 2 runs since 2026-11-20\)/);
-    expect(md).toMatch(/- Window: since the previous run, since 2026-11-20T02:00:00.000Z until 2026-11-21T02:00:00.000Z: 50 calls/);
+    expect(md).toMatch(/- Window \(since the previous run\): 2026-11-20T02:00:00.000Z → 2026-11-21T02:00:00.000Z, 50 calls/);
   });
 
   it('the history holds both snapshots, with the counters per queryid, user and database', async () => {
@@ -249,4 +249,29 @@ describe('--fail-on and --summary', () => {
     expect(cli(['--fail-on', 'advice', '--history', dir]).status).toBe(2);
     expect(cli(['--fail-on', 'nonsense']).status).toBe(1);
   }, 300_000);
+});
+
+describe('the role docs/schedules.md grants', () => {
+  it("pg_monitor, pg_read_all_data and read-only by default: sees every role's statements and gets the same advice", async () => {
+    const db = await target('history_role');
+    const role = `pgia_advisor_${Math.random().toString(36).slice(2, 8)}`;
+    await db.client.query(`CREATE ROLE ${role} LOGIN PASSWORD 'secret-pw'`);
+    try {
+      await db.client.query(`ALTER ROLE ${role} SET default_transaction_read_only = on`);
+      await db.client.query(`GRANT pg_monitor, pg_read_all_data TO ${role}`);
+      await replay(db, 20, 0); // run by the superuser, another role: the advisor must see it
+      const u = new URL(db.url);
+      u.username = role;
+      u.password = 'secret-pw';
+      const r = await nightlyWithHistory({ url: u.toString(), history: tempDir(), clock: () => DAY1, concurrency: 1 });
+      expect(r.history!.window.calls).toBe(20);
+      expect(r.recommendations.map((x) => x.name)).toEqual(['orders_customer_id_idx']);
+      expect(r.warnings.join(' ')).not.toMatch(/hidden/);
+      expect(r.audit).toBeDefined();
+    } finally {
+      await db.client.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '${role}'`);
+      await db.drop(); // the role owns nothing there, but may still be connected
+      await store.client.query(`DROP ROLE IF EXISTS ${role}`);
+    }
+  }, 120_000);
 });

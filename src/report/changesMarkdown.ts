@@ -9,10 +9,9 @@ export function changesMarkdown(h: HistoryReport): string {
   const out: string[] = [];
   const { diff, window: w } = h;
   out.push('## Since the previous run', '');
-  const span = w.since ? `since ${w.since}` : 'since the statistics were reset';
   out.push(
-    `- Window: ${WINDOW_WORDS[w.mode]}, ${span} until ${w.until}: ${Math.round(w.calls).toLocaleString('en-US')} calls, ` +
-      `${formatMs(w.totalExecMs)} in ${w.statements} statements`,
+    `- Window (${WINDOW_WORDS[w.mode]}): ${w.since ?? 'the statistics reset (time unknown)'} → ${w.until}, ` +
+      `${Math.round(w.calls).toLocaleString('en-US')} calls, ${formatMs(w.totalExecMs)} in ${w.statements} statements`,
   );
   for (const n of w.notes) out.push(`- Window: ${n}`);
   out.push(`- History: ${h.store}; ${diff.previousRun ? `previous run ${diff.previousRun}` : 'first run'}`);
