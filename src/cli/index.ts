@@ -1,13 +1,14 @@
 // The command line: a thin layer that turns flags into options for the pipeline and writes the
 // reports. Errors are printed as one clear line (no stack) and exit with status 1.
 import { readFileSync } from 'node:fs';
-import { appendFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Progress } from '../advise.js';
 import { DEFAULT_STATEMENT_TIMEOUT_MS } from '../advise.js';
 import { DEFAULT_THRESHOLDS } from '../audit/analyze.js';
 import { audit } from '../audit/audit.js';
 import { redactUrl } from '../db/connect.js';
+import { runFleet } from '../fleet/run.js';
 import { DIFF_DEFAULTS } from '../history/diff.js';
 import { HistoryLockedError } from '../history/store.js';
 import { type NightlyOptions, nightlyReport } from '../nightly.js';
@@ -16,7 +17,9 @@ import { isCreated } from '../report/migration.js';
 import { summaryMarkdown } from '../report/summary.js';
 import { adviceJson, ensureWritable, writeAdviceReports, writeAuditReports } from '../report/writeReports.js';
 import { SELECT_DEFAULTS } from '../select/selectIndexes.js';
+import type { AdviceResult } from '../types.js';
 import { failReasons, parseFailOn } from './failOn.js';
+import { parseFleetConfig } from './fleetConfig.js';
 import { checkUrl, parseBytes, parseDuration, parseFraction, parseInteger, parseStatsAge } from './parseOptions.js';
 import { terminalProgress } from './progress.js';
 
@@ -39,6 +42,8 @@ export const EXIT_NOTHING_ANALYSED = 3;
 export const EXIT_FAIL_ON = 2;
 /** Exit status when another run against the same target holds the history's lock: nothing was done. */
 export const EXIT_LOCKED = 5;
+/** Exit status of `nightly --config` when some databases failed (their errors are on the index page). */
+export const EXIT_FLEET_FAILED = 6;
 let exitStatus = 0;
 
 const program = new Command();
@@ -183,6 +188,43 @@ program
   });
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+program
+  .command('nightly')
+  .description('the nightly report for a fleet of databases, each with its own options (a JSON file: docs/fleet.md)')
+  .requiredOption(
+    '--config <file>',
+    'the fleet file: databases (URLs written without passwords, or from environment variables) and options',
+  )
+  .option('--out <dir>', 'where the reports go (<dir>/<name>/advice.md…, <dir>/index.md); default: the file\'s "out"')
+  .option('--history <dir|url>', 'keep each database\'s snapshots here (default: the file\'s "history")')
+  .option('--concurrency <n>', "databases advised at once (default: the file's, else 4)", parseInteger)
+  .option('--per-host <n>', "databases advised at once on one server (default: the file's, else 2)", parseInteger)
+  .option('--fail-on <what>', 'exit with status 2 when a report holds: new-advice, advice, audit (comma-separated)', parseFailOn)
+  .option('--summary <github|file>', 'write the index page as a summary: github appends it to $GITHUB_STEP_SUMMARY, else the file named')
+  .action(async (o) => {
+    const plan = parseFleetConfig(await readFile(o.config, 'utf8'), o.config);
+    if (o.out) plan.out = o.out;
+    if (o.history) plan.history = o.history;
+    if (o.concurrency) plan.concurrency = o.concurrency;
+    if (o.perHost) plan.perHost = o.perHost;
+    const failOn = o.failOn ?? plan.failOn;
+    await ensureWritable(plan.out);
+    const fleet = await runFleet(plan, {
+      ...(failOn.length ? { judge: (r: AdviceResult) => failReasons(r, failOn) } : {}),
+      onDone: (d) =>
+        console.error(`${d.name}: ${d.status}${d.error ? `: ${d.error}` : ''}${d.failed ? ` (fails: ${d.failed.join('; ')})` : ''}`),
+    });
+    const failed = fleet.outcomes.filter((d) => d.status === 'failed' || d.status === 'locked');
+    console.log(
+      `${fleet.outcomes.length} databases in ${fleet.seconds.toFixed(0)} s: ${fleet.outcomes.length - failed.length} reported, ${failed.length} failed` +
+        (failed.length ? ` (${failed.map((d) => d.name).join(', ')})` : '') +
+        `.\nIndex: ${fleet.index.markdown}\nJSON: ${fleet.index.json}`,
+    );
+    if (o.summary) await writeSummary(o.summary, await readFile(fleet.index.markdown, 'utf8'));
+    if (failed.length) exitStatus = EXIT_FLEET_FAILED;
+    else if (fleet.outcomes.some((d) => d.failed?.length)) exitStatus = EXIT_FAIL_ON;
+  });
 
 program
   .command('audit')
