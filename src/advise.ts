@@ -30,6 +30,7 @@ import type {
   ParsedStatement,
   Recommendation,
   RepresentativeCost,
+  ScanEstimate,
   Selection,
   Workload,
   WorkloadStatement,
@@ -184,7 +185,9 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     recommendations: toRecommendations([...selection.chosen, ...special.chosen], catalog, selection, verified.serverVersion),
     notAdvisable,
     skipped: workload.skipped,
-    statements: advisable.map((p) => summarize(p, workload, selection.baseline, final, verified.representative)),
+    statements: advisable.map((p) =>
+      summarize(p, workload, selection.baseline, final, verified.representative, selection.baselineScans.get(p.id)),
+    ),
     workloadCostBefore: selection.totalWeightedCost,
     workloadCostAfter: workloadCost(selection.scoring, final),
     rejectedCandidates: rejected,
@@ -403,8 +406,10 @@ function summarize(
   before: Map<string, number>,
   after: Map<string, number>,
   representative: Map<string, RepresentativeCost>,
+  scans: ScanEstimate[] | undefined,
 ) {
   const w = workload.statements.find((s) => s.id === p.id)!;
+  const indexesUsed = [...new Set((scans ?? []).flatMap((x) => [...(x.index ? [x.index] : []), ...(x.bitmapIndexes ?? [])]))].sort();
   return {
     statementId: p.id,
     query: w.query,
@@ -415,6 +420,7 @@ function summarize(
     ...(representative.get(p.id) ? { representative: representative.get(p.id) } : {}),
     ...(p.recovered ? { recovered: p.recovered } : {}),
     ...(p.notes ? { notes: p.notes } : {}),
+    ...(scans ? { indexesUsed } : {}),
   };
 }
 

@@ -56,13 +56,16 @@ export async function nightlyWithHistory(opts: NightlyOptions & HistoryOptions):
       const workload = opts.workloadFile || missing ? undefined : windowWorkload(opts, counters, window.statements, window.info.since);
       const result = await nightlyReport({ ...opts, ...(workload ? { workload } : {}) });
 
+      const plans = Object.fromEntries(result.statements.filter((s) => s.indexesUsed).map((s) => [s.statementId, s.indexesUsed!]));
       const diff = diffRuns({
+        plans,
         ...(previous ? { previous } : {}),
         takenAt,
         recommendations: result.recommendations,
         findings: result.audit?.findings ?? [],
         indexes: counters.indexes,
         tonight: window.tonight.filter((s) => isWorkload(s.query)),
+        analysed: result.statementsAnalyzed > 0,
         regressionThreshold: opts.regressionThreshold ?? DIFF_DEFAULTS.regressionThreshold,
       });
       const snapshot: Snapshot = {
@@ -74,6 +77,7 @@ export async function nightlyWithHistory(opts: NightlyOptions & HistoryOptions):
         windowStatements: window.tonight,
         recommendations: diff.recommendations,
         findings: diff.findings,
+        plans,
         advice: {
           statementsAnalyzed: result.statementsAnalyzed,
           workloadCostBefore: result.workloadCostBefore,

@@ -520,6 +520,8 @@ export interface AdviceResult {
     notes?: string[];
     /** The same statement costed with representative parameter values (custom plans). */
     representative?: RepresentativeCost;
+    /** The existing indexes its generic plan uses today (the history tells when they change). */
+    indexesUsed?: string[];
   }>;
   /** Candidates the server refused to simulate or build (non-immutable expression...), with why. */
   rejectedCandidates: Array<{ definition: string; reason: string }>;
@@ -784,6 +786,8 @@ export interface TimeRegression {
   meanMsAfter: number;
   callsBefore: number;
   callsAfter: number;
+  /** The existing indexes its plan used at the previous run and uses now, when they differ. */
+  planChanged?: { indexesBefore: string[]; indexesAfter: string[] };
 }
 
 /** What changed since the previous run (src/history/diff.ts). */
@@ -824,6 +828,8 @@ export interface Snapshot {
   windowStatements: WindowStatement[];
   recommendations: RememberedRecommendation[];
   findings: RememberedFinding[];
+  /** Per statement analysed, the existing indexes its plan used (AdviceResult.statements' indexesUsed). */
+  plans?: Record<string, string[]>;
   /** Headline figures of the advice (AdviceResult without statements, lists and audit details). */
   advice: { statementsAnalyzed: number; workloadCostBefore: number; workloadCostAfter: number; warnings: number };
 }

@@ -136,6 +136,9 @@ describe.each(['folder', 'postgres'] as const)('two nightly runs a day apart (%s
       expect(snaps[1]!.counters.indexes.map((i) => i.name)).toContain('orders_customer_id_idx');
       expect(snaps[1]!.counters.tables.map((t) => t.name).sort()).toEqual(['items', 'orders']);
       expect(snaps[1]!.recommendations.map((r) => r.name)).toEqual(['items_sku_idx']);
+      // the plan's index use, which tells a regression whose plan changed
+      expect(snaps[0]!.plans![orders.queryid]).toEqual([]);
+      expect(snaps[1]!.plans![orders.queryid]).toEqual(['orders_customer_id_idx']);
     } finally {
       await h.close();
     }

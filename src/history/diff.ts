@@ -35,8 +35,15 @@ export interface DiffInput {
   indexes: IndexUsage[];
   /** This run's window, per statement (since the previous snapshot). */
   tonight: WindowStatement[];
+  /** Per statement analysed, the existing indexes its plan uses now. */
+  plans?: Record<string, string[]>;
   regressionThreshold?: number;
   minCalls?: number;
+  /**
+   * False when the run analysed no statement (a quiet night, a reset): its empty advice says nothing
+   * about the previous recommendations, which stay open as they were (none is called withdrawn).
+   */
+  analysed?: boolean;
 }
 
 export interface DiffOutput {
@@ -69,11 +76,13 @@ export function diffRuns(input: DiffInput): DiffOutput {
   const nowKeys = new Set(recommendations.map((r) => r.key));
   const applied: AppliedRecommendation[] = [];
   const withdrawn: RememberedRecommendation[] = [];
+  const carried: RememberedRecommendation[] = [];
   for (const r of previous?.recommendations ?? []) {
     if (nowKeys.has(r.key)) continue;
     const index = findIndex(r, input.indexes);
     const hadIt = previous && findIndex(r, previous.counters.indexes);
     if (index && !hadIt) applied.push(appliedFigures(r, index.name, takenAt, previous!.windowStatements, input.tonight));
+    else if (input.analysed === false) carried.push(r);
     else withdrawn.push(r);
   }
 
@@ -90,7 +99,7 @@ export function diffRuns(input: DiffInput): DiffOutput {
       previousRun: previous?.takenAt ?? null,
       recommendations: {
         new: previous ? recommendations.filter((r) => r.runs === 1) : recommendations,
-        open: recommendations.filter((r) => r.runs > 1),
+        open: [...recommendations.filter((r) => r.runs > 1), ...carried],
         withdrawn,
         applied,
       },
@@ -99,10 +108,14 @@ export function diffRuns(input: DiffInput): DiffOutput {
         open: findings.filter((f) => f.runs > 1),
         resolved: (previous?.findings ?? []).filter((f) => !findingKeys.has(f.key)),
       },
-      regressions: previous ? regressions(previous.windowStatements, input.tonight, regressionThreshold, minCalls) : [],
+      regressions: previous
+        ? regressions(previous.windowStatements, input.tonight, regressionThreshold, minCalls).map((g) =>
+            withPlanChange(g, previous.plans?.[g.queryid], input.plans?.[g.queryid]),
+          )
+        : [],
       regressionThreshold,
     },
-    recommendations,
+    recommendations: [...recommendations, ...carried],
     findings,
   };
 }
@@ -169,4 +182,10 @@ function regressions(before: WindowStatement[], after: WindowStatement[], thresh
     }
   }
   return out.sort((x, y) => y.meanMsAfter * y.callsAfter - x.meanMsAfter * x.callsAfter);
+}
+
+/** The plan's index use at both runs, when both are known and differ. */
+function withPlanChange(g: TimeRegression, before: string[] | undefined, after: string[] | undefined): TimeRegression {
+  if (!before || !after || before.join(',') === after.join(',')) return g;
+  return { ...g, planChanged: { indexesBefore: before, indexesAfter: after } };
 }

@@ -47,10 +47,13 @@ export function changesMarkdown(h: HistoryReport): string {
   for (const x of f.open) out.push(`- Finding still open: ${mdCell(x.summary)} (seen on ${x.runs} runs since ${day(x.firstSeen)})`);
   for (const x of f.resolved) out.push(`- Resolved: ${mdCell(x.summary)}`);
   if (diff.regressions.length) {
-    out.push('', '| slower statement | mean before | mean now | calls before | calls now |', '|---|---:|---:|---:|---:|');
+    out.push('', '| slower statement | mean before | mean now | calls before | calls now | plan |', '|---|---:|---:|---:|---:|---|');
     for (const g of diff.regressions) {
+      const plan = g.planChanged
+        ? `indexes used: ${indexList(g.planChanged.indexesBefore)} → ${indexList(g.planChanged.indexesAfter)}`
+        : 'same indexes (or unknown)';
       out.push(
-        `| \`${mdCell(oneLine(g.query, 100))}\` | ${formatMs(g.meanMsBefore)} | ${formatMs(g.meanMsAfter)} | ${g.callsBefore} | ${g.callsAfter} |`,
+        `| \`${mdCell(oneLine(g.query, 100))}\` | ${formatMs(g.meanMsBefore)} | ${formatMs(g.meanMsAfter)} | ${g.callsBefore} | ${g.callsAfter} | ${mdCell(plan)} |`,
       );
     }
   }
@@ -70,3 +73,4 @@ export function formatMs(ms: number | null): string {
 }
 
 const day = (iso: string) => iso.slice(0, 10);
+const indexList = (names: string[]) => (names.length ? names.map((n) => `\`${n}\``).join(', ') : 'none');

@@ -192,4 +192,36 @@ describe('diffRuns', () => {
     });
     expect(out.diff.regressions.map((g) => [g.queryid, g.meanMsBefore, g.meanMsAfter])).toEqual([['1', 1, 4]]);
   });
+
+  it('a regression says when the plan changed its index use', () => {
+    const prev = previous({
+      windowStatements: [win('1', 100, 100), win('2', 100, 100)],
+      plans: { '1': ['orders_pkey'], '2': ['items_pkey'] },
+    });
+    const out = diffRuns({
+      previous: prev,
+      takenAt: DAY2,
+      recommendations: [],
+      findings: [],
+      indexes: [],
+      tonight: [win('1', 100, 400), win('2', 100, 400)],
+      plans: { '1': [], '2': ['items_pkey'] },
+    });
+    expect(out.diff.regressions.map((g) => [g.queryid, g.planChanged])).toEqual([
+      ['1', { indexesBefore: ['orders_pkey'], indexesAfter: [] }],
+      ['2', undefined],
+    ]);
+  });
+});
+
+describe('diffRuns on a quiet night', () => {
+  it('a run that analysed nothing withdraws nothing: the previous recommendations stay open as they were', () => {
+    const orders = rec('orders', 'customer_id', ['1']);
+    const prev = previous({ recommendations: [remembered(orders, DAY1, 2)] });
+    const out = diffRuns({ previous: prev, takenAt: DAY2, recommendations: [], findings: [], indexes: [], tonight: [], analysed: false });
+    expect(out.diff.recommendations.withdrawn).toEqual([]);
+    expect(out.diff.recommendations.new).toEqual([]);
+    expect(out.diff.recommendations.open.map((r) => [r.name, r.runs])).toEqual([['orders_customer_id_idx', 2]]);
+    expect(out.recommendations.map((r) => r.name)).toEqual(['orders_customer_id_idx']);
+  });
 });
