@@ -26,20 +26,27 @@ export async function openFolderStore(dir: string): Promise<HistoryStore> {
   const folder = (target: string) => join(root, target.replace(/[^A-Za-z0-9._-]/g, '_'));
   const snapshotsOf = (target: string) => join(folder(target), 'snapshots');
 
-  async function snapshots(target: string, after?: string): Promise<Snapshot[]> {
-    let names: string[];
+  /** The file names, oldest first: `<takenAt>.json` with ':' as '-' sorts as the times do. */
+  async function files(target: string): Promise<string[]> {
     try {
-      names = (await readdir(snapshotsOf(target))).filter((n) => n.endsWith('.json')).sort();
+      return (await readdir(snapshotsOf(target))).filter((n) => n.endsWith('.json')).sort();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
+  }
+  const read = async (target: string, name: string) => JSON.parse(await readFile(join(snapshotsOf(target), name), 'utf8')) as Snapshot;
+
+  async function snapshots(target: string, after?: string): Promise<Snapshot[]> {
+    // Only the files after `after` are read: a year of nights is not parsed for the last week.
+    const from = after === undefined ? undefined : `${after.replace(/:/g, '-')}.json`;
+    const names = (await files(target)).filter((n) => from === undefined || n > from);
     const out: Snapshot[] = [];
     for (const n of names) {
-      const s = JSON.parse(await readFile(join(snapshotsOf(target), n), 'utf8')) as Snapshot;
+      const s = await read(target, n);
       if (after === undefined || s.takenAt > after) out.push(s);
     }
-    return out.sort((a, b) => a.takenAt.localeCompare(b.takenAt));
+    return out;
   }
 
   return {
@@ -76,7 +83,8 @@ export async function openFolderStore(dir: string): Promise<HistoryStore> {
     },
     snapshots,
     async latest(target) {
-      return (await snapshots(target)).at(-1);
+      const last = (await files(target)).at(-1);
+      return last ? read(target, last) : undefined;
     },
     async save(target, snapshot) {
       await mkdir(snapshotsOf(target), { recursive: true });
