@@ -49,7 +49,11 @@ export async function nightlyWithHistory(opts: NightlyOptions & HistoryOptions):
       const mode = opts.window ?? 'last';
       const previous = await store.latest(key);
       const past = mode === '7d' ? await store.snapshots(key, new Date(Date.parse(takenAt) - 7 * DAY_MS).toISOString()) : [];
-      const isWorkload = (query: string) => skipReason(query) === undefined;
+      const judged = new Map<string, boolean>();
+      const isWorkload = (query: string) => {
+        if (!judged.has(query)) judged.set(query, skipReason(query) === undefined);
+        return judged.get(query)!;
+      };
       const window = computeWindow({ mode, current: counters, ...(previous ? { previous } : {}), past, isWorkload });
 
       // The window is the workload, unless a workload file was given or pg_stat_statements is missing (advise says what to do).

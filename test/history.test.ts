@@ -145,6 +145,26 @@ describe.each(['folder', 'postgres'] as const)('two nightly runs a day apart (%s
   });
 });
 
+describe('what real servers do between two runs', () => {
+  it('entries reset (this database only) and run again: counted from zero, evicted ones said so; a new statement counted whole', async () => {
+    const db = await target('history_backwards');
+    const history = tempDir();
+    await replay(db, 30, 30);
+    await nightlyWithHistory({ url: db.url, history, clock: () => DAY1, concurrency: 1, audit: false });
+    // pg_stat_statements_reset(0, dbid, 0): the database's entries go; stats_reset does not move (only a full reset moves it).
+    await resetStatementStats(db.client);
+    await replay(db, 5, 0);
+    await db.client.query('SELECT id FROM orders WHERE total = $1', [3]);
+    const r = await nightlyWithHistory({ url: db.url, history, clock: () => DAY2, concurrency: 1, audit: false });
+    const w = r.history!.window;
+    expect(w).toMatchObject({ statsReset: false, calls: 6 });
+    expect(w.wentBackwards).toBeGreaterThanOrEqual(1); // the orders lookup: 30 calls before, 5 now
+    expect(w.evicted).toBeGreaterThanOrEqual(1); // the items lookup did not come back
+    expect(w.newEntries).toBeGreaterThanOrEqual(1); // the lookup by total
+    expect(callsOf(r, 'orders')).toBe(6);
+  }, 300_000);
+});
+
 describe('the lock: two runs against the same target never overlap', () => {
   it.each(['folder', 'postgres'] as const)('%s: a second run is refused while the first holds it, and may run after', async (kind) => {
     const history = kind === 'folder' ? tempDir() : store.url;
