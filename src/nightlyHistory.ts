@@ -58,6 +58,8 @@ export async function nightlyWithHistory(opts: NightlyOptions & HistoryOptions):
 
       // The window is the workload, unless a workload file was given or pg_stat_statements is missing (advise says what to do).
       const workload = opts.workloadFile || missing ? undefined : windowWorkload(opts, counters, window.statements, window.info.since);
+      if (opts.workloadFile) window.info.notes.push(`the advice weighs the workload file ${opts.workloadFile}, not this window`);
+      else if (missing) window.info.notes.push(`${missing} is not installed in the target: the window is empty`);
       const result = await nightlyReport({ ...opts, ...(workload ? { workload } : {}) });
 
       const plans = Object.fromEntries(result.statements.filter((s) => s.indexesUsed).map((s) => [s.statementId, s.indexesUsed!]));
