@@ -106,9 +106,11 @@ program
   .option('--history <dir|url>', "keep a snapshot of each run in this folder or PostgreSQL database: the night's window, and what changed")
   .option('--history-key <name>', "the name the target's history is kept under (default: host:port/database)")
   .addOption(
-    new Option('--window <window>', 'the workload advised: since the previous run (needs --history), the last 7 days of runs, or all time')
-      .choices(['last', '7d', 'all'])
-      .default(undefined, 'last with --history, else all'),
+    new Option(
+      '--window <window>',
+      'the workload advised: since the previous run (needs --history), the last 7 days of runs, or all time ' +
+        '(default: last with --history, else all)',
+    ).choices(['last', '7d', 'all']),
   )
   .addOption(
     fraction(
