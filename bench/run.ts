@@ -11,6 +11,7 @@
 //   npm run bench -- planned           share of pg_stat_statements entries the advisor can plan (shop replayed,
 //                                      TPC-H's 22 queries; as superuser and as a read-only role)
 //   npm run bench -- gin-model         the GIN/GiST cost model against the real planner (--url URL: an existing server)
+//   npm run bench -- fleet             nightly --config over many databases on one server (--databases 40 --url URL)
 //   npm run bench -- scale             scaling only         (--sizes 100,1000,5000 --tables 50 --seed 42
 //                                      --timeout MINUTES per advise() run; --cpu-prof: V8 profile of each
 //                                      advise() into the scale-profile section instead of the timings)
@@ -37,12 +38,13 @@ async function main(): Promise<number> {
       sizes: { type: 'string' },
       tables: { type: 'string' },
       seed: { type: 'string' },
+      databases: { type: 'string' },
     },
   });
-  const which = positionals.length ? positionals : ['tpch', 'scale', 'planned', 'gin-model'];
+  const which = positionals.length ? positionals : ['tpch', 'scale', 'planned', 'gin-model', 'fleet'];
   for (const w of which)
-    if (!['tpch', 'scale', 'planned', 'gin-model'].includes(w))
-      throw new Error(`unknown benchmark "${w}" (tpch, scale, planned, gin-model)`);
+    if (!['tpch', 'scale', 'planned', 'gin-model', 'fleet'].includes(w))
+      throw new Error(`unknown benchmark "${w}" (tpch, scale, planned, gin-model, fleet)`);
   const summary: string[] = [];
   if (which.includes('tpch')) {
     const r = await runTpch({
@@ -75,6 +77,14 @@ async function main(): Promise<number> {
   if (which.includes('gin-model')) {
     const { runGinModel } = await import('./ginModel.js');
     const r = await runGinModel(values.url ? { url: values.url } : {});
+    summary.push(...r.lines);
+  }
+  if (which.includes('fleet')) {
+    const { runFleetBench } = await import('./fleet.js');
+    const r = await runFleetBench({
+      ...(values.databases ? { databases: Number(values.databases) } : {}),
+      ...(values.url ? { url: values.url } : {}),
+    });
     summary.push(...r.lines);
   }
   console.log(summary.join('\n'));

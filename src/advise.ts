@@ -30,6 +30,7 @@ import type {
   ParsedStatement,
   Recommendation,
   RepresentativeCost,
+  ScanEstimate,
   Selection,
   Workload,
   WorkloadStatement,
@@ -70,6 +71,8 @@ export interface AdviseOptions extends HarvestOptions, ConstantOptions, Omit<Sel
   verifyRealOnTarget?: boolean;
   /** Advise from this file instead of pg_stat_statements (the database is still used for the catalog and costs). */
   workloadFile?: string;
+  /** The workload already harvested (the history's window of pg_stat_statements, src/nightlyHistory.ts). */
+  workload?: Workload;
   concurrency?: number;
   statementTimeoutMs?: number;
   createExtension?: boolean;
@@ -182,7 +185,9 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     recommendations: toRecommendations([...selection.chosen, ...special.chosen], catalog, selection, verified.serverVersion),
     notAdvisable,
     skipped: workload.skipped,
-    statements: advisable.map((p) => summarize(p, workload, selection.baseline, final, verified.representative)),
+    statements: advisable.map((p) =>
+      summarize(p, workload, selection.baseline, final, verified.representative, selection.baselineScans.get(p.id)),
+    ),
     workloadCostBefore: selection.totalWeightedCost,
     workloadCostAfter: workloadCost(selection.scoring, final),
     rejectedCandidates: rejected,
@@ -203,7 +208,8 @@ async function readInputs(
   const client = await connect(opts.url, { statementTimeoutMs });
   try {
     const catalog = adviceCatalog(opts.catalog ?? (await readCatalog(client)));
-    const harvested = opts.workloadFile ? await readWorkloadFile(opts.workloadFile, opts) : await harvestServer(client, opts);
+    const harvested =
+      opts.workload ?? (opts.workloadFile ? await readWorkloadFile(opts.workloadFile, opts) : await harvestServer(client, opts));
     // The constants normalization removed, from every source the target has (src/harvest/constants.ts).
     const workload = await recoverConstants(client, harvested, constantSources(opts));
     return { catalog, workload, costSettings: await readCostSettings(client) };
@@ -400,8 +406,10 @@ function summarize(
   before: Map<string, number>,
   after: Map<string, number>,
   representative: Map<string, RepresentativeCost>,
+  scans: ScanEstimate[] | undefined,
 ) {
   const w = workload.statements.find((s) => s.id === p.id)!;
+  const indexesUsed = [...new Set((scans ?? []).flatMap((x) => [...(x.index ? [x.index] : []), ...(x.bitmapIndexes ?? [])]))].sort();
   return {
     statementId: p.id,
     query: w.query,
@@ -412,6 +420,7 @@ function summarize(
     ...(representative.get(p.id) ? { representative: representative.get(p.id) } : {}),
     ...(p.recovered ? { recovered: p.recovered } : {}),
     ...(p.notes ? { notes: p.notes } : {}),
+    ...(scans ? { indexesUsed } : {}),
   };
 }
 

@@ -8,7 +8,9 @@ import { readCatalogAt } from './catalog/readCatalog.js';
 import { reconcileAdviceWithAudit } from './report/reconcile.js';
 import type { AdviceResult } from './types.js';
 
-export async function nightlyReport(opts: AdviseOptions & { audit?: boolean }): Promise<AdviceResult> {
+export type NightlyOptions = AdviseOptions & { audit?: boolean };
+
+export async function nightlyReport(opts: NightlyOptions): Promise<AdviceResult> {
   if (opts.audit === false) return advise(opts);
   opts.progress?.stage('reading catalog and workload');
   const catalog =

@@ -1,6 +1,7 @@
 import { formatBytes, formatCost, formatPercent, oneLine } from '../format.js';
 import type { AdviceResult, Recommendation, RecoveredConstant } from '../types.js';
 import { auditMarkdownSection } from './auditMarkdown.js';
+import { changesMarkdown } from './changesMarkdown.js';
 import { mdCell } from './format.js';
 import { isCreated } from './migration.js';
 
@@ -33,6 +34,7 @@ export function adviceMarkdown(result: AdviceResult): string {
         : ''),
   );
   out.push('');
+  if (result.history) out.push(changesMarkdown(result.history), '');
   for (const w of result.warnings) out.push(`> **Warning:** ${w}`, '');
 
   const verified = result.recommendations.filter(isCreated);
