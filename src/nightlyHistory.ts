@@ -12,7 +12,7 @@ import { openHistory, targetKey } from './history/store.js';
 import { computeWindow } from './history/window.js';
 import { type NightlyOptions, nightlyReport } from './nightly.js';
 import { ensureParser } from './parse/parser.js';
-import type { AdviceResult, Snapshot, TargetCounters, WindowMode, Workload, WorkloadStatement } from './types.js';
+import type { AdviceResult, Snapshot, StatementTimePoint, TargetCounters, WindowMode, Workload, WorkloadStatement } from './types.js';
 
 export interface HistoryOptions {
   /** A folder, or a postgresql:// URL (src/history/store.ts). */
@@ -92,7 +92,9 @@ export async function nightlyWithHistory(opts: NightlyOptions & HistoryOptions):
         },
       };
       await store.save(key, snapshot);
-      return { ...result, history: { store: store.where, snapshot: takenAt, window: window.info, diff: diff.diff } };
+      const month = await store.snapshots(key, new Date(Date.parse(takenAt) - 30 * DAY_MS).toISOString());
+      const times = statementTimes([...month.filter((m) => m.takenAt !== takenAt), snapshot]);
+      return { ...result, history: { store: store.where, snapshot: takenAt, window: window.info, diff: diff.diff, times } };
     } finally {
       await release();
     }
@@ -129,4 +131,25 @@ function windowWorkload(
   }
   if (workload.statements.length === 0) workload.warnings.push(`no statement ran in the window (${span}).`);
   return workload;
+}
+
+/** Statements drawn across runs: tonight's costliest by total time (more would only crowd the chart and the JSON). */
+const TIMED_STATEMENTS = 20;
+
+/** Each stored run's mean time of the statements that took longest in the latest run's window. */
+function statementTimes(runs: Snapshot[]): StatementTimePoint[] {
+  const latest = runs.at(-1);
+  if (!latest) return [];
+  const top = new Set(
+    [...latest.windowStatements]
+      .filter((w) => w.calls > 0)
+      .sort((a, b) => b.totalExecMs - a.totalExecMs)
+      .slice(0, TIMED_STATEMENTS)
+      .map((w) => w.queryid),
+  );
+  return runs.flatMap((run) =>
+    run.windowStatements
+      .filter((w) => top.has(w.queryid) && w.calls > 0)
+      .map((w) => ({ date: run.takenAt, statementId: w.queryid, meanMs: w.totalExecMs / w.calls })),
+  );
 }

@@ -813,6 +813,16 @@ export interface HistoryReport {
   snapshot: string;
   window: WindowInfo;
   diff: RunDiff;
+  /** Mean times of tonight's costliest statements on each stored run of the last 30 days (advice.html's chart). */
+  times?: StatementTimePoint[];
+}
+
+/** One statement's mean time on one past run. */
+export interface StatementTimePoint {
+  /** When the run was (ISO 8601). */
+  date: string;
+  statementId: string;
+  meanMs: number;
 }
 
 /** What one run stores in the history (one file in a history folder, one row in a history database). */

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS, migrate } from '../src/history/postgresStore.js';
 import { HistoryLockedError, openHistory, targetKey } from '../src/history/store.js';
 import { nightlyWithHistory } from '../src/nightlyHistory.js';
+import { adviceHtml } from '../src/report/html.js';
 import { adviceMarkdown } from '../src/report/markdown.js';
 import type { AdviceResult } from '../src/types.js';
 import { createTestDatabase, resetStatementStats, type TestDatabase } from './support/db.js';
@@ -110,6 +111,14 @@ describe.each(['folder', 'postgres'] as const)('two nightly runs a day apart (%s
     expect(second.history!.window).toMatchObject({ mode: 'last', since: DAY1.toISOString(), calls: 50, statsReset: false });
     expect(callsOf(second, 'orders')).toBe(30);
     expect(callsOf(second, 'items')).toBe(20);
+  });
+
+  it("advice.html's time chart gets each run's mean time of the night's statements", () => {
+    const times = second.history!.times ?? [];
+    const dates = [...new Set(times.map((t) => t.date))].sort();
+    expect(dates).toEqual([DAY1.toISOString(), DAY2.toISOString()]);
+    for (const t of times) expect(t.meanMs).toBeGreaterThan(0);
+    expect(adviceHtml(second)).not.toContain('No history yet');
   });
 
   it('advice.md opens with what changed', () => {

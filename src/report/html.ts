@@ -4,22 +4,14 @@
 
 import { createHash } from 'node:crypto';
 import { formatAge, formatBytes, formatCost, formatPercent, oneLine } from '../format.js';
-import type { AdviceResult, AuditResult, IndexCandidate, Recommendation } from '../types.js';
+import type { AdviceResult, AuditResult, IndexCandidate, Recommendation, StatementTimePoint } from '../types.js';
 import { barChart, lineChart, pairedBarChart, type Series, scatterChart, stackedBarChart } from './htmlCharts.js';
 import { escapeHtml } from './htmlEscape.js';
 import { type Cell, SORT_SCRIPT, sortableTable } from './htmlTable.js';
 import { isCreated } from './migration.js';
 
-/** One statement's mean time on one past run: what the history gives the time chart. */
-export interface StatementTimePoint {
-  /** When the run was (ISO 8601). */
-  date: string;
-  statementId: string;
-  meanMs: number;
-}
-
 export interface HtmlOptions {
-  /** Statement times of past runs, when a history is kept; the chart says "no history yet" without them. */
+  /** Statement times of past runs (default: the run's own history); the chart says "no history yet" without them. */
   history?: StatementTimePoint[];
 }
 
@@ -65,7 +57,7 @@ export function adviceHtml(result: AdviceResult, opts: HtmlOptions = {}): string
     chartCard('Space: the new indexes, and what the audit gives back', spaceChart(result, created, reclaim)),
     chartCard(`The ${TOP_STATEMENTS} costliest statements, now and with the advice`, statementsChart(result)),
     chartCard("Each new index's benefit against its size", benefitChart(created, result.budgetBytes)),
-    chartCard('Statement time across past runs', historyChart(result, opts.history), 'wide'),
+    chartCard('Statement time across past runs', historyChart(result, opts.history ?? result.history?.times), 'wide'),
     '</section>',
     '<section><h2>Recommended indexes</h2>',
     created.length
