@@ -7,6 +7,8 @@
 //                                      sets for real and timing the queries) --url URL-of-a-loaded-TPC-H)
 //   npm run bench -- planned           share of pg_stat_statements entries the advisor can plan (shop replayed,
 //                                      TPC-H's 22 queries; as superuser and as a read-only role)
+//   npm run bench -- footprint         entries one advise() run adds to pg_stat_statements, as a monitoring role with and
+//                                      without the TEMPORARY privilege (--sizes 1000 --tables 50 --seed 42)
 //   npm run bench -- gin-model         the GIN/GiST cost model against the real planner (--url URL: an existing server)
 //   npm run bench -- scale             scaling only         (--sizes 100,1000,5000 --tables 50 --seed 42
 //                                      --timeout MINUTES per advise() run; --cpu-prof: V8 profile of each
@@ -35,10 +37,10 @@ async function main(): Promise<number> {
       seed: { type: 'string' },
     },
   });
-  const which = positionals.length ? positionals : ['tpch', 'scale', 'planned', 'gin-model'];
+  const which = positionals.length ? positionals : ['tpch', 'scale', 'planned', 'gin-model', 'footprint'];
   for (const w of which)
-    if (!['tpch', 'scale', 'planned', 'gin-model'].includes(w))
-      throw new Error(`unknown benchmark "${w}" (tpch, scale, planned, gin-model)`);
+    if (!['tpch', 'scale', 'planned', 'gin-model', 'footprint'].includes(w))
+      throw new Error(`unknown benchmark "${w}" (tpch, scale, planned, gin-model, footprint)`);
   const summary: string[] = [];
   if (which.includes('tpch')) {
     const r = await runTpch({
@@ -70,6 +72,15 @@ async function main(): Promise<number> {
   if (which.includes('gin-model')) {
     const { runGinModel } = await import('./ginModel.js');
     const r = await runGinModel(values.url ? { url: values.url } : {});
+    summary.push(...r.lines);
+  }
+  if (which.includes('footprint')) {
+    const { runFootprint } = await import('./footprint.js');
+    const r = await runFootprint({
+      ...(values.sizes ? { sizes: values.sizes.split(',').map(Number) } : {}),
+      ...(values.tables ? { tables: Number(values.tables) } : {}),
+      ...(values.seed ? { seed: Number(values.seed) } : {}),
+    });
     summary.push(...r.lines);
   }
   console.log(summary.join('\n'));

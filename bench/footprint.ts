@@ -1,0 +1,188 @@
+// The advisor's footprint in the target's pg_stat_statements: how many entries one advise() run
+// adds, with the default settings (track = top, track_utility = on) and an ordinary monitoring
+// role (pg_monitor, SELECT on the tables), on the scaling benchmark's schema and workloads.
+//
+// Each size is advised twice on the same data: as a role that may create temporary objects (the
+// what-if sessions send their EXPLAINs through a temporary function: src/verify/quietExplain.ts)
+// and as one without the TEMPORARY privilege on the database (the sessions fall back to sending
+// each EXPLAIN and PREPARE themselves, as every run did before). The entries are counted from
+// another database (pg_stat_statements is one view of the whole server), after a reset of the
+// target database's entries, so the bench's own queries are not among them; the workload comes
+// from a file, so no entry is the user's.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadModule } from 'libpg-query';
+import pg from 'pg';
+import { advise } from '../src/advise.js';
+import { startThrowawayCluster, type ThrowawayCluster } from '../tools/cluster/cluster.js';
+import { fmtInt, fmtS, log, machine, machineLine, mdRow, updateResults } from './common.js';
+import { loadSchema, makeSchema, Rng, WorkloadGenerator } from './scale.js';
+import { serverVersions } from './tpch.js';
+
+export interface FootprintOptions {
+  /** Workload sizes (distinct statements), default 1,000 (the issue's run had 963). */
+  sizes?: number[];
+  tables?: number;
+  seed?: number;
+}
+
+/** Entries of one run, by what the advisor sent. */
+interface Footprint {
+  entries: number;
+  byKind: Record<string, number>;
+  wallMs: number;
+  whatIfCalls: number;
+  recommendations: string[];
+  warnings: string[];
+}
+
+const QUIET_ROLE = 'pgia_monitor';
+const NO_TEMP_ROLE = 'pgia_monitor_no_temp';
+
+function kindOf(query: string): string {
+  const q = query.replace(/^\s*(\/\*[\s\S]*?\*\/\s*)*/, '');
+  if (/^PREPARE\b/i.test(q)) return 'PREPARE';
+  if (/^EXPLAIN\b/i.test(q)) return 'EXPLAIN';
+  if (/pgia_run/.test(q)) return 'the temporary function (call, CREATE)';
+  if (/hypopg/.test(q)) return 'hypopg';
+  if (/^(SET|DEALLOCATE|SHOW|RESET)\b/i.test(q)) return 'SET, DEALLOCATE';
+  return 'catalog, statistics and other reads';
+}
+
+function withRole(url: string, role: string): string {
+  const u = new URL(url);
+  u.username = role;
+  u.password = '';
+  return u.toString();
+}
+
+async function adviseCounted(admin: pg.Client, database: string, url: string, workloadFile: string): Promise<Footprint> {
+  await admin.query('SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = $1), 0)', [database]);
+  const t = performance.now();
+  const r = await advise({ url, workloadFile, concurrency: 2 });
+  const wallMs = performance.now() - t;
+  const rows = (
+    await admin.query<{ query: string }>(
+      'SELECT query FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1)',
+      [database],
+    )
+  ).rows;
+  const byKind: Record<string, number> = {};
+  for (const row of rows) byKind[kindOf(row.query)] = (byKind[kindOf(row.query)] ?? 0) + 1;
+  return {
+    entries: rows.length,
+    byKind,
+    wallMs,
+    whatIfCalls: r.whatIfCalls,
+    recommendations: r.recommendations.map((x) => x.definition),
+    warnings: r.warnings,
+  };
+}
+
+export async function runFootprint(opts: FootprintOptions = {}): Promise<{ markdown: string; lines: string[] }> {
+  const sizes = opts.sizes ?? [1000];
+  const nTables = opts.tables ?? 50;
+  const seed = opts.seed ?? 42;
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'pgia-bench-footprint-'));
+  let cluster: ThrowawayCluster | undefined;
+  let admin: pg.Client | undefined;
+  try {
+    await loadModule();
+    const rng = new Rng(seed);
+    const schema = makeSchema(nTables, rng);
+    const all = new WorkloadGenerator(schema, rng).generate(Math.max(...sizes));
+    log('footprint: starting a throwaway PostgreSQL…');
+    const database = 'footprint';
+    cluster = await startThrowawayCluster({ database, log });
+    await loadSchema(cluster.url, schema);
+    const versions = await serverVersions(cluster.url);
+    const setup = new pg.Client({ connectionString: cluster.url });
+    await setup.connect();
+    try {
+      // Two monitoring roles: one may create temporary objects (PUBLIC's default), one may not.
+      await setup.query(`REVOKE TEMPORARY ON DATABASE ${database} FROM PUBLIC`);
+      for (const role of [QUIET_ROLE, NO_TEMP_ROLE]) {
+        await setup.query(`CREATE ROLE ${role} LOGIN IN ROLE pg_monitor`);
+        await setup.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
+      }
+      await setup.query(`GRANT TEMPORARY ON DATABASE ${database} TO ${QUIET_ROLE}`);
+      const settings = await setup.query<{ name: string; setting: string }>(
+        "SELECT name, setting FROM pg_settings WHERE name IN ('pg_stat_statements.track', 'pg_stat_statements.track_utility', 'pg_stat_statements.max') ORDER BY name",
+      );
+      log(`footprint: ${settings.rows.map((s) => `${s.name} = ${s.setting}`).join(', ')}`);
+    } finally {
+      await setup.end();
+    }
+    // Counted from another database: the bench's own queries are not the target's entries.
+    const adminUrl = new URL(cluster.url);
+    adminUrl.pathname = '/postgres';
+    admin = new pg.Client({ connectionString: adminUrl.toString() });
+    await admin.connect();
+    await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+
+    const runs: Array<{ size: number; quiet: Footprint; plain: Footprint }> = [];
+    for (const size of sizes) {
+      const file = path.join(tmp, `footprint-${size}.json`);
+      writeFileSync(
+        file,
+        JSON.stringify({ statements: all.slice(0, size).map((s) => ({ name: s.name, query: s.query, calls: s.calls })) }),
+      );
+      log(`footprint: advising ${size} statements as ${NO_TEMP_ROLE} (no temporary function)…`);
+      const plain = await adviseCounted(admin, database, withRole(cluster.url, NO_TEMP_ROLE), file);
+      log(`footprint: advising ${size} statements as ${QUIET_ROLE}…`);
+      const quiet = await adviseCounted(admin, database, withRole(cluster.url, QUIET_ROLE), file);
+      if (quiet.recommendations.join('\n') !== plain.recommendations.join('\n'))
+        log(
+          `footprint ${size}: the two runs recommend different sets (${quiet.recommendations.length} and ${plain.recommendations.length})`,
+        );
+      runs.push({ size, quiet, plain });
+    }
+
+    const kinds = [...new Set(runs.flatMap((r) => [...Object.keys(r.plain.byKind), ...Object.keys(r.quiet.byKind)]))].sort();
+    const out: string[] = ['## Footprint in pg_stat_statements', '', machineLine(machine(versions)), ''];
+    out.push(
+      `Entries one \`advise()\` run adds to the target database's \`pg_stat_statements\` (default \`track = top\`, \`track_utility = on\`), ` +
+        `run as an ordinary monitoring role (\`pg_monitor\`, \`SELECT\` on the tables, no superuser), on the scaling benchmark's schema ` +
+        `(${nTables} tables, seed ${seed}) and its N hottest statements from a workload file, \`concurrency: 2\`. "Before" is the role ` +
+        `without the \`TEMPORARY\` privilege on the database: the what-if sessions then send every EXPLAIN and PREPARE themselves, as ` +
+        `every run did before \`src/verify/quietExplain.ts\`; "after" may create its temporary function and sends them through it. ` +
+        'Same data, same workload, one run each after the other.',
+      '',
+    );
+    out.push(mdRow(['statements', 'run', 'entries added', ...kinds, 'what-if calls', 'wall time', 'same recommendations']));
+    out.push(mdRow(['---:', '---', '---:', ...kinds.map(() => '---:'), '---:', '---:', '---']));
+    for (const r of runs) {
+      for (const [label, f] of [
+        ['before (no TEMP)', r.plain],
+        ['after', r.quiet],
+      ] as const) {
+        out.push(
+          mdRow([
+            fmtInt(r.size),
+            label,
+            fmtInt(f.entries),
+            ...kinds.map((k) => fmtInt(f.byKind[k] ?? 0)),
+            fmtInt(f.whatIfCalls),
+            fmtS(f.wallMs),
+            r.quiet.recommendations.join('\n') === r.plain.recommendations.join('\n') ? 'yes' : 'no',
+          ]),
+        );
+      }
+    }
+    const note = runs[0]?.plain.warnings.find((w) => /temporary function/.test(w));
+    if (note) out.push('', `The run without the privilege says so in its report: "${note}"`);
+    const markdown = out.join('\n');
+    updateResults('footprint', markdown);
+    const lines = runs.map(
+      (r) =>
+        `footprint ${fmtInt(r.size)} statements: ${fmtInt(r.plain.entries)} entries before (${fmtS(r.plain.wallMs)}), ` +
+        `${fmtInt(r.quiet.entries)} after (${fmtS(r.quiet.wallMs)})`,
+    );
+    return { markdown, lines };
+  } finally {
+    await admin?.end().catch(() => {});
+    await cluster?.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
