@@ -8,8 +8,11 @@
 //   recommendation is struck out with that reason, and an invalid index the audit was uncertain
 //   about becomes a rebuild (the workload wants it). Without this, a failed CREATE INDEX
 //   CONCURRENTLY made the advice propose `<name>_2` on the same columns while the audit rebuilt `<name>`.
+// - A recommendation never takes the name of an index the audit's migration creates (each chose
+//   its names apart; `IF NOT EXISTS` would skip the second build).
 import { rebuildUncertain } from '../audit/invalid.js';
-import { existingIndexCovers } from '../candidates/indexDefinition.js';
+import { createIndexSql, existingIndexCovers } from '../candidates/indexDefinition.js';
+import { uniqueName } from '../db/names.js';
 import { quoteQualified } from '../db/quote.js';
 import type { AdviceResult, AuditFinding, AuditResult, Catalog, CatalogIndex, Recommendation } from '../types.js';
 
@@ -76,5 +79,42 @@ export function reconcileAdviceWithAudit(recommendations: Recommendation[], audi
       f.evidence.decision === 'uncertain' ? rebuildUncertain(f, why) : { ...f, evidence: { ...f.evidence, servesAdvice: r.definition } };
     findings = findings.map((x, j) => (j === at ? updated : x));
   });
-  return { recommendations: kept, audit: { ...audit, findings }, struckOut };
+  return { recommendations: renameClashes(kept, findings, catalog), audit: { ...audit, findings }, struckOut };
+}
+
+/** `schema\0name` of every index a runnable statement of the audit's migration creates. */
+function auditCreates(findings: AuditFinding[]): Set<string> {
+  const out = new Set<string>();
+  for (const f of findings) {
+    if (f.action === 'review' || f.action === 'keep') continue;
+    for (const sql of f.upSql) {
+      const m = /^CREATE (?:UNIQUE )?INDEX (?:CONCURRENTLY )?(?:IF NOT EXISTS )?("(?:[^"]|"")*"|[^\s"]+) ON/.exec(sql);
+      if (m) out.add(`${f.schema}\u0000${m[1]!.startsWith('"') ? m[1]!.slice(1, -1).replace(/""/g, '"') : m[1]}`);
+    }
+  }
+  return out;
+}
+
+/** Recommendations named like an index the audit creates get the next free name (`_2`, `_3`...). */
+function renameClashes(recs: Recommendation[], findings: AuditFinding[], catalog: Catalog | undefined): Recommendation[] {
+  const audited = auditCreates(findings);
+  const key = (schema: string, name: string) => `${schema}\u0000${name}`;
+  if (!recs.some((r) => audited.has(key(r.candidate.schema, r.name)))) return recs;
+  /** Every name taken in a schema: the catalog's relations, the audit's new indexes, the recommendations' (and the new ones as given out). */
+  const taken = new Map<string, Set<string>>();
+  const takenIn = (schema: string): Set<string> => {
+    let set = taken.get(schema);
+    if (set) return set;
+    set = new Set([...(catalog?.otherRelations?.[schema] ?? [])]);
+    for (const t of catalog?.tables ?? []) if (t.schema === schema) for (const n of [t.name, ...t.indexes.map((ix) => ix.name)]) set.add(n);
+    for (const k of audited) if (k.startsWith(key(schema, ''))) set.add(k.slice(schema.length + 1));
+    for (const o of recs) if (o.candidate.schema === schema) set.add(o.name);
+    taken.set(schema, set);
+    return set;
+  };
+  return recs.map((r) => {
+    if (!audited.has(key(r.candidate.schema, r.name))) return r;
+    const name = uniqueName(r.name, takenIn(r.candidate.schema));
+    return { ...r, name, definition: createIndexSql(r.candidate, { name }) };
+  });
 }

@@ -160,4 +160,24 @@ describe('reconcileAdviceWithAudit', () => {
       2,
     );
   });
+
+  it('renames a recommendation that has the name of an index the audit creates', () => {
+    const r = { ...rec('posts', ['title']), name: 'posts_x_idx' };
+    const created: AuditFinding = {
+      kind: 'mostly-null-index',
+      schema: 'public',
+      table: 'posts',
+      index: 'posts_y',
+      action: 'replace',
+      summary: 'replaced',
+      evidence: {},
+      upSql: ['CREATE INDEX CONCURRENTLY IF NOT EXISTS posts_x_idx ON public.posts (y) WHERE (y IS NOT NULL);'],
+      downSql: [],
+    };
+    const out = reconcileAdviceWithAudit([r, rec('posts', ['z'])], auditOf([created]));
+    expect(out.recommendations.map((x) => [x.name, x.definition])).toEqual([
+      ['posts_x_idx_2', 'CREATE INDEX posts_x_idx_2 ON public.posts (title)'],
+      ['posts_idx', 'CREATE INDEX posts_idx ON public.posts (z)'],
+    ]);
+  });
 });
