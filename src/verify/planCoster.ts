@@ -28,7 +28,7 @@ export class PlanCoster {
   constructor(
     private readonly client: pg.Client,
     readonly serverVersion: number,
-    /** How the EXPLAIN batches go to the server (./quietExplain.ts: through a temporary function, or as they are). */
+    /** How the EXPLAIN batches go to the server (./quietExplain.ts: through one DO block, or as they are). */
     private readonly runner: StatementRunner = plainRunner(client),
   ) {}
 

@@ -1,7 +1,7 @@
 // How the what-if sessions send their EXPLAIN, PREPARE and DEALLOCATE statements without filling
 // the target's pg_stat_statements. With its default track_utility = on, every distinct utility
-// text there is an entry: one `EXPLAIN ... <statement>` per statement costed (and, PostgreSQL 16+,
-// one `PREPARE ... AS <statement>`), so one run over a thousand statements added some 850 entries
+// text there is an entry: one `EXPLAIN ... <statement>` per statement costed (and `PREPARE ... AS
+// <statement>` texts, where the server records those), so one run over a thousand statements added some 850 entries
 // of the advisor's own, evicting the user's (pg_stat_statements.max is 5,000 by default). Only a
 // superuser may turn tracking off for a session (`pg_stat_statements.track`, `track_utility`).
 //
@@ -12,6 +12,10 @@
 // in `pgia.result`, and `SELECT current_setting('pgia.result')`: three entries, whatever the
 // workload's size and however many runs and sessions. hypopg sees the nested EXPLAINs as it sees
 // the client's (its hook looks at every EXPLAIN), and errors keep their SQLSTATE.
+//
+// One difference: statement_timeout now bounds a whole batch (the DO block is one statement), where
+// it bounded each statement of a multi-statement query; a batch that runs out of time is costed
+// again one statement at a time (PlanCoster.costMany), each under its own timeout, as before.
 //
 // Nothing is created (a temporary function would do the same, but needs the TEMPORARY privilege,
 // a read-write transaction and a primary, and its per-session oid made each session's calls a new
