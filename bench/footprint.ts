@@ -24,6 +24,8 @@ export interface FootprintOptions {
   sizes?: number[];
   tables?: number;
   seed?: number;
+  /** Runs of each kind per size, alternating which goes first (default 1); the table shows the median wall time. */
+  repeats?: number;
 }
 
 /** Entries of one run, by what the advisor sent. */
@@ -31,6 +33,8 @@ interface Footprint {
   entries: number;
   byKind: Record<string, number>;
   wallMs: number;
+  /** Every run's wall time, when repeated. */
+  allWallMs?: number[];
   whatIfCalls: number;
   recommendations: string[];
   warnings: string[];
@@ -39,11 +43,17 @@ interface Footprint {
 const QUIET_ROLE = 'pgia_monitor';
 const PLAIN_ROLE = 'pgia_monitor_no_plpgsql';
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
 function kindOf(query: string): string {
   const q = query.replace(/^\s*(\/\*[\s\S]*?\*\/\s*)*/, '');
   if (/^PREPARE\b/i.test(q)) return 'PREPARE';
   if (/^EXPLAIN\b/i.test(q)) return 'EXPLAIN';
-  if (/^DO\b|pgia\./.test(q)) return 'the batch (set_config, DO, result)';
+  // the batch's three texts: set_config of the statements, the DO block, the read of the plans
+  if (/^DO\b|^SELECT set_config\(|AS results$/.test(q)) return 'the batch (set_config, DO, result)';
   if (/hypopg/.test(q)) return 'hypopg';
   if (/^(SET|DEALLOCATE|SHOW|RESET)\b/i.test(q)) return 'SET, DEALLOCATE';
   return 'catalog, statistics and other reads';
@@ -83,6 +93,7 @@ export async function runFootprint(opts: FootprintOptions = {}): Promise<{ markd
   const sizes = opts.sizes ?? [1000];
   const nTables = opts.tables ?? 50;
   const seed = opts.seed ?? 42;
+  const repeats = Math.max(1, opts.repeats ?? 1);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'pgia-bench-footprint-'));
   let cluster: ThrowawayCluster | undefined;
   let admin: pg.Client | undefined;
@@ -127,10 +138,22 @@ export async function runFootprint(opts: FootprintOptions = {}): Promise<{ markd
         file,
         JSON.stringify({ statements: all.slice(0, size).map((s) => ({ name: s.name, query: s.query, calls: s.calls })) }),
       );
-      log(`footprint: advising ${size} statements as ${PLAIN_ROLE} (no DO block)…`);
-      const plain = await adviseCounted(admin, database, withRole(cluster.url, PLAIN_ROLE), file);
-      log(`footprint: advising ${size} statements as ${QUIET_ROLE}…`);
-      const quiet = await adviseCounted(admin, database, withRole(cluster.url, QUIET_ROLE), file);
+      const times = { plain: [] as number[], quiet: [] as number[] };
+      let plain: Footprint | undefined;
+      let quiet: Footprint | undefined;
+      for (let rep = 0; rep < repeats; rep++) {
+        // Alternating which goes first, so that the machine's other work weighs on both alike.
+        for (const kind of rep % 2 === 0 ? (['plain', 'quiet'] as const) : (['quiet', 'plain'] as const)) {
+          const role = kind === 'plain' ? PLAIN_ROLE : QUIET_ROLE;
+          log(`footprint: advising ${size} statements as ${role}${kind === 'plain' ? ' (no DO block)' : ''} (${rep + 1}/${repeats})…`);
+          const f = await adviseCounted(admin, database, withRole(cluster.url, role), file);
+          times[kind].push(f.wallMs);
+          if (kind === 'plain') plain ??= f;
+          else quiet ??= f;
+        }
+      }
+      plain = { ...plain!, wallMs: median(times.plain), allWallMs: times.plain };
+      quiet = { ...quiet!, wallMs: median(times.quiet), allWallMs: times.quiet };
       if (quiet.recommendations.join('\n') !== plain.recommendations.join('\n'))
         log(
           `footprint ${size}: the two runs recommend different sets (${quiet.recommendations.length} and ${plain.recommendations.length})`,
@@ -147,7 +170,8 @@ export async function runFootprint(opts: FootprintOptions = {}): Promise<{ markd
         'without `USAGE` on PL/pgSQL: the what-if sessions then send every EXPLAIN and PREPARE themselves, as every run did before ' +
         '`src/verify/quietExplain.ts`; "after" (any role with the default privileges) sends each batch of them as three statements whose ' +
         'texts never change (`set_config` of the batch, a `DO` block that runs it, the read of its plans). Same data, same workload, ' +
-        'one run after the other; the wall time includes opening the sessions.',
+        `${repeats > 1 ? `${repeats} runs of each, alternating which went first; the wall time is their median (every run's in brackets)` : 'one run after the other; the wall time'} ` +
+        'includes opening the sessions (other work on the machine moves it by tens of percent: compare runs of one line of this table).',
       '',
     );
     out.push(mdRow(['statements', 'run', 'entries added', ...kinds, 'what-if calls', 'wall time', 'same recommendations']));
@@ -164,7 +188,7 @@ export async function runFootprint(opts: FootprintOptions = {}): Promise<{ markd
             fmtInt(f.entries),
             ...kinds.map((k) => fmtInt(f.byKind[k] ?? 0)),
             fmtInt(f.whatIfCalls),
-            fmtS(f.wallMs),
+            `${fmtS(f.wallMs)}${f.allWallMs && f.allWallMs.length > 1 ? ` (${f.allWallMs.map(fmtS).join(', ')})` : ''}`,
             r.quiet.recommendations.join('\n') === r.plain.recommendations.join('\n') ? 'yes' : 'no',
           ]),
         );

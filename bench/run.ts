@@ -8,7 +8,7 @@
 //   npm run bench -- planned           share of pg_stat_statements entries the advisor can plan (shop replayed,
 //                                      TPC-H's 22 queries; as superuser and as a read-only role)
 //   npm run bench -- footprint         entries one advise() run adds to pg_stat_statements, as a monitoring role with and
-//                                      without the TEMPORARY privilege (--sizes 1000 --tables 50 --seed 42)
+//                                      without USAGE on PL/pgSQL (--sizes 1000 --tables 50 --seed 42 --repeats 1)
 //   npm run bench -- gin-model         the GIN/GiST cost model against the real planner (--url URL: an existing server)
 //   npm run bench -- scale             scaling only         (--sizes 100,1000,5000 --tables 50 --seed 42
 //                                      --timeout MINUTES per advise() run; --cpu-prof: V8 profile of each
@@ -80,6 +80,7 @@ async function main(): Promise<number> {
       ...(values.sizes ? { sizes: values.sizes.split(',').map(Number) } : {}),
       ...(values.tables ? { tables: Number(values.tables) } : {}),
       ...(values.seed ? { seed: Number(values.seed) } : {}),
+      ...(values.repeats ? { repeats: Number(values.repeats) } : {}),
     });
     summary.push(...r.lines);
   }
