@@ -11,7 +11,8 @@
 //   UNIQUE, duplicates not checked   → review (uncertain): the rebuild as a comment, with why
 //   backs a constraint               → REINDEX INDEX CONCURRENTLY (a constraint's index cannot be dropped)
 //   UNIQUE (no duplicates)           → rebuild: it enforces a rule, as a constraint would
-//   the only index for a foreign key → rebuild
+//   the only index for a foreign key → rebuild (the nightly report drops it instead where a
+//                                      recommendation serves the key: dropInsteadOfRebuild below)
 //   anything else                    → review (uncertain), with the evidence; the nightly report
 //                                      turns it into a rebuild when the advice wants the same index
 //                                      (../report/reconcile.ts, rebuildUncertain below)
@@ -70,6 +71,20 @@ export function rebuildInvalidSql(ix: { schema: string; name: string; definition
   };
 }
 
+/** An invalid finding that was to be rebuilt for a foreign key, turned into a drop because `why` (a recommendation serves the key). */
+export function dropInsteadOfRebuild(f: AuditFinding, why: string): AuditFinding {
+  const name = q({ schema: f.schema, name: f.index ?? '' });
+  return {
+    ...f,
+    action: 'drop',
+    summary: `Index ${name} is invalid (a failed CREATE INDEX CONCURRENTLY) and ${why}: drop it.`,
+    evidence: { ...f.evidence, decision: 'drop' satisfies InvalidDecision, droppedBecause: why },
+    reclaimableBytes: f.bytes ?? 0,
+    upSql: dropIndexSql({ schema: f.schema, name: f.index ?? '', relkind: 'i' }),
+    downSql: [sqlComment(`An invalid index cannot be restored, and no query used it: nothing to undo for ${name}.`)],
+  };
+}
+
 /**
  * An uncertain invalid finding (action review) turned into a rebuild, because `why` (the advice
  * wants the same index). Pure: returns a new finding.
@@ -107,7 +122,10 @@ export function judgeInvalidIndexes(input: InvalidInput): InvalidOutput {
       bytes: ix.bytes,
     };
     const writes = ix.ready ? ' but writes still maintain it' : '';
-    const finding = (decision: InvalidDecision, f: Pick<AuditFinding, 'action' | 'summary' | 'upSql' | 'downSql'>): void => {
+    const finding = (
+      decision: InvalidDecision,
+      f: Pick<AuditFinding, 'action' | 'summary' | 'upSql' | 'downSql'> & Pick<Partial<AuditFinding>, 'foreignKey'>,
+    ): void => {
       out.findings.push({
         kind: 'invalid',
         schema: ix.schema,
@@ -232,6 +250,8 @@ export function judgeInvalidIndexes(input: InvalidInput): InvalidOutput {
         summary: `Index ${q(ix)} is invalid (a failed CREATE INDEX CONCURRENTLY): queries do not use it${writes}, and ${why}. Drop it and build it again.`,
         upSql: rebuild.up,
         downSql: rebuild.down,
+        // the foreign key it is rebuilt for (the nightly report drops it instead where a recommendation serves that key)
+        ...(!ix.unique && fks[0] ? { foreignKey: { name: fks[0].name, columns: [...fks[0].columns] } } : {}),
       });
       continue;
     }

@@ -8,9 +8,11 @@
 //   recommendation is struck out with that reason, and an invalid index the audit was uncertain
 //   about becomes a rebuild (the workload wants it). Without this, a failed CREATE INDEX
 //   CONCURRENTLY made the advice propose `<name>_2` on the same columns while the audit rebuilt `<name>`.
+// - An invalid index the audit would rebuild only for a foreign key is dropped instead where a
+//   recommendation (not served by it) serves that key: rebuilt, it would be redundant beside it.
 // - A recommendation never takes the name of an index the audit's migration creates (each chose
 //   its names apart; `IF NOT EXISTS` would skip the second build).
-import { rebuildUncertain } from '../audit/invalid.js';
+import { dropInsteadOfRebuild, rebuildUncertain } from '../audit/invalid.js';
 import { createIndexSql, existingIndexCovers } from '../candidates/indexDefinition.js';
 import { uniqueName } from '../db/names.js';
 import { quoteQualified } from '../db/quote.js';
@@ -79,7 +81,27 @@ export function reconcileAdviceWithAudit(recommendations: Recommendation[], audi
       f.evidence.decision === 'uncertain' ? rebuildUncertain(f, why) : { ...f, evidence: { ...f.evidence, servesAdvice: r.definition } };
     findings = findings.map((x, j) => (j === at ? updated : x));
   });
-  return { recommendations: renameClashes(kept, findings, catalog), audit: { ...audit, findings }, struckOut };
+  // Rebuilds for a foreign key that a remaining recommendation serves: dropped instead.
+  const recs = kept.map((r) => {
+    const at = findings.findIndex(
+      (f) =>
+        f.kind === 'invalid' &&
+        f.evidence.decision === 'rebuild' &&
+        !f.evidence.unique &&
+        !f.evidence.servesAdvice && // a struck recommendation relies on its rebuild
+        !!f.foreignKey &&
+        servesForeignKey(r, f.schema, f.table, f.foreignKey.columns),
+    );
+    if (at < 0) return r;
+    const f = findings[at]!;
+    const invalid = quoteQualified(f.schema, f.index!);
+    findings = findings.map((x, j) =>
+      j === at ? dropInsteadOfRebuild(x, `the advice's ${r.definition} serves foreign key ${f.foreignKey!.name}`) : x,
+    );
+    const reason = `also indexes foreign key ${f.foreignKey!.name} (instead of the INVALID ${invalid}, which the audit drops)`;
+    return { ...r, candidate: { ...r.candidate, reasons: [...r.candidate.reasons, reason] } };
+  });
+  return { recommendations: renameClashes(recs, findings, catalog), audit: { ...audit, findings }, struckOut };
 }
 
 /** `schema\0name` of every index a runnable statement of the audit's migration creates. */

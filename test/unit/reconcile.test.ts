@@ -180,4 +180,36 @@ describe('reconcileAdviceWithAudit', () => {
       ['posts_idx', 'CREATE INDEX posts_idx ON public.posts (z)'],
     ]);
   });
+
+  it('drops an invalid index it would rebuild for a foreign key when a recommendation serves that key', () => {
+    const fkRebuild: AuditFinding = {
+      kind: 'invalid',
+      schema: 'public',
+      table: 'posts',
+      index: 'posts_author_id_idx',
+      action: 'drop-and-recreate',
+      summary: 'rebuild',
+      evidence: {
+        decision: 'rebuild',
+        unique: false,
+        definition: 'CREATE INDEX posts_author_id_idx ON public.posts USING btree (author_id)',
+      },
+      foreignKey: { name: 'posts_author_id_fkey', columns: ['author_id'] },
+      bytes: 8192,
+      upSql: [
+        'DROP INDEX CONCURRENTLY IF EXISTS public.posts_author_id_idx;',
+        'CREATE INDEX CONCURRENTLY posts_author_id_idx ON public.posts USING btree (author_id);',
+      ],
+      downSql: [],
+    };
+    const covering = rec('posts', ['author_id'], { include: ['body'] });
+    const out = reconcileAdviceWithAudit([covering], auditOf([fkRebuild]));
+    expect(out.recommendations[0]!.candidate.reasons).toContain(
+      'also indexes foreign key posts_author_id_fkey (instead of the INVALID public.posts_author_id_idx, which the audit drops)',
+    );
+    expect(out.audit.findings[0]!.action).toBe('drop');
+    expect(out.audit.findings[0]!.upSql).toEqual(['DROP INDEX CONCURRENTLY IF EXISTS public.posts_author_id_idx;']);
+    // a recommendation on other columns leaves the rebuild alone
+    expect(reconcileAdviceWithAudit([rec('posts', ['title'])], auditOf([fkRebuild])).audit.findings[0]).toEqual(fkRebuild);
+  });
 });
