@@ -4,7 +4,8 @@
 //   being built right now            → not reported (a warning says so)
 //   partitioned (relkind I)          → keep: a partition lacks its index; the fix is by hand
 //   marked dead, or a valid twin     → drop (the leftover of a failed DROP/REINDEX CONCURRENTLY,
-//                                      or a `_ccnew` copy beside the original)
+//                                      or a `_ccnew` copy beside the original; or the second of two
+//                                      invalid twins, the first being rebuilt)
 //   UNIQUE with duplicate keys       → drop (never dropped when a constraint needs it: keep), and
 //                                      the keys that are duplicated, as a comment: the UNIQUE build
 //                                      would fail again until they are removed
@@ -152,7 +153,9 @@ export function judgeInvalidIndexes(input: InvalidInput): InvalidOutput {
       continue;
     }
     const protection = constraintProtection(ix);
-    const twin = input.indexes.find((o) => o.oid !== ix.oid && usable(o) && input.isTwin(ix, o));
+    // A valid twin, or an invalid one this run builds again: either way this one is a leftover.
+    const twin =
+      input.indexes.find((o) => o.oid !== ix.oid && usable(o) && input.isTwin(ix, o)) ?? out.rebuilt.find((o) => input.isTwin(ix, o));
     if (!protection && (twin || !ix.live)) {
       if (twin) evidence.validTwin = q(twin);
       out.dropped.add(ix.oid);
@@ -160,7 +163,7 @@ export function judgeInvalidIndexes(input: InvalidInput): InvalidOutput {
         action: 'drop',
         summary: twin
           ? `Index ${q(ix)} is invalid (a failed CREATE INDEX CONCURRENTLY or REINDEX CONCURRENTLY leftover) ` +
-            `and the valid ${q(twin)} already has the same definition: drop it.`
+            `and ${twin.valid ? 'the valid' : 'the rebuilt'} ${q(twin)} ${twin.valid ? 'already has' : 'will have'} the same definition: drop it.`
           : `Index ${q(ix)} is invalid and marked dead (a failed DROP INDEX CONCURRENTLY or the old copy of a failed REINDEX CONCURRENTLY): drop it.`,
         upSql: dropIndexSql(ix),
         downSql: nothingToUndo,

@@ -271,7 +271,8 @@ describe('analysis', () => {
     const ri = index('ri_invalid', [col(6, 'e')], { valid: false, unique: true, replicaIdentity: true });
     const fkCol = index('fk_col', [col(9, 'p')], { valid: false });
     const plain = index('plain', [col(10, 'h')], { valid: false });
-    const all = [uniq, uniqDups, uniqUnchecked, ccnew, good, dead, building, parted, ri, fkCol, plain];
+    const fkColAgain = index('fk_col_again', [col(9, 'p')], { valid: false }); // two failed builds of one index
+    const all = [uniq, uniqDups, uniqUnchecked, ccnew, good, dead, building, parted, ri, fkCol, fkColAgain, plain];
     const duplicateKeys = new Map([
       [uniq.oid, { groups: 0, rows: 0, examples: [] }],
       [ri.oid, { groups: 0, rows: 0, examples: [] }],
@@ -283,6 +284,7 @@ describe('analysis', () => {
     expect(kinds(out)).toEqual([
       'invalid:dead:drop',
       'invalid:fk_col:drop-and-recreate',
+      'invalid:fk_col_again:drop',
       'invalid:good_ccnew:drop',
       'invalid:parted:keep',
       'invalid:plain:review',
