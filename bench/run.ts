@@ -10,6 +10,8 @@
 //                                      figures are the CLI's defaults)
 //   npm run bench -- planned           share of pg_stat_statements entries the advisor can plan (shop replayed,
 //                                      TPC-H's 22 queries; as superuser and as a read-only role)
+//   npm run bench -- footprint         entries one advise() run adds to pg_stat_statements, as a monitoring role with and
+//                                      without USAGE on PL/pgSQL (--sizes 1000 --tables 50 --seed 42 --repeats 1)
 //   npm run bench -- gin-model         the GIN/GiST cost model against the real planner (--url URL: an existing server)
 //   npm run bench -- fleet             nightly --config over many databases on one server (--databases 40 --url URL)
 //   npm run bench -- scale             scaling only         (--sizes 100,1000,5000 --tables 50 --seed 42
@@ -41,10 +43,9 @@ async function main(): Promise<number> {
       databases: { type: 'string' },
     },
   });
-  const which = positionals.length ? positionals : ['tpch', 'scale', 'planned', 'gin-model', 'fleet'];
-  for (const w of which)
-    if (!['tpch', 'scale', 'planned', 'gin-model', 'fleet'].includes(w))
-      throw new Error(`unknown benchmark "${w}" (tpch, scale, planned, gin-model, fleet)`);
+  const all = ['tpch', 'scale', 'planned', 'gin-model', 'footprint', 'fleet'];
+  const which = positionals.length ? positionals : all;
+  for (const w of which) if (!all.includes(w)) throw new Error(`unknown benchmark "${w}" (${all.join(', ')})`);
   const summary: string[] = [];
   if (which.includes('tpch')) {
     const r = await runTpch({
@@ -77,6 +78,16 @@ async function main(): Promise<number> {
   if (which.includes('gin-model')) {
     const { runGinModel } = await import('./ginModel.js');
     const r = await runGinModel(values.url ? { url: values.url } : {});
+    summary.push(...r.lines);
+  }
+  if (which.includes('footprint')) {
+    const { runFootprint } = await import('./footprint.js');
+    const r = await runFootprint({
+      ...(values.sizes ? { sizes: values.sizes.split(',').map(Number) } : {}),
+      ...(values.tables ? { tables: Number(values.tables) } : {}),
+      ...(values.seed ? { seed: Number(values.seed) } : {}),
+      ...(values.repeats ? { repeats: Number(values.repeats) } : {}),
+    });
     summary.push(...r.lines);
   }
   if (which.includes('fleet')) {

@@ -124,6 +124,7 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     progress,
   });
   const { selection } = verified;
+  if (verified.footprintNote) warnings.push(verified.footprintNote);
 
   // 5. GIN and GiST, which hypopg cannot simulate: modelled (or built on --verify-real's scratch copy), decided with the hypothetical set in place.
   const realOnly = candidates.filter(needsRealIndex);
@@ -297,6 +298,7 @@ async function selectWithHypopg(
       rejected: [...evaluator.rejected],
       serverVersion: evaluator.serverVersion,
       whatIfCalls: evaluator.whatIfCalls,
+      footprintNote: evaluator.footprintNote,
     };
   } finally {
     await evaluator.close();

@@ -1,6 +1,6 @@
 // The nightly report: advice for the workload plus the audit of the indexes that already exist,
-// with the two reconciled (a recommended index that also serves an unindexed foreign key is
-// proposed once). The catalog is read once and handed to both. The audit failing (permissions,
+// with the two reconciled into one plan (./report/reconcile.ts: an index is proposed once, by one
+// of the two migrations). The catalog is read once and handed to both. The audit failing (permissions,
 // a replica down) costs a warning, not the advice.
 import { type AdviseOptions, advise, DEFAULT_STATEMENT_TIMEOUT_MS } from './advise.js';
 import { audit } from './audit/audit.js';
@@ -24,8 +24,13 @@ export async function nightlyReport(opts: NightlyOptions): Promise<AdviceResult>
       ...(opts.statementTimeoutMs ? { statementTimeoutMs: opts.statementTimeoutMs } : {}),
     });
     opts.progress?.done();
-    const reconciled = reconcileAdviceWithAudit(result.recommendations, found);
-    return { ...result, recommendations: reconciled.recommendations, audit: reconciled.audit };
+    const reconciled = reconcileAdviceWithAudit(result.recommendations, found, catalog);
+    return {
+      ...result,
+      recommendations: reconciled.recommendations,
+      struckOut: [...result.struckOut, ...reconciled.struckOut],
+      audit: reconciled.audit,
+    };
   } catch (err) {
     opts.progress?.done();
     return { ...result, warnings: [...result.warnings, `audit of existing indexes failed: ${(err as Error).message}`] };

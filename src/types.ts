@@ -591,7 +591,10 @@ export interface AuditFinding {
   summary: string;
   /** The facts behind the finding (scans, size, stats age, the index that makes it redundant...), for display. */
   evidence: Record<string, string | number | boolean | null>;
-  /** missing-fk-index, fk-type-mismatch, duplicate-fk: the foreign key (constraint name, referencing columns in constraint order). */
+  /**
+   * missing-fk-index, fk-type-mismatch, duplicate-fk, and an invalid index rebuilt for a foreign key: the foreign key (constraint
+   * name, referencing columns in constraint order).
+   */
   foreignKey?: { name: string; columns: string[] };
   /** Size of the index now, in bytes. */
   bytes?: number;

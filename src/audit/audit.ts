@@ -16,11 +16,13 @@ import type { AuditHost, AuditResult, Catalog } from '../types.js';
 import { type AuditThresholds, analyze, DEFAULT_THRESHOLDS, type ScanSummary, scanKey } from './analyze.js';
 import { type BloatFigure, estimateBtreeBloat, pgstatindexBloat } from './bloat.js';
 import { auditIndexes } from './fromCatalog.js';
+import type { DuplicateKeyCheck } from './invalid.js';
 import type { AuditColumn, IndexRow, IndexScanStats } from './model.js';
 import {
   type HostInfo,
   pgstattupleSchema,
   readColumnStats,
+  readDuplicateKeys,
   readForeignKeys,
   readHostInfo,
   readIndexColumns,
@@ -317,7 +319,15 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     const nameSchemas = [...new Set([...foreignKeys.map((fk) => fk.schema), ...indexes.map((ix) => ix.schema)])];
     const relationNames = await onPrimary(() => readRelationNames(primary, nameSchemas));
 
+    // A UNIQUE index is built again only where the table holds no duplicate keys (the build would fail).
+    const duplicateKeys = new Map<number, DuplicateKeyCheck>();
+    for (const ix of indexes) {
+      if (ix.valid || !ix.unique || ix.building || ix.relkind !== 'i') continue;
+      duplicateKeys.set(ix.oid, await onPrimary(() => readDuplicateKeys(primary, ix)));
+    }
+
     const out = analyze({
+      duplicateKeys,
       indexes,
       foreignKeys,
       relationNames,

@@ -59,6 +59,11 @@ export class WhatIfEvaluator {
     return this.sessions[0]!.serverVersion;
   }
 
+  /** Why this run's EXPLAINs show in pg_stat_statements one by one, when they do (said once for all sessions). */
+  get footprintNote(): string | undefined {
+    return this.sessions.find((s) => s.footprintNote)?.footprintNote;
+  }
+
   get whatIfCalls(): number {
     return this.sessions.reduce((n, s) => n + s.explainCalls, 0);
   }

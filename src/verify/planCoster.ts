@@ -5,6 +5,7 @@ import type pg from 'pg';
 import { ADVISOR_MARKER } from '../db/connect.js';
 import { type ParamSite, paramSiteAt } from '../parse/paramSites.js';
 import type { CostOutcome, ScanEstimate } from '../types.js';
+import { plainRunner, type StatementRunner } from './quietExplain.js';
 
 export interface CostRequest {
   id: string;
@@ -27,6 +28,8 @@ export class PlanCoster {
   constructor(
     private readonly client: pg.Client,
     readonly serverVersion: number,
+    /** How the EXPLAIN batches go to the server (./quietExplain.ts: through one DO block, or as they are). */
+    private readonly runner: StatementRunner = plainRunner(client),
   ) {}
 
   /**
@@ -186,8 +189,7 @@ export class PlanCoster {
     }
     let results: pg.QueryResult[];
     try {
-      const r = (await this.client.query(sql.join('; '))) as unknown as pg.QueryResult | pg.QueryResult[];
-      results = Array.isArray(r) ? r : [r];
+      results = await this.runner.run(sql);
       this.explainCalls += plannable.length;
       this.planCacheMode = mode;
     } catch {
@@ -240,12 +242,11 @@ export class PlanCoster {
       await this.client.query(`SET plan_cache_mode = ${q.mode}`);
       this.planCacheMode = q.mode;
     }
-    // One round trip, by the simple query protocol (GENERIC_PLAN takes no bind message; PREPARE,
-    // EXPLAIN EXECUTE and DEALLOCATE go as one query).
+    // One round trip, without bind values for the statement itself (GENERIC_PLAN takes no bind
+    // message; PREPARE, EXPLAIN EXECUTE and DEALLOCATE go together): see ./quietExplain.ts.
     const sent = q.sql.join('; ');
     try {
-      const r = (await this.client.query(sent)) as unknown as pg.QueryResult | pg.QueryResult[];
-      return planOf(Array.isArray(r) ? r[q.planAt]! : r);
+      return planOf((await this.runner.run(q.sql))[q.planAt]!);
     } catch (err) {
       if (q.generic && /GENERIC_PLAN/i.test((err as Error).message)) {
         // A server that reports 16+ but lacks the option (a fork): PREPARE from now on.

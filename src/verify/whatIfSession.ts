@@ -6,6 +6,7 @@ import { createIndexSql } from '../candidates/indexDefinition.js';
 import { ADVISOR_MARKER, type ConnectOptions, connect } from '../db/connect.js';
 import type { CostOutcome, IndexCandidate, ParsedStatement } from '../types.js';
 import { firstLine, PlanCoster } from './planCoster.js';
+import { openQuietExplain, type QuietExplain } from './quietExplain.js';
 
 export class VerifyError extends Error {
   override name = 'VerifyError';
@@ -38,9 +39,14 @@ export class WhatIfSession {
   private constructor(
     private readonly client: pg.Client,
     readonly serverVersion: number,
+    quiet: QuietExplain,
   ) {
-    this.coster = new PlanCoster(client, serverVersion);
+    this.coster = new PlanCoster(client, serverVersion, quiet.runner);
+    this.footprintNote = quiet.note;
   }
+
+  /** Set when this session's EXPLAINs show in pg_stat_statements one by one (./quietExplain.ts says why). */
+  readonly footprintNote: string | undefined;
 
   static async open(url: string, opts: ConnectOptions & { createExtension?: boolean } = {}): Promise<WhatIfSession> {
     if (opts.createExtension) {
@@ -69,7 +75,7 @@ export class WhatIfSession {
                 'then CREATE EXTENSION hypopg; in the database.',
         );
       }
-      return new WhatIfSession(client, Math.floor(Number(row.v) / 10000));
+      return new WhatIfSession(client, Math.floor(Number(row.v) / 10000), await openQuietExplain(client));
     } catch (err) {
       await client.end().catch(() => {});
       throw err;
