@@ -7,8 +7,10 @@ import { createIndexSql, describeIndex, indexName } from './candidates/indexDefi
 import { findTable, tablesRead } from './catalog/find.js';
 import { readCatalog } from './catalog/readCatalog.js';
 import { adviceCatalog } from './catalog/scope.js';
-import { connect, redactUrl } from './db/connect.js';
+import { ownReadsTimeoutMs, redactUrl } from './db/connect.js';
+import { ConnectionLostError } from './db/errors.js';
 import { uniqueName } from './db/names.js';
+import { withSession } from './db/session.js';
 import { formatCost, formatPercent, oneLine } from './format.js';
 import { harvestLogs } from './harvest/constants/logSource.js';
 import { type ConstantOptions, constantSources, recoverConstants } from './harvest/constants.js';
@@ -18,7 +20,7 @@ import { inferConstants } from './parse/infer.js';
 import { ensureParser } from './parse/parser.js';
 import { parseStatement } from './parse/parseStatement.js';
 import { chooseMeasured, needsRealIndex, proposeUnverified, type RealOnlyChoice, statementsFor } from './select/realOnly.js';
-import { workloadCost } from './select/scoring.js';
+import { makeScoring, workloadCost } from './select/scoring.js';
 import { SELECT_DEFAULTS, type SelectOptions, selectIndexes } from './select/selectIndexes.js';
 import { BULK_ROWS_PER_CALL, bulkWrites, tableWrites, writeCostOf } from './select/writeCost.js';
 import type {
@@ -28,6 +30,7 @@ import type {
   CostOutcome,
   IndexCandidate,
   ParsedStatement,
+  PartialRun,
   Recommendation,
   RepresentativeCost,
   Selection,
@@ -87,7 +90,16 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
 
   // 1. The catalog and the workload, in one short read-only session.
   progress.stage('reading catalog and workload');
-  const { catalog, workload, costSettings } = await readInputs(opts, statementTimeoutMs);
+  // Connections lost and made again (the work was done again): the report says so.
+  const reconnections: string[] = [];
+  let inputs: Awaited<ReturnType<typeof readInputs>>;
+  try {
+    inputs = await readInputs(opts, statementTimeoutMs, (why) => reconnections.push(why));
+  } catch (err) {
+    if (err instanceof ConnectionLostError) return nothingRead(opts, err, reconnections);
+    throw err;
+  }
+  const { catalog, workload, costSettings } = inputs;
 
   // 2. Parse every statement; what cannot be parsed is reported, the rest goes on.
   progress.stage(`parsing ${workload.statements.length} statements`);
@@ -96,8 +108,15 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
   // 3. Candidates: every index type the statements could use, less what existing indexes serve.
   const { candidates, unknownTables, notes } = generateCandidates(advisable, catalog, { maxColumns: opts.maxColumns ?? 3 });
   const warnings = [...workload.warnings, ...notes];
-  if (unknownTables.length)
-    warnings.push(`Tables not found in the catalog (views, temporary tables, other schemas?): ${unknownTables.join(', ')}`);
+  const locked = new Set(catalog.lockedTables ?? []);
+  if (locked.size) {
+    warnings.push(
+      `${[...locked].join(', ')}: locked ACCESS EXCLUSIVE by another session while the catalog was read (a migration, ` +
+        'a VACUUM FULL?), so left out: statements that read them are listed with their reason, and no index is proposed on them.',
+    );
+  }
+  const unknown = unknownTables.filter((t) => !locked.has(t) && ![...locked].some((l) => l.endsWith(`.${t}`)));
+  if (unknown.length) warnings.push(`Tables not found in the catalog (views, temporary tables, other schemas?): ${unknown.join(', ')}`);
   const writes = tableWrites(workload.statements, advisable, catalog);
   const writeCost = (c: IndexCandidate) => writeCostOf(c, writes);
   for (const b of bulkWrites(writes)) {
@@ -120,21 +139,37 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     statementTimeoutMs,
     progress,
   });
-  const { selection } = verified;
+  reconnections.push(...verified.reconnections);
+  // A connection lost for good ends the run with what it has (db/errors.ts): what is missing, said.
+  let lost = verified.lost;
+  const missing: string[] = [];
+  if (lost && !verified.selection) {
+    missing.push(
+      'the recommendations: the selection of hypothetical indexes did not finish',
+      "the statements' costs",
+      'GIN and GiST candidates',
+    );
+  } else if (lost) missing.push('the second costing with representative values');
+  const selection = verified.selection ?? noSelection(workload, advisable, opts);
 
   // 5. GIN and GiST, which hypopg cannot simulate: modelled (or built on --verify-real's scratch copy), decided with the hypothetical set in place.
   const realOnly = candidates.filter(needsRealIndex);
   if (realOnly.length > 0) progress.stage(`${opts.verifyRealUrl ? 'building' : 'modelling'} ${realOnly.length} GIN/GiST candidates`);
-  const { special, real } = await decideRealOnly(opts, {
-    advisable,
-    catalog,
-    costSettings,
-    realOnly,
-    selection,
-    writeCost,
-    statementTimeoutMs,
-  });
+  let decided: Awaited<ReturnType<typeof decideRealOnly>> = { special: { chosen: [], final: selection.final } };
+  if (verified.selection && !(lost && opts.verifyRealUrl)) {
+    try {
+      decided = await decideRealOnly(opts, { advisable, catalog, costSettings, realOnly, selection, writeCost, statementTimeoutMs });
+    } catch (err) {
+      if (!(err instanceof ConnectionLostError)) throw err;
+      lost = err;
+    }
+  }
+  if (lost && verified.selection && realOnly.length && opts.verifyRealUrl)
+    missing.push('GIN and GiST candidates (not measured on the --verify-real database)');
+  const { special, real } = decided;
+  reconnections.push(...(real?.reconnections ?? []));
   progress.done();
+  for (const r of reconnections) warnings.push(r);
 
   // 6. The result: recommendations named and written out, every statement before and after, every "no" with its reason.
   const disagreeing = [...verified.representative.values()].filter((r) => !r.agrees).length;
@@ -189,27 +224,84 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     struckOut: selection.struck.map((s) => ({ definition: createIndexSql(s.candidate), reason: s.reason })),
     notChosen: selection.notChosen.map((n) => ({ definition: createIndexSql(n.candidate), reason: n.reason })),
     ...(opts.budgetBytes !== undefined ? { budgetBytes: opts.budgetBytes } : {}),
-    statementsAnalyzed: advisable.length,
+    // Analysed: planned at least once (a statement the server could not plan is listed with its reason).
+    statementsAnalyzed: advisable.filter((p) => selection.baseline.has(p.id)).length,
     candidatesConsidered: candidates.length,
     whatIfCalls: verified.whatIfCalls + (real?.explainCalls ?? 0),
     warnings,
+    ...(lost ? { partial: partialRun(lost, missing) } : {}),
+  };
+}
+
+/** The report's account of a run that ended early. */
+export function partialRun(lost: ConnectionLostError, missing: string[]): PartialRun {
+  return { during: lost.during, error: lost.message, missing };
+}
+
+/** A connection lost for good before the catalog and the workload were read: a report that says so, and nothing else. */
+export function nothingRead(opts: AdviseOptions, lost: ConnectionLostError, reconnections: string[] = []): AdviceResult {
+  return {
+    generatedAt: new Date().toISOString(),
+    target: redactUrl(opts.url),
+    serverVersion: opts.catalog?.serverVersion ?? 0,
+    workloadOrigin: opts.workloadFile ?? 'pg_stat_statements (not read)',
+    weight: opts.weight ?? 'calls',
+    recommendations: [],
+    notAdvisable: [],
+    skipped: [],
+    statements: [],
+    workloadCostBefore: 0,
+    workloadCostAfter: 0,
+    rejectedCandidates: [],
+    struckOut: [],
+    notChosen: [],
+    statementsAnalyzed: 0,
+    candidatesConsidered: 0,
+    whatIfCalls: 0,
+    warnings: reconnections,
+    partial: partialRun(lost, ['the whole analysis: the catalog and the workload were not read']),
+  };
+}
+
+/** The selection of a run that lost its connection before it finished: nothing chosen, nothing costed. */
+function noSelection(workload: Workload, statements: ParsedStatement[], opts: AdviseOptions): Selection {
+  const baseline = new Map<string, number>();
+  const minImprovement = opts.minImprovement ?? SELECT_DEFAULTS.minImprovement;
+  return {
+    chosen: [],
+    baseline,
+    final: new Map(),
+    baselineScans: new Map(),
+    scoring: makeScoring(workload.statements, statements, baseline, { ...(opts.weight ? { weight: opts.weight } : {}), minImprovement }),
+    totalWeightedCost: 0,
+    failed: [],
+    struck: [],
+    notChosen: [],
+    regressions: [],
+    costFailures: [],
   };
 }
 
 async function readInputs(
   opts: AdviseOptions,
   statementTimeoutMs: number,
+  onReconnect: (why: string) => void,
 ): Promise<{ catalog: Catalog; workload: Workload; costSettings: CostSettings }> {
-  const client = await connect(opts.url, { statementTimeoutMs });
-  try {
-    const catalog = adviceCatalog(opts.catalog ?? (await readCatalog(client)));
-    const harvested = opts.workloadFile ? await readWorkloadFile(opts.workloadFile, opts) : await harvestServer(client, opts);
-    // The constants normalization removed, from every source the target has (src/harvest/constants.ts).
-    const workload = await recoverConstants(client, harvested, constantSources(opts));
-    return { catalog, workload, costSettings: await readCostSettings(client) };
-  } finally {
-    await client.end().catch(() => {});
-  }
+  // The advisor's own reads: not bound by --statement-timeout, which is for planning the workload.
+  const connectOpts = { statementTimeoutMs: ownReadsTimeoutMs(statementTimeoutMs) };
+  return withSession(
+    opts.url,
+    connectOpts,
+    'reading the catalog and the workload',
+    async (client) => {
+      const catalog = adviceCatalog(opts.catalog ?? (await readCatalog(client)));
+      const harvested = opts.workloadFile ? await readWorkloadFile(opts.workloadFile, opts) : await harvestServer(client, opts);
+      // The constants normalization removed, from every source the target has (src/harvest/constants.ts).
+      const workload = await recoverConstants(client, harvested, constantSources(opts));
+      return { catalog, workload, costSettings: await readCostSettings(client) };
+    },
+    onReconnect,
+  );
 }
 
 /** pg_stat_statements; without it, the server logs given with --log are the workload. */
@@ -244,6 +336,19 @@ function parseWorkload(workload: Workload, catalog: Catalog): { advisable: Parse
   return { advisable: parsed.filter((p) => !p.error), notAdvisable };
 }
 
+/** What the what-if connections gave: the selection (absent when the connection was lost for good before it finished). */
+interface HypopgOutcome {
+  selection?: Selection;
+  representative: Map<string, RepresentativeCost>;
+  rejected: Array<[string, string]>;
+  serverVersion: number;
+  whatIfCalls: number;
+  /** Connections lost and made again, in words for the report. */
+  reconnections: string[];
+  /** Lost, and lost again after one reconnection: the run ends with what it has. */
+  lost?: ConnectionLostError;
+}
+
 /** Selection over what-if connections (hypopg), then the second costing with representative values. */
 async function selectWithHypopg(
   opts: AdviseOptions,
@@ -256,37 +361,51 @@ async function selectWithHypopg(
     statementTimeoutMs: number;
     progress: Progress;
   },
-) {
+): Promise<HypopgOutcome> {
   const tablesOf = tablesRead(input.advisable, input.catalog);
   const evaluator = await WhatIfEvaluator.open(opts.url, tablesOf, {
     ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
     statementTimeoutMs: input.statementTimeoutMs,
     createExtension: opts.createExtension ?? false,
   });
+  // What the evaluator did, whether the selection finished or the connection was lost for good.
+  const done = () => ({
+    rejected: [...evaluator.rejected],
+    serverVersion: evaluator.serverVersion,
+    whatIfCalls: evaluator.whatIfCalls,
+    reconnections: evaluator.reconnections.map(
+      (why) => `a what-if connection was lost (${why}); the advisor reconnected and costed its statements again`,
+    ),
+  });
   try {
-    const selection = await selectIndexes(
-      { workload: input.workload.statements, statements: input.advisable, candidates: input.candidates, tablesOf },
-      evaluator,
-      {
-        ...opts,
-        writeCost: input.writeCost,
-        onProgress: (phase, done, total) =>
-          input.progress.tick(`${phase} · ${evaluator.whatIfCalls} what-if calls`, done, total, {
-            phase,
-            whatIfCalls: evaluator.whatIfCalls,
-          }),
-      },
-    );
+    let selection: Selection;
+    try {
+      selection = await selectIndexes(
+        { workload: input.workload.statements, statements: input.advisable, candidates: input.candidates, tablesOf },
+        evaluator,
+        {
+          ...opts,
+          writeCost: input.writeCost,
+          onProgress: (phase, done, total) =>
+            input.progress.tick(`${phase} · ${evaluator.whatIfCalls} what-if calls`, done, total, {
+              phase,
+              whatIfCalls: evaluator.whatIfCalls,
+            }),
+        },
+      );
+    } catch (err) {
+      if (!(err instanceof ConnectionLostError)) throw err;
+      return { ...done(), representative: new Map<string, RepresentativeCost>(), lost: err };
+    }
     input.progress.stage('costing with representative values');
     const minImprovement = opts.minImprovement ?? SELECT_DEFAULTS.minImprovement;
-    const representative = await costRepresentative(input.advisable, input.catalog, evaluator, selection, minImprovement);
-    return {
-      selection,
-      representative,
-      rejected: [...evaluator.rejected],
-      serverVersion: evaluator.serverVersion,
-      whatIfCalls: evaluator.whatIfCalls,
-    };
+    try {
+      const representative = await costRepresentative(input.advisable, input.catalog, evaluator, selection, minImprovement);
+      return { ...done(), selection, representative };
+    } catch (err) {
+      if (!(err instanceof ConnectionLostError)) throw err;
+      return { ...done(), selection, representative: new Map<string, RepresentativeCost>(), lost: err };
+    }
   } finally {
     await evaluator.close();
   }

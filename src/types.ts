@@ -300,6 +300,11 @@ export interface Catalog {
   extensions: Record<string, string>;
   /** Per schema, the names of its other relations (sequences, views, types, foreign tables): new index names avoid them. */
   otherRelations?: Record<string, string[]>;
+  /**
+   * Tables (`schema.table`) another session held or waited for an ACCESS EXCLUSIVE lock on while
+   * the catalog was read: left out of `tables` (reading their sizes and index definitions would wait).
+   */
+  lockedTables?: string[];
 }
 
 /** A proposed index, before verification. */
@@ -533,6 +538,21 @@ export interface AdviceResult {
   warnings: string[];
   /** The audit of existing indexes, when the run included it (the nightly report). */
   audit?: AuditResult;
+  /** The run ended early and this report has only part of the analysis (exit status 4). */
+  partial?: PartialRun;
+}
+
+/**
+ * Why a run ended early: the connection to the server was lost, and lost again (or could not be
+ * made again) after one reconnection. The report holds what was done before.
+ */
+export interface PartialRun {
+  /** What the run was doing: `costing statements with hypothetical indexes`. */
+  during: string;
+  /** The last error, with its SQLSTATE. */
+  error: string;
+  /** What the report lacks because of it. */
+  missing: string[];
 }
 
 export interface RepresentativeCost {

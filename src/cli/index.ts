@@ -29,6 +29,8 @@ let progressShown: Progress | undefined;
 
 /** Exit status when the run wrote its report but analysed no statement (README: "Exit status"). */
 export const EXIT_NOTHING_ANALYSED = 3;
+/** Exit status when the run ended early (the connection lost for good) and wrote a partial report (README: "Exit status"). */
+export const EXIT_PARTIAL = 4;
 let exitStatus = 0;
 
 const program = new Command();
@@ -129,7 +131,13 @@ program
     for (const w of result.warnings) console.error(`warning: ${w}`);
     if (result.notAdvisable.length) console.error(`${result.notAdvisable.length} statement(s) could not be advised: see ${files.markdown}`);
     log(`Report: ${files.markdown}\nJSON: ${files.json}\nMigration: ${files.up} (down: ${files.down})`);
-    if (result.statementsAnalyzed === 0) {
+    if (result.partial) {
+      // What the report lacks, and a status the scheduler can tell from a finished night.
+      console.error(
+        `error: partial report: ${result.partial.error}; ` + `missing: ${result.partial.missing.join('; ')}. See ${files.markdown}`,
+      );
+      exitStatus = EXIT_PARTIAL;
+    } else if (result.statementsAnalyzed === 0) {
       // A report with nothing in it is not a night's advice: say so, and let the scheduler see it.
       console.error(
         `error: no statement was analysed (${result.skipped.length} left out, ${result.notAdvisable.length} could not be advised): ` +

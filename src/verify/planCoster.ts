@@ -3,6 +3,7 @@
 // plan PostgreSQL uses without parameter values), or by a custom plan for given values.
 import type pg from 'pg';
 import { ADVISOR_MARKER } from '../db/connect.js';
+import { describeDbError, errorScope, sqlstateOf } from '../db/errors.js';
 import { type ParamSite, paramSiteAt } from '../parse/paramSites.js';
 import type { CostOutcome, ScanEstimate } from '../types.js';
 
@@ -25,9 +26,15 @@ export class PlanCoster {
   private readonly signatures = new Map<string, Promise<Signature[]>>();
 
   constructor(
-    private readonly client: pg.Client,
+    private client: pg.Client,
     readonly serverVersion: number,
   ) {}
+
+  /** Goes on over a new connection (the old one was lost): what was learned stays, the session's settings do not. */
+  useClient(client: pg.Client): void {
+    this.client = client;
+    this.forgetSettings();
+  }
 
   /**
    * Planner total cost of the statement. Without `values`, its generic plan; with them (SQL
@@ -50,7 +57,9 @@ export class PlanCoster {
         const plan = await this.explain(stmt, values);
         return { ok: true, cost: plan['Total Cost'] as number, indexesUsed: indexNames(plan), scans: scans(plan) };
       } catch (err) {
-        const msg = firstLine((err as Error).message);
+        // A lost connection is not this statement's failure: the session reconnects and retries (db/errors.ts).
+        if (errorScope(err, this.client) === 'connection') throw err;
+        const msg = describeDbError(err);
         first ??= msg;
         // One try per parameter nothing types, and a dozen signatures.
         const next =
@@ -115,6 +124,8 @@ export class PlanCoster {
     if (!found) {
       found = site.kind === 'function' ? this.functionSignatures(site) : this.operatorSignatures(site);
       this.signatures.set(key, found);
+      // A failed read (a lost connection) is asked again next time, not remembered.
+      found.catch(() => this.signatures.delete(key));
     }
     return found;
   }
@@ -190,7 +201,8 @@ export class PlanCoster {
       results = Array.isArray(r) ? r : [r];
       this.explainCalls += plannable.length;
       this.planCacheMode = mode;
-    } catch {
+    } catch (err) {
+      if (errorScope(err, this.client) === 'connection') throw err;
       // The implicit transaction rolled back, SET included; the prepared name may be taken.
       this.forgetSettings();
       await this.client.query(`DEALLOCATE ${PREPARED}`).catch(() => {});
@@ -247,11 +259,18 @@ export class PlanCoster {
       const r = (await this.client.query(sent)) as unknown as pg.QueryResult | pg.QueryResult[];
       return planOf(Array.isArray(r) ? r[q.planAt]! : r);
     } catch (err) {
-      if (q.generic && /GENERIC_PLAN/i.test((err as Error).message)) {
-        // A server that reports 16+ but lacks the option (a fork): PREPARE from now on.
+      if (q.generic && sqlstateOf(err) === SYNTAX_ERROR && errorScope(err, this.client) === 'statement') {
+        // A server that reports 16+ but lacks the option (a fork) rejects it as a syntax error
+        // (42601); so would a statement the server cannot parse. PREPARE tells them apart: where
+        // it plans what GENERIC_PLAN could not, the option is missing, and PREPARE it is from now on.
         this.genericPlanOption = false;
         this.explainCalls--;
-        return this.explain(stmt, values);
+        try {
+          return await this.explain(stmt, values);
+        } catch (again) {
+          if (sqlstateOf(again) === SYNTAX_ERROR) this.genericPlanOption = true;
+          throw again;
+        }
       }
       // The query stopped at the error: make sure the name is free for the next statement.
       if (q.sql.length > 1) await this.client.query(`DEALLOCATE ${PREPARED}`).catch(() => {});
@@ -261,6 +280,7 @@ export class PlanCoster {
   }
 }
 
+const SYNTAX_ERROR = '42601';
 /** SQLSTATEs of the errors a wrong parameter type causes. */
 const UNTYPED_PARAMETER = '42P18'; // indeterminate_datatype: "could not determine data type of parameter $n"
 const UNDEFINED_FUNCTION = '42883'; // "function … does not exist", "operator does not exist: …"

@@ -3,9 +3,11 @@
 // the parameter values, so `$n` text from pg_stat_statements can be costed as it is.
 import type pg from 'pg';
 import { createIndexSql } from '../candidates/indexDefinition.js';
-import { ADVISOR_MARKER, type ConnectOptions, connect } from '../db/connect.js';
+import { ADVISOR_MARKER, type ConnectOptions, connect, ownReadsTimeoutMs, reconnect } from '../db/connect.js';
+import { describeDbError, errorScope, isLost, SessionLostError } from '../db/errors.js';
+import { quoteLiteral } from '../db/quote.js';
 import type { CostOutcome, IndexCandidate, ParsedStatement } from '../types.js';
-import { firstLine, PlanCoster } from './planCoster.js';
+import { PlanCoster } from './planCoster.js';
 
 export class VerifyError extends Error {
   override name = 'VerifyError';
@@ -27,6 +29,11 @@ export interface HypotheticalIndex {
  */
 const CREATIONS_BEFORE_RESET = 50_000;
 
+/** The session's statement_timeout for planning the workload's statements (--statement-timeout). */
+function planningTimeout(opts: ConnectOptions): string {
+  return `SET statement_timeout = ${Math.max(0, Math.floor(opts.statementTimeoutMs ?? 30_000))}`;
+}
+
 /** Hypothetical indexes a candidate takes: one per leaf partition on a partitioned table. */
 export const hypotheticalCount = (c: IndexCandidate): number => Math.max(1, c.partitions?.length ?? 0);
 
@@ -34,10 +41,15 @@ export class WhatIfSession {
   private readonly active = new Map<string, HypotheticalIndex>();
   private created = 0;
   private readonly coster: PlanCoster;
+  private closed = false;
+  /** Times this session opened its connection again after losing it. */
+  reconnections = 0;
 
   private constructor(
-    private readonly client: pg.Client,
+    private client: pg.Client,
     readonly serverVersion: number,
+    private readonly url: string,
+    private readonly opts: ConnectOptions,
   ) {
     this.coster = new PlanCoster(client, serverVersion);
   }
@@ -52,7 +64,7 @@ export class WhatIfSession {
         await admin.end();
       }
     }
-    const client = await connect(url, opts);
+    const client = await connect(url, { ...opts, statementTimeoutMs: ownReadsTimeoutMs(opts.statementTimeoutMs) });
     try {
       const r = await client.query<{ v: string; hypopg: string | null; available: string | null }>(`${ADVISOR_MARKER}
         SELECT current_setting('server_version_num') AS v,
@@ -69,14 +81,48 @@ export class WhatIfSession {
                 'then CREATE EXTENSION hypopg; in the database.',
         );
       }
-      return new WhatIfSession(client, Math.floor(Number(row.v) / 10000));
+      await client.query(planningTimeout(opts));
+      const { createExtension: _, ...connectOpts } = opts as ConnectOptions & { createExtension?: boolean };
+      return new WhatIfSession(client, Math.floor(Number(row.v) / 10000), url, connectOpts);
     } catch (err) {
       await client.end().catch(() => {});
       throw err;
     }
   }
 
+  /**
+   * A new connection in place of a lost one (waiting for a restarting server, db/connect.ts): the
+   * hypothetical indexes went with the old backend, so the session starts with none.
+   */
+  async reconnect(): Promise<void> {
+    if (this.closed) throw new SessionLostError('the session was closed');
+    await this.client.end().catch(() => {});
+    const client = await reconnect(this.url, { ...this.opts, statementTimeoutMs: ownReadsTimeoutMs(this.opts.statementTimeoutMs) });
+    if (this.closed) {
+      // Closed while it waited for the server: nothing may stay open.
+      await client.end().catch(() => {});
+      throw new SessionLostError('the session was closed while it reconnected');
+    }
+    try {
+      await client.query(planningTimeout(this.opts));
+    } catch (err) {
+      await client.end().catch(() => {});
+      throw err;
+    }
+    this.client = client;
+    this.coster.useClient(client);
+    this.active.clear();
+    this.created = 0;
+    this.reconnections++;
+  }
+
+  /** The connection failed or closed (node-postgres' errors then carry no SQLSTATE). */
+  get lost(): boolean {
+    return isLost(this.client);
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
     await this.client.query('SELECT hypopg_reset()').catch(() => {});
     await this.client.end().catch(() => {});
   }
@@ -113,8 +159,15 @@ export class WhatIfSession {
         this.active.delete(key);
       }
     }
-    if (drop.length > 0)
-      await this.client.query(`${ADVISOR_MARKER} SELECT count(hypopg_drop_index(o)) FROM unnest($1::oid[]) AS o`, [drop]);
+    if (drop.length > 0) {
+      try {
+        await this.bookkeeping(`${ADVISOR_MARKER} SELECT count(hypopg_drop_index(o)) FROM unnest('{${drop.join(',')}}'::oid[]) AS o`);
+      } catch (err) {
+        if (errorScope(err, this.client) === 'connection') throw err;
+        // Which hypothetical indexes the backend still has is unknown now: only a new session is sure.
+        throw new SessionLostError(`hypothetical indexes could not be dropped: ${(err as Error).message}`, err);
+      }
+    }
     const missing: IndexCandidate[] = [];
     for (const [key, c] of wanted) {
       const have = this.active.get(key);
@@ -127,7 +180,8 @@ export class WhatIfSession {
         this.active.set(key, idx);
         result.set(key, idx);
       }
-    } catch {
+    } catch (err) {
+      if (errorScope(err, this.client) === 'connection') throw err;
       // One definition hypopg refuses fails the whole batch, and hypopg keeps what the batch had
       // created before it (its list is not transactional): start clean, then one at a time.
       const keep = [...wanted.values()].filter((c) => this.active.has(c.key));
@@ -138,7 +192,9 @@ export class WhatIfSession {
           this.active.set(key, idx);
           result.set(key, idx);
         } catch (err) {
-          result.set(c.key, new Error(firstLine((err as Error).message)));
+          // The candidate's own failure (a lock on its table, a definition hypopg refuses) rejects it, by SQLSTATE.
+          if (errorScope(err, this.client) === 'connection') throw err;
+          result.set(c.key, new Error(describeDbError(err)));
         }
       }
     }
@@ -146,9 +202,26 @@ export class WhatIfSession {
   }
 
   private async reset(): Promise<void> {
-    await this.client.query(`${ADVISOR_MARKER} SELECT hypopg_reset()`);
+    try {
+      await this.bookkeeping(`${ADVISOR_MARKER} SELECT hypopg_reset()`);
+    } catch (err) {
+      if (errorScope(err, this.client) === 'connection') throw err;
+      throw new SessionLostError(`hypothetical indexes could not be reset: ${(err as Error).message}`, err);
+    }
     this.active.clear();
     this.created = 0;
+  }
+
+  /**
+   * One of the session's own statements (hypopg's), under the advisor's own timeout rather than
+   * --statement-timeout, which bounds the planning of the workload's statements: sent between two
+   * SETs in one query, so a failure (which rolls the implicit transaction back) restores it too.
+   */
+  private async bookkeeping<R extends pg.QueryResultRow>(sql: string): Promise<pg.QueryResult<R>> {
+    const r = (await this.client.query(
+      `SET statement_timeout = ${ownReadsTimeoutMs(this.opts.statementTimeoutMs)}; ${sql}; ${planningTimeout(this.opts)}`,
+    )) as unknown as pg.QueryResult<R>[];
+    return r[1]!;
   }
 
   /** Creates the candidates' hypothetical indexes in one statement (one per leaf partition on a partitioned table). */
@@ -163,10 +236,10 @@ export class WhatIfSession {
         owner.push(c.key);
       }
     }
-    const r = await this.client.query<{ n: number; oid: number; name: string; bytes: string }>(
+    const r = await this.bookkeeping<{ n: number; oid: number; name: string; bytes: string }>(
       `${ADVISOR_MARKER} SELECT d.n::int AS n, h.indexrelid::int AS oid, h.indexname AS name, hypopg_relation_size(h.indexrelid)::text AS bytes
-         FROM unnest($1::text[]) WITH ORDINALITY AS d(def, n), LATERAL hypopg_create_index(d.def) AS h ORDER BY d.n`,
-      [defs],
+         FROM unnest(ARRAY[${defs.map(quoteLiteral).join(', ')}]::text[]) WITH ORDINALITY AS d(def, n),
+              LATERAL hypopg_create_index(d.def) AS h ORDER BY d.n`,
     );
     this.created += defs.length;
     const out = new Map<string, HypotheticalIndex>();
