@@ -8,16 +8,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, resetStatementStats, type TestDatabase } from './support/db.js';
-import {
-  closeGate,
-  createGate,
-  openGate,
-  readAdvice,
-  readMarkdown,
-  startCli,
-  terminateAdvisor,
-  waitAtGate,
-} from './support/faults.js';
+import { closeGate, createGate, openGate, readAdvice, readMarkdown, startCli, terminateAdvisor, waitAtGate } from './support/faults.js';
 
 let db: TestDatabase;
 let dbName: string;
@@ -69,7 +60,7 @@ describe('a night on a busy server', () => {
       await holder.query('LOCK TABLE locked_t IN ACCESS EXCLUSIVE MODE');
       const r = await startCli(['advise', '--db', db.url, '--out', dir]);
       expect(r.stderr).not.toMatch(/^error:/m);
-      expect(r.status).toBe(0);
+      expect(r.status, r.stderr).toBe(0);
     } finally {
       await holder.query('ROLLBACK').catch(() => {});
       await holder.end();
@@ -78,7 +69,7 @@ describe('a night on a busy server', () => {
     const locked = advice.notAdvisable.find((n) => n.query.includes('locked_t'));
     expect(locked?.reason).toMatch(/SQLSTATE 55P03, lock timeout/);
     expect(advice.warnings.join('\n')).toMatch(/public\.locked_t: locked ACCESS EXCLUSIVE by another session/);
-    expect(advice.recommendations.map((x) => x.definition)).toContain('CREATE INDEX ON public.items (sku)');
+    expect(advice.recommendations.map((x) => x.definition).join('\n')).toMatch(/ON public\.items \(sku\)/);
     expect(advice.partial).toBeUndefined();
     expect(advice.audit).toBeDefined();
     expect(readMarkdown(dir)).toMatch(/## Statements that could not be advised[\s\S]*locked_t[\s\S]*55P03/);
@@ -102,11 +93,11 @@ describe('a night on a busy server', () => {
     }
     const r = await run;
     expect(r.stderr).not.toMatch(/^error:/m);
-    expect(r.status).toBe(0);
+    expect(r.status, r.stderr).toBe(0);
     const advice = readAdvice(dir);
     expect(advice.partial).toBeUndefined();
     expect(advice.warnings.join('\n')).toMatch(/connection was lost \(.*SQLSTATE 57P01.*\); the advisor reconnected/);
-    expect(advice.recommendations.map((x) => x.definition)).toContain('CREATE INDEX ON public.items (sku)');
+    expect(advice.recommendations.map((x) => x.definition).join('\n')).toMatch(/ON public\.items \(sku\)/);
     // The gated statement was costed after all, on the new connection.
     expect(advice.statements.find((s) => s.query.includes('gate()'))?.costBefore).toBeGreaterThan(0);
     expect(readMarkdown(dir)).toMatch(/the advisor reconnected/);
@@ -132,7 +123,7 @@ describe('a night on a busy server', () => {
       await openGate(db.client);
     }
     const r = await run;
-    expect(r.status).toBe(4);
+    expect(r.status, r.stderr).toBe(4);
     expect(r.stderr).toMatch(/^error: partial report: the connection to the server was lost while costing statements/m);
     const advice = readAdvice(dir);
     expect(advice.partial?.during).toBe('costing statements with hypothetical indexes');
@@ -157,13 +148,14 @@ describe('a night on a busy server', () => {
     );
     const dir = out();
     const r = await startCli(['advise', '--db', db.url, '--out', dir, '--statement-timeout', '1ms']);
-    expect(r.status).toBe(3);
+    expect(r.status, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/^error: no statement was analysed/m);
     const advice = readAdvice(dir);
     expect(advice.statementsAnalyzed).toBe(0);
     const slow = advice.notAdvisable.filter((n) => n.query.includes('slow()'));
     expect(slow).toHaveLength(2);
-    for (const n of slow) expect(n.reason).toMatch(/^cannot be planned: .*SQLSTATE 57014, statement timeout \(raise it with --statement-timeout\)/);
+    for (const n of slow)
+      expect(n.reason).toMatch(/^cannot be planned: .*SQLSTATE 57014, statement timeout \(raise it with --statement-timeout\)/);
     // The advisor's own reads are not bound by it: the catalog was read and the audit ran.
     expect(advice.audit).toBeDefined();
     expect(advice.partial).toBeUndefined();
@@ -185,11 +177,11 @@ describe('a night on a busy server', () => {
       const dir = out();
       const r = await startCli(['advise', '--db', u.toString(), '--out', dir]);
       expect(r.stderr).not.toMatch(/^error:/m);
-      expect(r.status).toBe(0);
+      expect(r.status, r.stderr).toBe(0);
       const advice = readAdvice(dir);
       const secret = advice.notAdvisable.find((n) => n.query.includes('secrets'));
       expect(secret?.reason).toMatch(/SQLSTATE 42501, permission denied/);
-      expect(advice.recommendations.map((x) => x.definition)).toContain('CREATE INDEX ON public.items (sku)');
+      expect(advice.recommendations.map((x) => x.definition).join('\n')).toMatch(/ON public\.items \(sku\)/);
       expect(r.stdout + r.stderr).not.toContain(':pw@');
     } finally {
       await db.client.query(`REVOKE ALL ON DATABASE ${dbName} FROM ${role}; DROP OWNED BY ${role}; DROP ROLE ${role}`);

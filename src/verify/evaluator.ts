@@ -138,7 +138,10 @@ export class WhatIfEvaluator {
           waits.push(pending.then((r) => out.set(s.id, r)));
           continue;
         }
-        this.pending.set(key, new Promise<CostOutcome>((resolve, reject) => answer.set(key, { resolve, reject })));
+        const owed = new Promise<CostOutcome>((resolve, reject) => answer.set(key, { resolve, reject }));
+        // Rejected when the connection is lost for good: whoever waits for it hears; nobody waiting is no crash.
+        owed.catch(() => {});
+        this.pending.set(key, owed);
       }
       todo.push(s);
     }

@@ -64,7 +64,7 @@ export class PlanCoster {
         // One try per parameter nothing types, and a dozen signatures.
         const next =
           attempt < stmt.paramCount + MAX_RETYPINGS
-            ? (await this.retypings(stmt, err as PlanError)).find((t) => !tried.has(t.join(',')))
+            ? (await this.retypingsOrNone(stmt, err as PlanError)).find((t) => !tried.has(t.join(',')))
             : undefined;
         if (!next) {
           // Nothing worked: the statement keeps the types it had.
@@ -75,6 +75,16 @@ export class PlanCoster {
         tried.add(next.join(','));
         this.learnedTypes.set(stmt.id, next);
       }
+    }
+  }
+
+  /** The retypings, or none when the catalog could not be read for them (a timeout): the statement keeps its first error. */
+  private async retypingsOrNone(stmt: CostRequest, err: PlanError): Promise<string[][]> {
+    try {
+      return await this.retypings(stmt, err);
+    } catch (lookup) {
+      if (errorScope(lookup, this.client) === 'connection') throw lookup;
+      return [];
     }
   }
 

@@ -132,7 +132,7 @@ export class WhatIfSession {
    * (leave the application its pool), between 1 and 4.
    */
   async freeConnectionShare(): Promise<number> {
-    const r = await this.client.query<{ free: number }>(`${ADVISOR_MARKER}
+    const r = await this.bookkeeping<{ free: number }>(`${ADVISOR_MARKER}
       SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
              - (SELECT count(*) FROM pg_stat_activity)::int AS free`);
     return Math.min(4, Math.max(1, Math.floor(r.rows[0]!.free / 4)));

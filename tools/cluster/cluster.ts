@@ -401,7 +401,8 @@ export async function startThrowawayCluster(opts: StartClusterOptions = {}): Pro
       runAs,
       90_000,
     );
-    if (res.code !== 0) throw new Error(`pg_ctl restart failed (exit ${res.code}):\n${tail(res.output, 10)}\n${await readLogTail(dataDir)}`);
+    if (res.code !== 0)
+      throw new Error(`pg_ctl restart failed (exit ${res.code}):\n${tail(res.output, 10)}\n${await readLogTail(dataDir)}`);
   };
 
   return {
