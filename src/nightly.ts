@@ -4,7 +4,7 @@
 // a replica down) costs a warning, not the advice; a connection lost for good (db/errors.ts) ends
 // the run with what it has, marked partial.
 import { type AdviseOptions, advise, DEFAULT_STATEMENT_TIMEOUT_MS, nothingRead, partialRun } from './advise.js';
-import { audit } from './audit/audit.js';
+import { type AuditOptions, audit } from './audit/audit.js';
 import { readCatalog } from './catalog/readCatalog.js';
 import { ownReadsTimeoutMs, reconnect } from './db/connect.js';
 import { ConnectionLostError } from './db/errors.js';
@@ -38,7 +38,10 @@ export async function nightlyReport(opts: AdviseOptions & { audit?: boolean }): 
   }
   opts.progress?.stage('auditing the existing indexes');
   try {
-    const found = await auditOnce(opts, catalog, statementTimeoutMs, (why) => result.warnings.push(why));
+    const found = await auditWithReconnect(
+      { urls: [opts.url], catalog, statementTimeoutMs: ownReadsTimeoutMs(statementTimeoutMs) },
+      (why) => result.warnings.push(why),
+    );
     opts.progress?.done();
     const reconciled = reconcileAdviceWithAudit(result.recommendations, found);
     return { ...result, recommendations: reconciled.recommendations, audit: reconciled.audit };
@@ -49,21 +52,18 @@ export async function nightlyReport(opts: AdviseOptions & { audit?: boolean }): 
   }
 }
 
-/** The audit, and once more (when the server accepts connections again) if its connection was lost. */
-async function auditOnce(
-  opts: AdviseOptions,
-  catalog: AdviseOptions['catalog'],
-  statementTimeoutMs: number,
-  onReconnect: (why: string) => void,
-): Promise<AuditResult> {
-  const run = () => audit({ urls: [opts.url], ...(catalog ? { catalog } : {}), statementTimeoutMs: ownReadsTimeoutMs(statementTimeoutMs) });
+/**
+ * The audit, and once more (when the server accepts connections again) if its connection was lost;
+ * lost again, ConnectionLostError. The `audit` command runs it this way too.
+ */
+export async function auditWithReconnect(options: AuditOptions, onReconnect: (why: string) => void): Promise<AuditResult> {
   try {
-    return await run();
+    return await audit(options);
   } catch (err) {
     if (!isConnectionLoss(err)) throw err;
     // Waits for a restarting server before the second try.
     try {
-      await (await reconnect(opts.url, { statementTimeoutMs })).end();
+      await (await reconnect(options.urls[0]!, { statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS })).end();
     } catch (down) {
       throw new ConnectionLostError('auditing the existing indexes', down);
     }
@@ -71,7 +71,7 @@ async function auditOnce(
       `the connection was lost while auditing the existing indexes (${(err as Error).message}); the advisor reconnected and audited again`,
     );
     try {
-      return await run();
+      return await audit(options);
     } catch (again) {
       if (isConnectionLoss(again)) throw new ConnectionLostError('auditing the existing indexes', again);
       throw again;

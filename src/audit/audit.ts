@@ -162,6 +162,12 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
         ? opts.catalog
         : await onPrimary(() => readCatalog(primary, schemas ? { schemas } : {}));
     const indexes = auditIndexes(catalog, schemas);
+    if (catalog.lockedTables?.length) {
+      warnings.push(
+        `${catalog.lockedTables.join(', ')}: locked ACCESS EXCLUSIVE by another session while the catalog was read, ` +
+          'so their indexes and foreign keys were not audited.',
+      );
+    }
     const foreignKeys = await onPrimary(() => readForeignKeys(primary, schemas));
     const columns = withStats(await onPrimary(() => readIndexColumns(primary, schemas)), catalog);
 

@@ -5,9 +5,8 @@ import { Command, Option } from 'commander';
 import type { Progress } from '../advise.js';
 import { DEFAULT_STATEMENT_TIMEOUT_MS } from '../advise.js';
 import { DEFAULT_THRESHOLDS } from '../audit/analyze.js';
-import { audit } from '../audit/audit.js';
 import { redactUrl } from '../db/connect.js';
-import { nightlyReport } from '../nightly.js';
+import { auditWithReconnect, nightlyReport } from '../nightly.js';
 import { isCreated } from '../report/migration.js';
 import { adviceJson, ensureWritable, writeAdviceReports, writeAuditReports } from '../report/writeReports.js';
 import { SELECT_DEFAULTS } from '../select/selectIndexes.js';
@@ -190,17 +189,22 @@ program
     if (urls.length === 0) throw new Error("required option '--db <url>' not specified (add --help for usage)");
     for (const url of urls) checkUrl('--db', url);
     await ensureWritable(o.out);
-    const result = await audit({
-      urls,
-      minStatsAgeDays: parseStatsAge(o.minStatsAge),
-      maxScans: o.maxScans,
-      bloatRatio: o.bloatRatio,
-      bloatMinBytes: o.bloatMinBytes,
-      nullFrac: o.nullFrac,
-      statementTimeoutMs: o.statementTimeout,
-      usePgstattuple: o.pgstattuple,
-      ...(o.schema ? { schemas: o.schema } : {}),
-    });
+    const reconnected: string[] = [];
+    const audited = await auditWithReconnect(
+      {
+        urls,
+        minStatsAgeDays: parseStatsAge(o.minStatsAge),
+        maxScans: o.maxScans,
+        bloatRatio: o.bloatRatio,
+        bloatMinBytes: o.bloatMinBytes,
+        nullFrac: o.nullFrac,
+        statementTimeoutMs: o.statementTimeout,
+        usePgstattuple: o.pgstattuple,
+        ...(o.schema ? { schemas: o.schema } : {}),
+      },
+      (why) => reconnected.push(why),
+    );
+    const result = { ...audited, warnings: [...reconnected, ...audited.warnings] };
     const files = await writeAuditReports(result, o.out);
     if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     const log = o.json ? console.error : console.log;

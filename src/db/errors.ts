@@ -34,10 +34,13 @@ export function isLost(client: pg.Client): boolean {
   return lostClients.has(client);
 }
 
-/** A five-character SQLSTATE, as the server sends it (node-postgres: `err.code`). */
+/**
+ * A five-character SQLSTATE, as the server sends it (node-postgres: `err.code`). Node's socket
+ * errors share the field (`EPIPE` has five letters too): no SQLSTATE class begins with E.
+ */
 export function sqlstateOf(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+  return typeof code === 'string' && /^[0-9A-DF-Z][0-9A-Z]{4}$/.test(code) ? code : undefined;
 }
 
 /**
