@@ -229,13 +229,13 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     candidatesConsidered: candidates.length,
     whatIfCalls: verified.whatIfCalls + (real?.explainCalls ?? 0),
     warnings,
-    ...(lost ? { partial: partialRun(lost, missing) } : {}),
+    ...(lost ? { partial: partialRun(lost, missing, verified.selection !== undefined) } : {}),
   };
 }
 
 /** The report's account of a run that ended early. */
-export function partialRun(lost: ConnectionLostError, missing: string[]): PartialRun {
-  return { during: lost.during, error: lost.message, missing };
+export function partialRun(lost: ConnectionLostError, missing: string[], recommendationsComplete: boolean): PartialRun {
+  return { during: lost.during, error: lost.message, missing, recommendationsComplete };
 }
 
 /** A connection lost for good before the catalog and the workload were read: a report that says so, and nothing else. */
@@ -259,7 +259,7 @@ export function nothingRead(opts: AdviseOptions, lost: ConnectionLostError, reco
     candidatesConsidered: 0,
     whatIfCalls: 0,
     warnings: reconnections,
-    partial: partialRun(lost, ['the whole analysis: the catalog and the workload were not read']),
+    partial: partialRun(lost, ['the whole analysis: the catalog and the workload were not read'], false),
   };
 }
 

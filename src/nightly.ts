@@ -47,7 +47,7 @@ export async function nightlyReport(opts: AdviseOptions & { audit?: boolean }): 
     return { ...result, recommendations: reconciled.recommendations, audit: reconciled.audit };
   } catch (err) {
     opts.progress?.done();
-    if (err instanceof ConnectionLostError) return { ...result, partial: partialRun(err, ['the audit of existing indexes']) };
+    if (err instanceof ConnectionLostError) return { ...result, partial: partialRun(err, ['the audit of existing indexes'], true) };
     return { ...result, warnings: [...result.warnings, `audit of existing indexes failed: ${(err as Error).message}`] };
   }
 }

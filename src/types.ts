@@ -553,6 +553,8 @@ export interface PartialRun {
   error: string;
   /** What the report lacks because of it. */
   missing: string[];
+  /** The selection finished before the run ended: the recommendations are the night's (else there are none). */
+  recommendationsComplete: boolean;
 }
 
 export interface RepresentativeCost {

@@ -137,6 +137,7 @@ describe('a night on a busy server', () => {
     const md = readMarkdown(dir);
     expect(md.split('\n')[2]).toMatch(/^> \*\*Partial report:\*\* the run ended early/);
     expect(md).toMatch(/> - the audit of existing indexes/);
+    expect(md).toMatch(/## Recommended indexes\n\nNone: the run ended before the selection finished/);
   });
 
   it('--statement-timeout 1ms: every statement skipped with the timeout as its reason, report written, exit status 3', async () => {

@@ -39,7 +39,10 @@ export function adviceMarkdown(result: AdviceResult): string {
   const verified = result.recommendations.filter(isCreated);
   const unverified = result.recommendations.filter((r) => !isCreated(r));
   out.push('## Recommended indexes', '');
-  if (verified.length === 0) out.push("None: no candidate index lowers the workload's planner cost enough to be worth its upkeep.", '');
+  if (verified.length === 0 && result.partial && !result.partial.recommendationsComplete)
+    out.push('None: the run ended before the selection finished (see the partial report note above).', '');
+  else if (verified.length === 0)
+    out.push("None: no candidate index lowers the workload's planner cost enough to be worth its upkeep.", '');
   for (const [i, r] of verified.entries()) recommendation(out, r, i, result);
   if (unverified.length) {
     out.push('## Unverified candidates', '');
