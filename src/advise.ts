@@ -33,6 +33,7 @@ import type {
   PartialRun,
   Recommendation,
   RepresentativeCost,
+  ScanEstimate,
   Selection,
   Workload,
   WorkloadStatement,
@@ -143,14 +144,15 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
   // A connection lost for good ends the run with what it has (db/errors.ts): what is missing, said.
   let lost = verified.lost;
   const missing: string[] = [];
+  const selection = verified.selection ?? noSelection(workload, advisable, opts, verified.known ?? new Map());
   if (lost && !verified.selection) {
+    const uncosted = advisable.filter((p) => !verified.known?.has(p.id)).length;
     missing.push(
       'the recommendations: the selection of hypothetical indexes did not finish',
-      "the statements' costs",
+      ...(uncosted ? [`the costs of ${uncosted} statement(s) not planned before the connection was lost`] : []),
       'GIN and GiST candidates',
     );
   } else if (lost) missing.push('the second costing with representative values');
-  const selection = verified.selection ?? noSelection(workload, advisable, opts);
 
   // 5. GIN and GiST, which hypopg cannot simulate: modelled (or built on --verify-real's scratch copy), decided with the hypothetical set in place.
   const realOnly = candidates.filter(needsRealIndex);
@@ -263,18 +265,30 @@ export function nothingRead(opts: AdviseOptions, lost: ConnectionLostError, reco
   };
 }
 
-/** The selection of a run that lost its connection before it finished: nothing chosen, nothing costed. */
-function noSelection(workload: Workload, statements: ParsedStatement[], opts: AdviseOptions): Selection {
+/** The selection of a run that lost its connection before it finished: nothing chosen; the costs it had, and the failures. */
+function noSelection(workload: Workload, statements: ParsedStatement[], opts: AdviseOptions, known: Map<string, CostOutcome>): Selection {
   const baseline = new Map<string, number>();
+  const baselineScans = new Map<string, ScanEstimate[]>();
+  const failed: Selection['failed'] = [];
+  for (const [id, r] of known) {
+    if (r.ok) {
+      baseline.set(id, r.cost);
+      baselineScans.set(id, r.scans);
+    } else failed.push({ statementId: id, reason: r.error });
+  }
   const minImprovement = opts.minImprovement ?? SELECT_DEFAULTS.minImprovement;
+  const scoring = makeScoring(workload.statements, statements, baseline, {
+    ...(opts.weight ? { weight: opts.weight } : {}),
+    minImprovement,
+  });
   return {
     chosen: [],
     baseline,
-    final: new Map(),
-    baselineScans: new Map(),
-    scoring: makeScoring(workload.statements, statements, baseline, { ...(opts.weight ? { weight: opts.weight } : {}), minImprovement }),
-    totalWeightedCost: 0,
-    failed: [],
+    final: new Map(baseline),
+    baselineScans,
+    scoring,
+    totalWeightedCost: workloadCost(scoring, baseline),
+    failed,
     struck: [],
     notChosen: [],
     regressions: [],
@@ -347,6 +361,8 @@ interface HypopgOutcome {
   reconnections: string[];
   /** Lost, and lost again after one reconnection: the run ends with what it has. */
   lost?: ConnectionLostError;
+  /** When lost before the selection finished: the costs without new indexes that were had by then. */
+  known?: Map<string, CostOutcome>;
 }
 
 /** Selection over what-if connections (hypopg), then the second costing with representative values. */
@@ -395,7 +411,7 @@ async function selectWithHypopg(
       );
     } catch (err) {
       if (!(err instanceof ConnectionLostError)) throw err;
-      return { ...done(), representative: new Map<string, RepresentativeCost>(), lost: err };
+      return { ...done(), representative: new Map<string, RepresentativeCost>(), lost: err, known: evaluator.known(input.advisable) };
     }
     input.progress.stage('costing with representative values');
     const minImprovement = opts.minImprovement ?? SELECT_DEFAULTS.minImprovement;

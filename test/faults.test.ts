@@ -134,6 +134,9 @@ describe('a night on a busy server', () => {
     expect(advice.partial?.missing).toEqual(expect.arrayContaining(['the audit of existing indexes']));
     expect(advice.partial?.missing.join('\n')).toMatch(/selection of hypothetical indexes did not finish/);
     expect(advice.audit).toBeUndefined();
+    // What it had stays in the report: the statements, and the gated one without the cost it never got.
+    expect(advice.partial?.recommendationsComplete).toBe(false);
+    expect(advice.statements.find((s) => s.query.includes('gate()'))).toMatchObject({ costBefore: null });
     const md = readMarkdown(dir);
     expect(md.split('\n')[2]).toMatch(/^> \*\*Partial report:\*\* the run ended early/);
     expect(md).toMatch(/> - the audit of existing indexes/);

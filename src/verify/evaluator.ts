@@ -195,6 +195,16 @@ export class WhatIfEvaluator {
     return out;
   }
 
+  /** The answers already had for these statements under `config`, without asking (what a run that lost its connection keeps). */
+  known(statements: ParsedStatement[], config: IndexCandidate[] = []): Map<string, CostOutcome> {
+    const out = new Map<string, CostOutcome>();
+    for (const s of statements) {
+      const hit = this.cache.get(this.cacheKey(s, this.relevant(s, config)));
+      if (hit) out.set(s.id, hit);
+    }
+    return out;
+  }
+
   /** hypopg's estimated size of each candidate, creating it once where not known yet. */
   async estimateSizes(candidates: IndexCandidate[]): Promise<void> {
     const missing = candidates.filter((c) => !this.sizes.has(c.key) && !this.rejected.has(c.key));

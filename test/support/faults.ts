@@ -39,7 +39,7 @@ export interface AdviceJson {
   statements: Array<{ query: string; costBefore: number | null }>;
   rejectedCandidates: Array<{ definition: string; reason: string }>;
   warnings: string[];
-  partial?: { during: string; error: string; missing: string[] };
+  partial?: { during: string; error: string; missing: string[]; recommendationsComplete: boolean };
   audit?: unknown;
 }
 
