@@ -108,16 +108,7 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
 
   // 3. Candidates: every index type the statements could use, less what existing indexes serve.
   const { candidates, unknownTables, notes } = generateCandidates(advisable, catalog, { maxColumns: opts.maxColumns ?? 3 });
-  const warnings = [...workload.warnings, ...notes];
-  const locked = new Set(catalog.lockedTables ?? []);
-  if (locked.size) {
-    warnings.push(
-      `${[...locked].join(', ')}: locked ACCESS EXCLUSIVE by another session while the catalog was read (a migration, ` +
-        'a VACUUM FULL?), so left out: statements that read them are listed with their reason, and no index is proposed on them.',
-    );
-  }
-  const unknown = unknownTables.filter((t) => !locked.has(t) && ![...locked].some((l) => l.endsWith(`.${t}`)));
-  if (unknown.length) warnings.push(`Tables not found in the catalog (views, temporary tables, other schemas?): ${unknown.join(', ')}`);
+  const warnings = [...workload.warnings, ...notes, ...missingTables(catalog, unknownTables)];
   const writes = tableWrites(workload.statements, advisable, catalog);
   const writeCost = (c: IndexCandidate) => writeCostOf(c, writes);
   for (const b of bulkWrites(writes)) {
@@ -140,38 +131,23 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     statementTimeoutMs,
     progress,
   });
-  reconnections.push(...verified.reconnections);
-  // A connection lost for good ends the run with what it has (db/errors.ts): what is missing, said.
-  let lost = verified.lost;
-  const missing: string[] = [];
+  // A connection lost for good (db/errors.ts) ends the run with what it has: a selection cut short keeps the costs it had.
   const selection = verified.selection ?? noSelection(workload, advisable, opts, verified.known ?? new Map());
-  if (lost && !verified.selection) {
-    const uncosted = advisable.filter((p) => !verified.known?.has(p.id)).length;
-    missing.push(
-      'the recommendations: the selection of hypothetical indexes did not finish',
-      ...(uncosted ? [`the costs of ${uncosted} statement(s) not planned before the connection was lost`] : []),
-      'GIN and GiST candidates',
-    );
-  } else if (lost) missing.push('the second costing with representative values');
 
   // 5. GIN and GiST, which hypopg cannot simulate: modelled (or built on --verify-real's scratch copy), decided with the hypothetical set in place.
   const realOnly = candidates.filter(needsRealIndex);
   if (realOnly.length > 0) progress.stage(`${opts.verifyRealUrl ? 'building' : 'modelling'} ${realOnly.length} GIN/GiST candidates`);
-  let decided: Awaited<ReturnType<typeof decideRealOnly>> = { special: { chosen: [], final: selection.final } };
-  if (verified.selection && !(lost && opts.verifyRealUrl)) {
-    try {
-      decided = await decideRealOnly(opts, { advisable, catalog, costSettings, realOnly, selection, writeCost, statementTimeoutMs });
-    } catch (err) {
-      if (!(err instanceof ConnectionLostError)) throw err;
-      lost = err;
-    }
-  }
-  if (lost && verified.selection && realOnly.length && opts.verifyRealUrl)
-    missing.push('GIN and GiST candidates (not measured on the --verify-real database)');
-  const { special, real } = decided;
-  reconnections.push(...(real?.reconnections ?? []));
+  const { special, real, lost } = await decideRealOnlyUnlessLost(opts, verified, {
+    advisable,
+    catalog,
+    costSettings,
+    realOnly,
+    selection,
+    writeCost,
+    statementTimeoutMs,
+  });
   progress.done();
-  for (const r of reconnections) warnings.push(r);
+  warnings.push(...reconnections, ...verified.reconnections, ...(real?.reconnections ?? []));
 
   // 6. The result: recommendations named and written out, every statement before and after, every "no" with its reason.
   const disagreeing = [...verified.representative.values()].filter((r) => !r.agrees).length;
@@ -231,8 +207,41 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     candidatesConsidered: candidates.length,
     whatIfCalls: verified.whatIfCalls + (real?.explainCalls ?? 0),
     warnings,
-    ...(lost ? { partial: partialRun(lost, missing, verified.selection !== undefined) } : {}),
+    ...(lost
+      ? { partial: partialRun(lost, missingParts(verified, advisable, opts, realOnly.length), verified.selection !== undefined) }
+      : {}),
   };
+}
+
+/** Tables the statements name that the catalog does not have: locked by another session, or not there at all. */
+function missingTables(catalog: Catalog, unknownTables: string[]): string[] {
+  const out: string[] = [];
+  const locked = catalog.lockedTables ?? [];
+  if (locked.length) {
+    out.push(
+      `${locked.join(', ')}: locked ACCESS EXCLUSIVE by another session while the catalog was read (a migration, ` +
+        'a VACUUM FULL?), so left out: statements that read them are listed with their reason, and no index is proposed on them.',
+    );
+  }
+  const unknown = unknownTables.filter((t) => !locked.some((l) => l === t || l.endsWith(`.${t}`)));
+  if (unknown.length) out.push(`Tables not found in the catalog (views, temporary tables, other schemas?): ${unknown.join(', ')}`);
+  return out;
+}
+
+/** What a run that lost its connection for good lacks, in the report's words. */
+function missingParts(verified: HypopgOutcome, advisable: ParsedStatement[], opts: AdviseOptions, realOnly: number): string[] {
+  if (!verified.selection) {
+    const uncosted = advisable.filter((p) => !verified.known?.has(p.id)).length;
+    return [
+      'the recommendations: the selection of hypothetical indexes did not finish',
+      ...(uncosted ? [`the costs of ${uncosted} statement(s) not planned before the connection was lost`] : []),
+      'GIN and GiST candidates',
+    ];
+  }
+  return [
+    ...(verified.lost ? ['the second costing with representative values'] : []),
+    ...(opts.verifyRealUrl && realOnly ? ['GIN and GiST candidates (not measured on the --verify-real database)'] : []),
+  ];
 }
 
 /** The report's account of a run that ended early. */
@@ -424,6 +433,26 @@ async function selectWithHypopg(
     }
   } finally {
     await evaluator.close();
+  }
+}
+
+/**
+ * decideRealOnly, unless the connection is lost: without a selection there is nothing to decide
+ * against, and with a lost server no scratch build is tried (the cost model, which asks the server
+ * nothing, still runs).
+ */
+async function decideRealOnlyUnlessLost(
+  opts: AdviseOptions,
+  verified: HypopgOutcome,
+  input: Parameters<typeof decideRealOnly>[1],
+): Promise<{ special: RealOnlyChoice; real?: RealMeasurements; lost?: ConnectionLostError }> {
+  const none = { special: { chosen: [], final: input.selection.final } };
+  if (!verified.selection || (verified.lost && opts.verifyRealUrl)) return { ...none, ...(verified.lost ? { lost: verified.lost } : {}) };
+  try {
+    return { ...(await decideRealOnly(opts, input)), ...(verified.lost ? { lost: verified.lost } : {}) };
+  } catch (err) {
+    if (!(err instanceof ConnectionLostError)) throw err;
+    return { ...none, lost: err };
   }
 }
 
