@@ -7,10 +7,10 @@ import { createIndexSql, describeIndex, indexName } from './candidates/indexDefi
 import { findTable, tablesRead } from './catalog/find.js';
 import { readCatalog } from './catalog/readCatalog.js';
 import { adviceCatalog } from './catalog/scope.js';
-import { ownReadsTimeoutMs, redactUrl } from './db/connect.js';
-import { ConnectionLostError } from './db/errors.js';
+import { ConnectionError, ownReadsTimeoutMs, redactUrl } from './db/connect.js';
+import { ConnectionLostError, serverMayComeBack } from './db/errors.js';
 import { uniqueName } from './db/names.js';
-import { withSession } from './db/session.js';
+import { isConnectionLoss, withSession } from './db/session.js';
 import { formatCost, formatPercent, oneLine } from './format.js';
 import { harvestLogs } from './harvest/constants/logSource.js';
 import { type ConstantOptions, constantSources, recoverConstants } from './harvest/constants.js';
@@ -388,11 +388,19 @@ async function selectWithHypopg(
   },
 ): Promise<HypopgOutcome> {
   const tablesOf = tablesRead(input.advisable, input.catalog);
-  const evaluator = await WhatIfEvaluator.open(opts.url, tablesOf, {
-    ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
-    statementTimeoutMs: input.statementTimeoutMs,
-    createExtension: opts.createExtension ?? false,
-  });
+  let evaluator: WhatIfEvaluator;
+  try {
+    evaluator = await WhatIfEvaluator.open(opts.url, tablesOf, {
+      ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+      statementTimeoutMs: input.statementTimeoutMs,
+      createExtension: opts.createExtension ?? false,
+    });
+  } catch (err) {
+    // The server went away after the catalog was read, and did not come back in time.
+    if (!(isConnectionLoss(err) || (err instanceof ConnectionError && serverMayComeBack(err)))) throw err;
+    const lost = new ConnectionLostError('opening the what-if sessions', err);
+    return { representative: new Map(), rejected: [], serverVersion: input.catalog.serverVersion, whatIfCalls: 0, reconnections: [], lost };
+  }
   // What the evaluator did, whether the selection finished or the connection was lost for good.
   const done = () => ({
     rejected: [...evaluator.rejected],

@@ -64,7 +64,8 @@ export class WhatIfSession {
         await admin.end();
       }
     }
-    const client = await connect(url, { ...opts, statementTimeoutMs: ownReadsTimeoutMs(opts.statementTimeoutMs) });
+    // The run has just read the catalog over this URL: a server that refuses now is restarting, and is waited for.
+    const client = await reconnect(url, { ...opts, statementTimeoutMs: ownReadsTimeoutMs(opts.statementTimeoutMs) });
     try {
       const r = await client.query<{ v: string; hypopg: string | null; available: string | null }>(`${ADVISOR_MARKER}
         SELECT current_setting('server_version_num') AS v,
