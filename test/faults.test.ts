@@ -33,6 +33,8 @@ beforeAll(async () => {
     -- With a foreign key: the audit reads the size of the tables foreign keys are on.
     CREATE TABLE locked_t (id int PRIMARY KEY, code text NOT NULL, item_id int REFERENCES items);
     INSERT INTO locked_t SELECT i, 'c' || i, i FROM generate_series(1, 50000) i;
+    -- Holds the name the advice would give its index on items (sku): taken, even while its table is locked.
+    CREATE INDEX items_sku_idx ON locked_t (code);
     CREATE TABLE secrets (id int PRIMARY KEY, owner text NOT NULL);
     INSERT INTO secrets SELECT i, 'o' || i FROM generate_series(1, 50000) i;
     ANALYZE items; ANALYZE locked_t; ANALYZE secrets;
@@ -70,7 +72,7 @@ describe('a night on a busy server', () => {
     const locked = advice.notAdvisable.find((n) => n.query.includes('locked_t'));
     expect(locked?.reason).toMatch(/SQLSTATE 55P03, lock timeout/);
     expect(advice.warnings.join('\n')).toMatch(/public\.locked_t: locked ACCESS EXCLUSIVE by another session/);
-    expect(advice.recommendations.map((x) => x.definition).join('\n')).toMatch(/ON public\.items \(sku\)/);
+    expect(advice.recommendations.map((x) => x.definition)).toContain('CREATE INDEX items_sku_idx_2 ON public.items (sku)');
     expect(advice.partial).toBeUndefined();
     // The audit ran too, without the locked table, and says so.
     expect(advice.warnings.join('\n')).not.toMatch(/audit of existing indexes failed/);

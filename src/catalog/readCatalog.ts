@@ -198,8 +198,18 @@ async function readCatalogWithout(
     params,
   );
   const lockedTables = locked.filter((l) => l.table).map((l) => l.name);
+  // A locked table and its indexes are left out of `tables`, but their names are still taken.
+  const lockedNames = locked.length
+    ? (
+        await client.query<{ schema: string; name: string }>(
+          `${ADVISOR_MARKER} SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.oid = ANY($1::oid[]) OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = ANY($1::oid[]))`,
+          [locked.map((l) => l.oid)],
+        )
+      ).rows
+    : [];
   const otherRelations: Record<string, string[]> = {};
-  for (const r of others.rows) {
+  for (const r of [...others.rows, ...lockedNames]) {
     otherRelations[r.schema] ??= [];
     otherRelations[r.schema]!.push(r.name);
   }
