@@ -34,6 +34,14 @@ function planningTimeout(opts: ConnectOptions): string {
   return `SET statement_timeout = ${Math.max(0, Math.floor(opts.statementTimeoutMs ?? 30_000))}`;
 }
 
+/**
+ * One text[] literal: one constant however many definitions, so that pg_stat_statements keeps one
+ * entry for the advisor's hypopg calls (an ARRAY[...] of N constants is an entry per N).
+ */
+function textArray(values: string[]): string {
+  return quoteLiteral(`{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`);
+}
+
 /** Hypothetical indexes a candidate takes: one per leaf partition on a partitioned table. */
 export const hypotheticalCount = (c: IndexCandidate): number => Math.max(1, c.partitions?.length ?? 0);
 
@@ -239,7 +247,7 @@ export class WhatIfSession {
     }
     const r = await this.bookkeeping<{ n: number; oid: number; name: string; bytes: string }>(
       `${ADVISOR_MARKER} SELECT d.n::int AS n, h.indexrelid::int AS oid, h.indexname AS name, hypopg_relation_size(h.indexrelid)::text AS bytes
-         FROM unnest(ARRAY[${defs.map(quoteLiteral).join(', ')}]::text[]) WITH ORDINALITY AS d(def, n),
+         FROM unnest(${textArray(defs)}::text[]) WITH ORDINALITY AS d(def, n),
               LATERAL hypopg_create_index(d.def) AS h ORDER BY d.n`,
     );
     this.created += defs.length;
