@@ -91,12 +91,16 @@ export async function waitAtGate(url: string, database: string, except: number[]
   }
 }
 
-/** pg_terminate_backend() on every backend of the advisor in the database; returns their pids. */
+/**
+ * pg_terminate_backend() on every backend of the advisor in the database; returns their pids. In
+ * two steps: in one WHERE, the planner may call pg_terminate_backend() before it filters by
+ * database (the pid column comes from a function scan it pushes the call down to), which would end
+ * the advisor runs of the other test files on the shared server too.
+ */
 export async function terminateAdvisor(client: pg.Client, database: string): Promise<number[]> {
-  const r = await client.query<{ pid: number }>(
-    `SELECT pid FROM pg_stat_activity WHERE ${ADVISOR_SESSIONS} AND pg_terminate_backend(pid)`,
-    [database],
-  );
+  const found = await client.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE ${ADVISOR_SESSIONS}`, [database]);
+  const pids = found.rows.map((row) => row.pid);
+  const r = await client.query<{ pid: number }>('SELECT p AS pid FROM unnest($1::int[]) AS p WHERE pg_terminate_backend(p)', [pids]);
   return r.rows.map((row) => row.pid);
 }
 
