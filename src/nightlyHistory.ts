@@ -61,6 +61,12 @@ export async function nightlyWithHistory(opts: NightlyOptions & HistoryOptions):
       if (opts.workloadFile) window.info.notes.push(`the advice weighs the workload file ${opts.workloadFile}, not this window`);
       else if (missing) window.info.notes.push(`${missing} is not installed in the target: the window is empty`);
       const result = await nightlyReport({ ...opts, ...(workload ? { workload } : {}) });
+      // A partial run is not the night: nothing is stored, so the next window covers both nights.
+      if (result.partial)
+        return {
+          ...result,
+          warnings: [...result.warnings, "the run ended partial: no snapshot was stored, so the next run's window covers this night too"],
+        };
 
       const plans = Object.fromEntries(result.statements.filter((s) => s.indexesUsed).map((s) => [s.statementId, s.indexesUsed!]));
       const diff = diffRuns({

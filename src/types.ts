@@ -300,6 +300,11 @@ export interface Catalog {
   extensions: Record<string, string>;
   /** Per schema, the names of its other relations (sequences, views, types, foreign tables): new index names avoid them. */
   otherRelations?: Record<string, string[]>;
+  /**
+   * Tables (`schema.table`) another session held or waited for an ACCESS EXCLUSIVE lock on while
+   * the catalog was read: left out of `tables` (reading their sizes and index definitions would wait).
+   */
+  lockedTables?: string[];
 }
 
 /** A proposed index, before verification. */
@@ -544,6 +549,23 @@ export interface AdviceResult {
   audit?: AuditResult;
   /** With a history store (`--history`): the window the advice covers and what changed since the previous run. */
   history?: HistoryReport;
+  /** The run ended early and this report has only part of the analysis (exit status 4). */
+  partial?: PartialRun;
+}
+
+/**
+ * Why a run ended early: the connection to the server was lost, and lost again (or could not be
+ * made again) after one reconnection. The report holds what was done before.
+ */
+export interface PartialRun {
+  /** What the run was doing: `costing statements with hypothetical indexes`. */
+  during: string;
+  /** The last error, with its SQLSTATE. */
+  error: string;
+  /** What the report lacks because of it. */
+  missing: string[];
+  /** The selection finished before the run ended: the recommendations are the night's (else there are none). */
+  recommendationsComplete: boolean;
 }
 
 export interface RepresentativeCost {

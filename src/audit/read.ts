@@ -130,6 +130,9 @@ export async function readForeignKeys(client: pg.Client, schemas: string[] | und
       JOIN pg_class rt ON rt.oid = c.confrelid
       JOIN pg_namespace rn ON rn.oid = rt.relnamespace
      WHERE c.contype = 'f' AND c.conparentid = 0 AND ${relationFilter(schemas ? '$1' : null)}
+       -- Its size cannot be read while another session holds ACCESS EXCLUSIVE on it (a migration): left out, as in the catalog.
+       AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'relation' AND l.relation = t.oid
+                          AND l.mode = 'AccessExclusiveLock' AND l.pid <> pg_backend_pid())
      ORDER BY n.nspname, t.relname, c.conname`,
     schemas ? [schemas] : [],
   );

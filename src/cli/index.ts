@@ -6,12 +6,11 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Progress } from '../advise.js';
 import { DEFAULT_STATEMENT_TIMEOUT_MS } from '../advise.js';
 import { DEFAULT_THRESHOLDS } from '../audit/analyze.js';
-import { audit } from '../audit/audit.js';
 import { redactUrl } from '../db/connect.js';
 import { runFleet } from '../fleet/run.js';
 import { DIFF_DEFAULTS } from '../history/diff.js';
 import { HistoryLockedError } from '../history/store.js';
-import { type NightlyOptions, nightlyReport } from '../nightly.js';
+import { auditWithReconnect, type NightlyOptions, nightlyReport } from '../nightly.js';
 import { nightlyWithHistory } from '../nightlyHistory.js';
 import { isCreated } from '../report/migration.js';
 import { MIGRATION_FORMATS } from '../report/migrationFormats.js';
@@ -41,6 +40,8 @@ let progressShown: Progress | undefined;
 export const EXIT_NOTHING_ANALYSED = 3;
 /** Exit status when the report holds what --fail-on names (README: "Exit status"). */
 export const EXIT_FAIL_ON = 2;
+/** Exit status when the run ended early (the connection lost for good) and wrote a partial report (README: "Exit status"). */
+export const EXIT_PARTIAL = 4;
 /** Exit status when another run against the same target holds the history's lock: nothing was done. */
 export const EXIT_LOCKED = 5;
 /** Exit status of `nightly --config` when some databases failed (their errors are on the index page). */
@@ -183,7 +184,13 @@ program
     if (result.notAdvisable.length) console.error(`${result.notAdvisable.length} statement(s) could not be advised: see ${files.markdown}`);
     log(`Report: ${files.markdown}\nJSON: ${files.json}\nMigration: ${files.up} (down: ${files.down})\nHTML: ${files.html}`);
     if (files.migrationFolders.length) log(`Migration for ${o.migrationFormat}: ${files.migrationFolders.join(', ')}`);
-    if (result.statementsAnalyzed === 0) {
+    if (result.partial) {
+      // What the report lacks, and a status the scheduler can tell from a finished night.
+      console.error(
+        `error: partial report: ${result.partial.error}; ` + `missing: ${result.partial.missing.join('; ')}. See ${files.markdown}`,
+      );
+      exitStatus = EXIT_PARTIAL;
+    } else if (result.statementsAnalyzed === 0) {
       // A report with nothing in it is not a night's advice: say so, and let the scheduler see it.
       console.error(
         `error: no statement was analysed (${result.skipped.length} left out, ${result.notAdvisable.length} could not be advised): ` +
@@ -279,17 +286,22 @@ program
     if (urls.length === 0) throw new Error("required option '--db <url>' not specified (add --help for usage)");
     for (const url of urls) checkUrl('--db', url);
     await ensureWritable(o.out);
-    const result = await audit({
-      urls,
-      minStatsAgeDays: parseStatsAge(o.minStatsAge),
-      maxScans: o.maxScans,
-      bloatRatio: o.bloatRatio,
-      bloatMinBytes: o.bloatMinBytes,
-      nullFrac: o.nullFrac,
-      statementTimeoutMs: o.statementTimeout,
-      usePgstattuple: o.pgstattuple,
-      ...(o.schema ? { schemas: o.schema } : {}),
-    });
+    const reconnected: string[] = [];
+    const audited = await auditWithReconnect(
+      {
+        urls,
+        minStatsAgeDays: parseStatsAge(o.minStatsAge),
+        maxScans: o.maxScans,
+        bloatRatio: o.bloatRatio,
+        bloatMinBytes: o.bloatMinBytes,
+        nullFrac: o.nullFrac,
+        statementTimeoutMs: o.statementTimeout,
+        usePgstattuple: o.pgstattuple,
+        ...(o.schema ? { schemas: o.schema } : {}),
+      },
+      (why) => reconnected.push(why),
+    );
+    const result = { ...audited, warnings: [...reconnected, ...audited.warnings] };
     const files = await writeAuditReports(result, o.out);
     if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     const log = o.json ? console.error : console.log;

@@ -3,6 +3,7 @@
 // plan PostgreSQL uses without parameter values), or by a custom plan for given values.
 import type pg from 'pg';
 import { ADVISOR_MARKER } from '../db/connect.js';
+import { describeDbError, errorScope, sqlstateOf } from '../db/errors.js';
 import { type ParamSite, paramSiteAt } from '../parse/paramSites.js';
 import type { CostOutcome, ScanEstimate } from '../types.js';
 import { plainRunner, type StatementRunner } from './quietExplain.js';
@@ -26,11 +27,18 @@ export class PlanCoster {
   private readonly signatures = new Map<string, Promise<Signature[]>>();
 
   constructor(
-    private readonly client: pg.Client,
+    private client: pg.Client,
     readonly serverVersion: number,
     /** How the EXPLAIN batches go to the server (./quietExplain.ts: through one DO block, or as they are). */
-    private readonly runner: StatementRunner = plainRunner(client),
+    private runner: StatementRunner = plainRunner(client),
   ) {}
+
+  /** Goes on over a new connection (the old one was lost): what was learned stays, the session's settings do not. */
+  useClient(client: pg.Client, runner: StatementRunner = plainRunner(client)): void {
+    this.client = client;
+    this.runner = runner;
+    this.forgetSettings();
+  }
 
   /**
    * Planner total cost of the statement. Without `values`, its generic plan; with them (SQL
@@ -53,12 +61,14 @@ export class PlanCoster {
         const plan = await this.explain(stmt, values);
         return { ok: true, cost: plan['Total Cost'] as number, indexesUsed: indexNames(plan), scans: scans(plan) };
       } catch (err) {
-        const msg = firstLine((err as Error).message);
+        // A lost connection is not this statement's failure: the session reconnects and retries (db/errors.ts).
+        if (errorScope(err, this.client) === 'connection') throw err;
+        const msg = describeDbError(err);
         first ??= msg;
         // One try per parameter nothing types, and a dozen signatures.
         const next =
           attempt < stmt.paramCount + MAX_RETYPINGS
-            ? (await this.retypings(stmt, err as PlanError)).find((t) => !tried.has(t.join(',')))
+            ? (await this.retypingsOrNone(stmt, err as PlanError)).find((t) => !tried.has(t.join(',')))
             : undefined;
         if (!next) {
           // Nothing worked: the statement keeps the types it had.
@@ -69,6 +79,16 @@ export class PlanCoster {
         tried.add(next.join(','));
         this.learnedTypes.set(stmt.id, next);
       }
+    }
+  }
+
+  /** The retypings, or none when the catalog could not be read for them (a timeout): the statement keeps its first error. */
+  private async retypingsOrNone(stmt: CostRequest, err: PlanError): Promise<string[][]> {
+    try {
+      return await this.retypings(stmt, err);
+    } catch (lookup) {
+      if (errorScope(lookup, this.client) === 'connection') throw lookup;
+      return [];
     }
   }
 
@@ -118,6 +138,8 @@ export class PlanCoster {
     if (!found) {
       found = site.kind === 'function' ? this.functionSignatures(site) : this.operatorSignatures(site);
       this.signatures.set(key, found);
+      // A failed read (a lost connection) is asked again next time, not remembered.
+      found.catch(() => this.signatures.delete(key));
     }
     return found;
   }
@@ -192,7 +214,8 @@ export class PlanCoster {
       results = await this.runner.run(sql);
       this.explainCalls += plannable.length;
       this.planCacheMode = mode;
-    } catch {
+    } catch (err) {
+      if (errorScope(err, this.client) === 'connection') throw err;
       // The implicit transaction rolled back, SET included; the prepared name may be taken.
       this.forgetSettings();
       await this.client.query(`DEALLOCATE ${PREPARED}`).catch(() => {});
@@ -248,11 +271,18 @@ export class PlanCoster {
     try {
       return planOf((await this.runner.run(q.sql))[q.planAt]!);
     } catch (err) {
-      if (q.generic && /GENERIC_PLAN/i.test((err as Error).message)) {
-        // A server that reports 16+ but lacks the option (a fork): PREPARE from now on.
+      if (q.generic && sqlstateOf(err) === SYNTAX_ERROR && errorScope(err, this.client) === 'statement') {
+        // A server that reports 16+ but lacks the option (a fork) rejects it as a syntax error
+        // (42601); so would a statement the server cannot parse. PREPARE tells them apart: where
+        // it plans what GENERIC_PLAN could not, the option is missing, and PREPARE it is from now on.
         this.genericPlanOption = false;
         this.explainCalls--;
-        return this.explain(stmt, values);
+        try {
+          return await this.explain(stmt, values);
+        } catch (again) {
+          if (sqlstateOf(again) === SYNTAX_ERROR) this.genericPlanOption = true;
+          throw again;
+        }
       }
       // The query stopped at the error: make sure the name is free for the next statement.
       if (q.sql.length > 1) await this.client.query(`DEALLOCATE ${PREPARED}`).catch(() => {});
@@ -262,6 +292,7 @@ export class PlanCoster {
   }
 }
 
+const SYNTAX_ERROR = '42601';
 /** SQLSTATEs of the errors a wrong parameter type causes. */
 const UNTYPED_PARAMETER = '42P18'; // indeterminate_datatype: "could not determine data type of parameter $n"
 const UNDEFINED_FUNCTION = '42883'; // "function … does not exist", "operator does not exist: …"
