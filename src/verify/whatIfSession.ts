@@ -96,9 +96,11 @@ export class WhatIfSession {
                 'then CREATE EXTENSION hypopg; in the database.',
         );
       }
+      // Tried under the advisor's own timeout: --statement-timeout is for the workload's plans.
+      const quiet = await openQuietExplain(client);
       await client.query(planningTimeout(opts));
       const { createExtension: _, ...connectOpts } = opts as ConnectOptions & { createExtension?: boolean };
-      return new WhatIfSession(client, Math.floor(Number(row.v) / 10000), await openQuietExplain(client), url, connectOpts);
+      return new WhatIfSession(client, Math.floor(Number(row.v) / 10000), quiet, url, connectOpts);
     } catch (err) {
       await client.end().catch(() => {});
       throw err;
@@ -120,8 +122,8 @@ export class WhatIfSession {
     }
     let quiet: QuietExplain;
     try {
-      await client.query(planningTimeout(this.opts));
       quiet = await openQuietExplain(client);
+      await client.query(planningTimeout(this.opts));
     } catch (err) {
       await client.end().catch(() => {});
       throw err;
