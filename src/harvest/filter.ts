@@ -5,6 +5,13 @@ import { nodeKind, type RangeVar, walk } from '../parse/ast.js';
 import { parseSql } from '../parse/parser.js';
 
 const QUERY_TYPES = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
+/** First words of statements that are never queries. */
+const UTILITY_KEYWORDS = new Set(
+  (
+    'DEALLOCATE SAVEPOINT RELEASE ROLLBACK COMMIT BEGIN START END PREPARE SET RESET SHOW DECLARE FETCH MOVE CLOSE LISTEN ' +
+    'UNLISTEN NOTIFY DISCARD LOCK COPY VACUUM ANALYZE CREATE ALTER DROP GRANT REVOKE TRUNCATE COMMENT REINDEX CLUSTER REFRESH'
+  ).split(' '),
+);
 const CATALOG_SCHEMAS = new Set(['pg_catalog', 'information_schema']);
 const OWN_FUNCTIONS = /\bhypopg_\w+\s*\(/i;
 
@@ -13,7 +20,12 @@ export function skipReason(query: string): string | undefined {
   if (query.includes(ADVISOR_MARKER) || OWN_FUNCTIONS.test(query)) return "the advisor's own statement";
   if (query.trim() === '<insufficient privilege>') return 'text hidden: the role lacks pg_read_all_stats';
   const parsed = parseSql(query);
-  if (!parsed.ok) return undefined;
+  if (!parsed.ok) {
+    // PostgreSQL 17+ shows the names of some utility statements as constants (`DEALLOCATE $1`,
+    // `SAVEPOINT $1`), which the grammar refuses: what cannot be a query is a utility statement.
+    const keyword = /^\s*([a-z]+)/i.exec(query)?.[1]?.toUpperCase();
+    return keyword && UTILITY_KEYWORDS.has(keyword) ? `utility statement (${keyword})` : undefined;
+  }
   const stmt = parsed.stmts[0];
   const type = nodeKind(stmt);
   if (!type || !QUERY_TYPES.has(type)) return `utility statement (${type ?? 'empty'})`;

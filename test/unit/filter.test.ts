@@ -22,5 +22,8 @@ describe('skipReason', () => {
     expect(skipReason('/* pg-index-advisor */ SELECT * FROM orders')).toBe("the advisor's own statement");
     expect(skipReason('SELECT * FROM hypopg_create_index($1)')).toBe("the advisor's own statement");
     expect(skipReason('<insufficient privilege>')).toMatch(/pg_read_all_stats/);
+    // PostgreSQL 17+ shows utility names as constants, which the grammar refuses
+    expect(skipReason('DEALLOCATE $1')).toBe('utility statement (DEALLOCATE)');
+    expect(skipReason('SAVEPOINT $1')).toBe('utility statement (SAVEPOINT)');
   });
 });
