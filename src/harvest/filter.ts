@@ -13,6 +13,12 @@ const UTILITY_KEYWORDS = new Set(
   ).split(' '),
 );
 const CATALOG_SCHEMAS = new Set(['pg_catalog', 'information_schema']);
+/**
+ * The statistics views of the extensions the advisor reads, in whatever schema they were created:
+ * nothing to index there. (PostgreSQL 18 stores statement texts without their leading comment, so
+ * the advisor's own reads of them no longer carry ADVISOR_MARKER.)
+ */
+const EXTENSION_VIEWS = /^(pg_stat_statements(_info)?|pg_qualstats\w*|hypopg\w*)$/;
 const OWN_FUNCTIONS = /\bhypopg_\w+\s*\(/i;
 
 /** Returns why the statement should be skipped, or undefined to keep it. Parse errors are kept: the parse stage reports them. */
@@ -36,8 +42,13 @@ export function skipReason(query: string): string | undefined {
     const target = 'relation' in body ? body.relation : undefined;
     const rv: RangeVar | undefined = t === 'RangeVar' ? body : target && 'relname' in target && target.relname ? target : undefined;
     if (!rv) return;
-    if (CATALOG_SCHEMAS.has(rv.schemaname ?? '') || (!rv.schemaname && /^pg_/.test(rv.relname ?? ''))) catalogTables++;
-    else userTables++;
+    if (
+      CATALOG_SCHEMAS.has(rv.schemaname ?? '') ||
+      (!rv.schemaname && /^pg_/.test(rv.relname ?? '')) ||
+      EXTENSION_VIEWS.test(rv.relname ?? '')
+    ) {
+      catalogTables++;
+    } else userTables++;
   });
   if (userTables === 0 && catalogTables > 0) return 'reads only system catalogs';
   if (userTables === 0) return 'reads no table';
