@@ -59,7 +59,8 @@ async function describeServer(url: string): Promise<string> {
     const { rows } = await client.query<{ v: string; hypopg: string | null }>(
       "select current_setting('server_version') as v, (select extversion from pg_extension where extname = 'hypopg') as hypopg",
     );
-    return `${rows[0]?.v} (hypopg ${rows[0]?.hypopg ?? 'missing'})`;
+    // `15.18 (Debian 15.18-0+deb12u1)`: the version is the first word.
+    return `${rows[0]?.v.split(' ')[0]} (hypopg ${rows[0]?.hypopg ?? 'missing'})`;
   } finally {
     await client.end().catch(() => {});
   }
