@@ -15,7 +15,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/**/*.test.ts'],
           exclude: ['test/unit/**'],
-          globalSetup: ['test/support/globalSetup.ts'],
+          globalSetup: ['test/support/globalSetup.ts', 'test/support/chromiumSetup.ts'],
         },
       },
     ],

@@ -10,3 +10,6 @@ if (!existsSync(fileURLToPath(cli))) {
 }
 const { main } = await import(cli.href);
 process.exitCode = await main(process.argv);
+// The command always ends: a connection some error path left open must not keep a nightly job
+// alive. Unreferenced, the timer does not hold up a process that is done anyway.
+setTimeout(() => process.exit(), 5_000).unref();

@@ -7,8 +7,10 @@ import { createIndexSql, describeIndex, indexName } from './candidates/indexDefi
 import { findTable, tablesRead } from './catalog/find.js';
 import { readCatalog } from './catalog/readCatalog.js';
 import { adviceCatalog } from './catalog/scope.js';
-import { connect, redactUrl } from './db/connect.js';
+import { ConnectionError, ownReadsTimeoutMs, redactUrl } from './db/connect.js';
+import { ConnectionLostError, serverMayComeBack } from './db/errors.js';
 import { uniqueName } from './db/names.js';
+import { isConnectionLoss, withSession } from './db/session.js';
 import { formatCost, formatPercent, oneLine } from './format.js';
 import { harvestLogs } from './harvest/constants/logSource.js';
 import { type ConstantOptions, constantSources, recoverConstants } from './harvest/constants.js';
@@ -18,7 +20,7 @@ import { inferConstants } from './parse/infer.js';
 import { ensureParser } from './parse/parser.js';
 import { parseStatement } from './parse/parseStatement.js';
 import { chooseMeasured, needsRealIndex, proposeUnverified, type RealOnlyChoice, statementsFor } from './select/realOnly.js';
-import { workloadCost } from './select/scoring.js';
+import { counts, makeScoring, workloadCost } from './select/scoring.js';
 import { SELECT_DEFAULTS, type SelectOptions, selectIndexes } from './select/selectIndexes.js';
 import { BULK_ROWS_PER_CALL, bulkWrites, tableWrites, writeCostOf } from './select/writeCost.js';
 import type {
@@ -28,8 +30,10 @@ import type {
   CostOutcome,
   IndexCandidate,
   ParsedStatement,
+  PartialRun,
   Recommendation,
   RepresentativeCost,
+  ScanEstimate,
   Selection,
   Workload,
   WorkloadStatement,
@@ -70,6 +74,8 @@ export interface AdviseOptions extends HarvestOptions, ConstantOptions, Omit<Sel
   verifyRealOnTarget?: boolean;
   /** Advise from this file instead of pg_stat_statements (the database is still used for the catalog and costs). */
   workloadFile?: string;
+  /** The workload already harvested (the history's window of pg_stat_statements, src/nightlyHistory.ts). */
+  workload?: Workload;
   concurrency?: number;
   statementTimeoutMs?: number;
   createExtension?: boolean;
@@ -87,7 +93,16 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
 
   // 1. The catalog and the workload, in one short read-only session.
   progress.stage('reading catalog and workload');
-  const { catalog, workload, costSettings } = await readInputs(opts, statementTimeoutMs);
+  // Connections lost and made again (the work was done again): the report says so.
+  const reconnections: string[] = [];
+  let inputs: Awaited<ReturnType<typeof readInputs>>;
+  try {
+    inputs = await readInputs(opts, statementTimeoutMs, (why) => reconnections.push(why));
+  } catch (err) {
+    if (err instanceof ConnectionLostError) return nothingRead(opts, err, reconnections);
+    throw err;
+  }
+  const { catalog, workload, costSettings } = inputs;
 
   // 2. Parse every statement; what cannot be parsed is reported, the rest goes on.
   progress.stage(`parsing ${workload.statements.length} statements`);
@@ -95,9 +110,7 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
 
   // 3. Candidates: every index type the statements could use, less what existing indexes serve.
   const { candidates, unknownTables, notes } = generateCandidates(advisable, catalog, { maxColumns: opts.maxColumns ?? 3 });
-  const warnings = [...workload.warnings, ...notes];
-  if (unknownTables.length)
-    warnings.push(`Tables not found in the catalog (views, temporary tables, other schemas?): ${unknownTables.join(', ')}`);
+  const warnings = [...workload.warnings, ...notes, ...missingTables(catalog, unknownTables)];
   const writes = tableWrites(workload.statements, advisable, catalog);
   const writeCost = (c: IndexCandidate) => writeCostOf(c, writes);
   for (const b of bulkWrites(writes)) {
@@ -120,12 +133,14 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     statementTimeoutMs,
     progress,
   });
-  const { selection } = verified;
+  // A connection lost for good (db/errors.ts) ends the run with what it has: a selection cut short keeps the costs it had.
+  const selection = verified.selection ?? noSelection(workload, advisable, opts, verified.known ?? new Map());
+  if (verified.footprintNote) warnings.push(verified.footprintNote);
 
   // 5. GIN and GiST, which hypopg cannot simulate: modelled (or built on --verify-real's scratch copy), decided with the hypothetical set in place.
   const realOnly = candidates.filter(needsRealIndex);
   if (realOnly.length > 0) progress.stage(`${opts.verifyRealUrl ? 'building' : 'modelling'} ${realOnly.length} GIN/GiST candidates`);
-  const { special, real } = await decideRealOnly(opts, {
+  const { special, real, lost } = await decideRealOnlyUnlessLost(opts, verified, {
     advisable,
     catalog,
     costSettings,
@@ -135,6 +150,7 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     statementTimeoutMs,
   });
   progress.done();
+  warnings.push(...reconnections, ...verified.reconnections, ...(real?.reconnections ?? []));
 
   // 6. The result: recommendations named and written out, every statement before and after, every "no" with its reason.
   const disagreeing = [...verified.representative.values()].filter((r) => !r.agrees).length;
@@ -182,34 +198,139 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     recommendations: toRecommendations([...selection.chosen, ...special.chosen], catalog, selection, verified.serverVersion),
     notAdvisable,
     skipped: workload.skipped,
-    statements: advisable.map((p) => summarize(p, workload, selection.baseline, final, verified.representative)),
+    statements: advisable.map((p) =>
+      summarize(p, workload, selection.baseline, final, verified.representative, selection.baselineScans.get(p.id)),
+    ),
     workloadCostBefore: selection.totalWeightedCost,
     workloadCostAfter: workloadCost(selection.scoring, final),
     rejectedCandidates: rejected,
     struckOut: selection.struck.map((s) => ({ definition: createIndexSql(s.candidate), reason: s.reason })),
     notChosen: selection.notChosen.map((n) => ({ definition: createIndexSql(n.candidate), reason: n.reason })),
     ...(opts.budgetBytes !== undefined ? { budgetBytes: opts.budgetBytes } : {}),
-    statementsAnalyzed: advisable.length,
+    // Analysed: planned at least once (a statement the server could not plan is listed with its reason).
+    statementsAnalyzed: advisable.filter((p) => selection.baseline.has(p.id)).length,
     candidatesConsidered: candidates.length,
     whatIfCalls: verified.whatIfCalls + (real?.explainCalls ?? 0),
     warnings,
+    ...(lost
+      ? { partial: partialRun(lost, missingParts(verified, advisable, opts, realOnly.length), verified.selection !== undefined) }
+      : {}),
+  };
+}
+
+/** Tables the statements name that the catalog does not have: locked by another session, or not there at all. */
+function missingTables(catalog: Catalog, unknownTables: string[]): string[] {
+  const out: string[] = [];
+  const locked = catalog.lockedTables ?? [];
+  if (locked.length) {
+    out.push(
+      `${locked.join(', ')}: locked ACCESS EXCLUSIVE by another session while the catalog was read (a migration, ` +
+        'a VACUUM FULL?), so left out: statements that read them are listed with their reason, and no index is proposed on them.',
+    );
+  }
+  const unknown = unknownTables.filter((t) => !locked.some((l) => l === t || l.endsWith(`.${t}`)));
+  if (unknown.length) out.push(`Tables not found in the catalog (views, temporary tables, other schemas?): ${unknown.join(', ')}`);
+  return out;
+}
+
+/** What a run that lost its connection for good lacks, in the report's words. */
+function missingParts(verified: HypopgOutcome, advisable: ParsedStatement[], opts: AdviseOptions, realOnly: number): string[] {
+  if (!verified.selection) {
+    const uncosted = advisable.filter((p) => !verified.known?.has(p.id)).length;
+    return [
+      'the recommendations: the selection of hypothetical indexes did not finish',
+      ...(uncosted ? [`the costs of ${uncosted} statement(s) not planned before the connection was lost`] : []),
+      'GIN and GiST candidates',
+    ];
+  }
+  return [
+    ...(verified.lost ? ['the second costing with representative values'] : []),
+    ...(opts.verifyRealUrl && realOnly ? ['GIN and GiST candidates (not measured on the --verify-real database)'] : []),
+  ];
+}
+
+/** The report's account of a run that ended early. */
+export function partialRun(lost: ConnectionLostError, missing: string[], recommendationsComplete: boolean): PartialRun {
+  return { during: lost.during, error: lost.message, missing, recommendationsComplete };
+}
+
+/** A connection lost for good before the catalog and the workload were read: a report that says so, and nothing else. */
+export function nothingRead(opts: AdviseOptions, lost: ConnectionLostError, reconnections: string[] = []): AdviceResult {
+  return {
+    generatedAt: new Date().toISOString(),
+    target: redactUrl(opts.url),
+    serverVersion: opts.catalog?.serverVersion ?? 0,
+    workloadOrigin: opts.workloadFile ?? 'pg_stat_statements (not read)',
+    weight: opts.weight ?? 'calls',
+    recommendations: [],
+    notAdvisable: [],
+    skipped: [],
+    statements: [],
+    workloadCostBefore: 0,
+    workloadCostAfter: 0,
+    rejectedCandidates: [],
+    struckOut: [],
+    notChosen: [],
+    statementsAnalyzed: 0,
+    candidatesConsidered: 0,
+    whatIfCalls: 0,
+    warnings: reconnections,
+    partial: partialRun(lost, ['the whole analysis: the catalog and the workload were not read'], false),
+  };
+}
+
+/** The selection of a run that lost its connection before it finished: nothing chosen; the costs it had, and the failures. */
+function noSelection(workload: Workload, statements: ParsedStatement[], opts: AdviseOptions, known: Map<string, CostOutcome>): Selection {
+  const baseline = new Map<string, number>();
+  const baselineScans = new Map<string, ScanEstimate[]>();
+  const failed: Selection['failed'] = [];
+  for (const [id, r] of known) {
+    if (r.ok) {
+      baseline.set(id, r.cost);
+      baselineScans.set(id, r.scans);
+    } else failed.push({ statementId: id, reason: r.error });
+  }
+  const minImprovement = opts.minImprovement ?? SELECT_DEFAULTS.minImprovement;
+  const scoring = makeScoring(workload.statements, statements, baseline, {
+    ...(opts.weight ? { weight: opts.weight } : {}),
+    minImprovement,
+  });
+  return {
+    chosen: [],
+    baseline,
+    final: new Map(baseline),
+    baselineScans,
+    scoring,
+    totalWeightedCost: workloadCost(scoring, baseline),
+    failed,
+    struck: [],
+    notChosen: [],
+    regressions: [],
+    costFailures: [],
   };
 }
 
 async function readInputs(
   opts: AdviseOptions,
   statementTimeoutMs: number,
+  onReconnect: (why: string) => void,
 ): Promise<{ catalog: Catalog; workload: Workload; costSettings: CostSettings }> {
-  const client = await connect(opts.url, { statementTimeoutMs });
-  try {
-    const catalog = adviceCatalog(opts.catalog ?? (await readCatalog(client)));
-    const harvested = opts.workloadFile ? await readWorkloadFile(opts.workloadFile, opts) : await harvestServer(client, opts);
-    // The constants normalization removed, from every source the target has (src/harvest/constants.ts).
-    const workload = await recoverConstants(client, harvested, constantSources(opts));
-    return { catalog, workload, costSettings: await readCostSettings(client) };
-  } finally {
-    await client.end().catch(() => {});
-  }
+  // The advisor's own reads: not bound by --statement-timeout, which is for planning the workload.
+  const connectOpts = { statementTimeoutMs: ownReadsTimeoutMs(statementTimeoutMs) };
+  return withSession(
+    opts.url,
+    connectOpts,
+    'reading the catalog and the workload',
+    async (client) => {
+      const catalog = adviceCatalog(opts.catalog ?? (await readCatalog(client)));
+      const harvested =
+        opts.workload ?? (opts.workloadFile ? await readWorkloadFile(opts.workloadFile, opts) : await harvestServer(client, opts));
+      // The constants normalization removed, from every source the target has (src/harvest/constants.ts).
+      const workload = await recoverConstants(client, harvested, constantSources(opts));
+      return { catalog, workload, costSettings: await readCostSettings(client) };
+    },
+    onReconnect,
+  );
 }
 
 /** pg_stat_statements; without it, the server logs given with --log are the workload. */
@@ -244,6 +365,23 @@ function parseWorkload(workload: Workload, catalog: Catalog): { advisable: Parse
   return { advisable: parsed.filter((p) => !p.error), notAdvisable };
 }
 
+/** What the what-if connections gave: the selection (absent when the connection was lost for good before it finished). */
+interface HypopgOutcome {
+  selection?: Selection;
+  representative: Map<string, RepresentativeCost>;
+  rejected: Array<[string, string]>;
+  serverVersion: number;
+  whatIfCalls: number;
+  /** Connections lost and made again, in words for the report. */
+  reconnections: string[];
+  /** Lost, and lost again after one reconnection: the run ends with what it has. */
+  lost?: ConnectionLostError;
+  /** When lost before the selection finished: the costs without new indexes that were had by then. */
+  known?: Map<string, CostOutcome>;
+  /** Set when the EXPLAINs show in pg_stat_statements one by one (verify/quietExplain.ts). */
+  footprintNote?: string | undefined;
+}
+
 /** Selection over what-if connections (hypopg), then the second costing with representative values. */
 async function selectWithHypopg(
   opts: AdviseOptions,
@@ -256,39 +394,87 @@ async function selectWithHypopg(
     statementTimeoutMs: number;
     progress: Progress;
   },
-) {
+): Promise<HypopgOutcome> {
   const tablesOf = tablesRead(input.advisable, input.catalog);
-  const evaluator = await WhatIfEvaluator.open(opts.url, tablesOf, {
-    ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
-    statementTimeoutMs: input.statementTimeoutMs,
-    createExtension: opts.createExtension ?? false,
+  let evaluator: WhatIfEvaluator;
+  try {
+    evaluator = await WhatIfEvaluator.open(opts.url, tablesOf, {
+      ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+      statementTimeoutMs: input.statementTimeoutMs,
+      createExtension: opts.createExtension ?? false,
+    });
+  } catch (err) {
+    // The server went away after the catalog was read, and did not come back in time.
+    if (!(isConnectionLoss(err) || (err instanceof ConnectionError && serverMayComeBack(err)))) throw err;
+    const lost = new ConnectionLostError('opening the what-if sessions', err);
+    return { representative: new Map(), rejected: [], serverVersion: input.catalog.serverVersion, whatIfCalls: 0, reconnections: [], lost };
+  }
+  // What the evaluator did, whether the selection finished or the connection was lost for good.
+  const done = () => ({
+    footprintNote: evaluator.footprintNote,
+    rejected: [...evaluator.rejected],
+    serverVersion: evaluator.serverVersion,
+    whatIfCalls: evaluator.whatIfCalls,
+    reconnections: evaluator.reconnections.map(
+      (why) => `a what-if connection was lost (${why}); the advisor reconnected and costed its statements again`,
+    ),
   });
   try {
-    const selection = await selectIndexes(
-      { workload: input.workload.statements, statements: input.advisable, candidates: input.candidates, tablesOf },
-      evaluator,
-      {
-        ...opts,
-        writeCost: input.writeCost,
-        onProgress: (phase, done, total) =>
-          input.progress.tick(`${phase} · ${evaluator.whatIfCalls} what-if calls`, done, total, {
-            phase,
-            whatIfCalls: evaluator.whatIfCalls,
-          }),
-      },
-    );
+    let selection: Selection;
+    try {
+      selection = await selectIndexes(
+        {
+          workload: input.workload.statements,
+          statements: input.advisable,
+          candidates: input.candidates,
+          tablesOf,
+          tableRows: new Map(input.catalog.tables.map((t) => [`${t.schema}.${t.name}`, t.rows])),
+        },
+        evaluator,
+        {
+          ...opts,
+          writeCost: input.writeCost,
+          onProgress: (phase, done, total) =>
+            input.progress.tick(`${phase} · ${evaluator.whatIfCalls} what-if calls`, done, total, {
+              phase,
+              whatIfCalls: evaluator.whatIfCalls,
+            }),
+        },
+      );
+    } catch (err) {
+      if (!(err instanceof ConnectionLostError)) throw err;
+      return { ...done(), representative: new Map<string, RepresentativeCost>(), lost: err, known: evaluator.known(input.advisable) };
+    }
     input.progress.stage('costing with representative values');
-    const minImprovement = opts.minImprovement ?? SELECT_DEFAULTS.minImprovement;
-    const representative = await costRepresentative(input.advisable, input.catalog, evaluator, selection, minImprovement);
-    return {
-      selection,
-      representative,
-      rejected: [...evaluator.rejected],
-      serverVersion: evaluator.serverVersion,
-      whatIfCalls: evaluator.whatIfCalls,
-    };
+    try {
+      const representative = await costRepresentative(input.advisable, input.catalog, evaluator, selection);
+      return { ...done(), selection, representative };
+    } catch (err) {
+      if (!(err instanceof ConnectionLostError)) throw err;
+      return { ...done(), selection, representative: new Map<string, RepresentativeCost>(), lost: err };
+    }
   } finally {
     await evaluator.close();
+  }
+}
+
+/**
+ * decideRealOnly, unless the connection is lost: without a selection there is nothing to decide
+ * against, and with a lost server no scratch build is tried (the cost model, which asks the server
+ * nothing, still runs).
+ */
+async function decideRealOnlyUnlessLost(
+  opts: AdviseOptions,
+  verified: HypopgOutcome,
+  input: Parameters<typeof decideRealOnly>[1],
+): Promise<{ special: RealOnlyChoice; real?: RealMeasurements; lost?: ConnectionLostError }> {
+  const none = { special: { chosen: [], final: input.selection.final } };
+  if (!verified.selection || (verified.lost && opts.verifyRealUrl)) return { ...none, ...(verified.lost ? { lost: verified.lost } : {}) };
+  try {
+    return { ...(await decideRealOnly(opts, input)), ...(verified.lost ? { lost: verified.lost } : {}) };
+  } catch (err) {
+    if (!(err instanceof ConnectionLostError)) throw err;
+    return { ...none, lost: err };
   }
 }
 
@@ -395,8 +581,10 @@ function summarize(
   before: Map<string, number>,
   after: Map<string, number>,
   representative: Map<string, RepresentativeCost>,
+  scans: ScanEstimate[] | undefined,
 ) {
   const w = workload.statements.find((s) => s.id === p.id)!;
+  const indexesUsed = [...new Set((scans ?? []).flatMap((x) => [...(x.index ? [x.index] : []), ...(x.bitmapIndexes ?? [])]))].sort();
   return {
     statementId: p.id,
     query: w.query,
@@ -407,6 +595,7 @@ function summarize(
     ...(representative.get(p.id) ? { representative: representative.get(p.id) } : {}),
     ...(p.recovered ? { recovered: p.recovered } : {}),
     ...(p.notes ? { notes: p.notes } : {}),
+    ...(scans ? { indexesUsed } : {}),
   };
 }
 
@@ -420,7 +609,6 @@ async function costRepresentative(
   catalog: Catalog,
   evaluator: WhatIfEvaluator,
   selection: Selection,
-  minImprovement: number,
 ): Promise<Map<string, RepresentativeCost>> {
   const values = new Map<string, string[]>();
   const shown = new Map<string, Record<string, string>>();
@@ -445,8 +633,8 @@ async function costRepresentative(
     if (!b?.ok || !a?.ok || b.cost <= 0) continue;
     const gb = selection.baseline.get(p.id)!;
     const ga = selection.final.get(p.id)!;
-    const genericHelps = gb > 0 && (gb - ga) / gb >= minImprovement;
-    const representativeHelps = (b.cost - a.cost) / b.cost >= minImprovement;
+    const genericHelps = counts(selection.scoring, p.id, gb, gb - ga);
+    const representativeHelps = counts(selection.scoring, p.id, b.cost, b.cost - a.cost);
     out.set(p.id, { values: shown.get(p.id)!, costBefore: b.cost, costAfter: a.cost, agrees: genericHelps === representativeHelps });
   }
   return out;

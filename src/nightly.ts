@@ -1,31 +1,87 @@
 // The nightly report: advice for the workload plus the audit of the indexes that already exist,
-// with the two reconciled (a recommended index that also serves an unindexed foreign key is
-// proposed once). The catalog is read once and handed to both. The audit failing (permissions,
-// a replica down) costs a warning, not the advice.
-import { type AdviseOptions, advise, DEFAULT_STATEMENT_TIMEOUT_MS } from './advise.js';
-import { audit } from './audit/audit.js';
-import { readCatalogAt } from './catalog/readCatalog.js';
+// with the two reconciled into one plan (./report/reconcile.ts: an index is proposed once, by one
+// of the two migrations). The catalog is read once and handed to both. The audit failing (permissions,
+// a replica down) costs a warning, not the advice; a connection lost for good (db/errors.ts) ends
+// the run with what it has, marked partial.
+import { type AdviseOptions, advise, DEFAULT_STATEMENT_TIMEOUT_MS, nothingRead, partialRun } from './advise.js';
+import { type AuditOptions, audit } from './audit/audit.js';
+import { readCatalog } from './catalog/readCatalog.js';
+import { ownReadsTimeoutMs, reconnect } from './db/connect.js';
+import { ConnectionLostError } from './db/errors.js';
+import { isConnectionLoss, withSession } from './db/session.js';
 import { reconcileAdviceWithAudit } from './report/reconcile.js';
-import type { AdviceResult } from './types.js';
+import type { AdviceResult, AuditResult } from './types.js';
 
-export async function nightlyReport(opts: AdviseOptions & { audit?: boolean }): Promise<AdviceResult> {
+export type NightlyOptions = AdviseOptions & { audit?: boolean };
+
+export async function nightlyReport(opts: NightlyOptions): Promise<AdviceResult> {
   if (opts.audit === false) return advise(opts);
   opts.progress?.stage('reading catalog and workload');
-  const catalog =
-    opts.catalog ?? (await readCatalogAt(opts.url, { statementTimeoutMs: opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS }));
-  const result = await advise({ ...opts, catalog });
+  const statementTimeoutMs = opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  const reconnections: string[] = [];
+  let catalog = opts.catalog;
   try {
-    opts.progress?.stage('auditing the existing indexes');
-    const found = await audit({
-      urls: [opts.url],
-      catalog,
-      ...(opts.statementTimeoutMs ? { statementTimeoutMs: opts.statementTimeoutMs } : {}),
-    });
+    catalog ??= await withSession(
+      opts.url,
+      { statementTimeoutMs: ownReadsTimeoutMs(statementTimeoutMs) },
+      'reading the catalog',
+      (client) => readCatalog(client),
+      (why) => reconnections.push(why),
+    );
+  } catch (err) {
+    if (err instanceof ConnectionLostError) return nothingRead(opts, err, reconnections);
+    throw err;
+  }
+  const advised = await advise({ ...opts, catalog });
+  const result = { ...advised, warnings: [...reconnections, ...advised.warnings] };
+  if (result.partial) {
+    // The server is gone: the audit would only wait for it again.
+    return { ...result, partial: { ...result.partial, missing: [...result.partial.missing, 'the audit of existing indexes'] } };
+  }
+  opts.progress?.stage('auditing the existing indexes');
+  try {
+    const found = await auditWithReconnect(
+      { urls: [opts.url], catalog, statementTimeoutMs: ownReadsTimeoutMs(statementTimeoutMs) },
+      (why) => result.warnings.push(why),
+    );
     opts.progress?.done();
-    const reconciled = reconcileAdviceWithAudit(result.recommendations, found);
-    return { ...result, recommendations: reconciled.recommendations, audit: reconciled.audit };
+    const reconciled = reconcileAdviceWithAudit(result.recommendations, found, catalog);
+    return {
+      ...result,
+      recommendations: reconciled.recommendations,
+      struckOut: [...result.struckOut, ...reconciled.struckOut],
+      audit: reconciled.audit,
+    };
   } catch (err) {
     opts.progress?.done();
+    if (err instanceof ConnectionLostError) return { ...result, partial: partialRun(err, ['the audit of existing indexes'], true) };
     return { ...result, warnings: [...result.warnings, `audit of existing indexes failed: ${(err as Error).message}`] };
+  }
+}
+
+/**
+ * The audit, and once more (when the server accepts connections again) if its connection was lost;
+ * lost again, ConnectionLostError. The `audit` command runs it this way too.
+ */
+export async function auditWithReconnect(options: AuditOptions, onReconnect: (why: string) => void): Promise<AuditResult> {
+  try {
+    return await audit(options);
+  } catch (err) {
+    if (!isConnectionLoss(err)) throw err;
+    // Waits for a restarting server before the second try.
+    try {
+      await (await reconnect(options.urls[0]!, { statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS })).end();
+    } catch (down) {
+      throw new ConnectionLostError('auditing the existing indexes', down);
+    }
+    onReconnect(
+      `the connection was lost while auditing the existing indexes (${(err as Error).message}); the advisor reconnected and audited again`,
+    );
+    try {
+      return await audit(options);
+    } catch (again) {
+      if (isConnectionLoss(again)) throw new ConnectionLostError('auditing the existing indexes', again);
+      throw again;
+    }
   }
 }

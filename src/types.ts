@@ -300,6 +300,11 @@ export interface Catalog {
   extensions: Record<string, string>;
   /** Per schema, the names of its other relations (sequences, views, types, foreign tables): new index names avoid them. */
   otherRelations?: Record<string, string[]>;
+  /**
+   * Tables (`schema.table`) another session held or waited for an ACCESS EXCLUSIVE lock on while
+   * the catalog was read: left out of `tables` (reading their sizes and index definitions would wait).
+   */
+  lockedTables?: string[];
 }
 
 /** A proposed index, before verification. */
@@ -338,6 +343,8 @@ export interface ScanEstimate {
   node: string;
   rows: number;
   index?: string;
+  /** A bitmap heap scan's indexes (its Bitmap Index Scans, under BitmapAnd/BitmapOr). */
+  bitmapIndexes?: string[];
   /** The node's own startup and total cost, and its filter as EXPLAIN prints it. */
   startupCost?: number;
   totalCost?: number;
@@ -410,6 +417,11 @@ export interface Scoring {
   minImprovement: number;
   /** ...and by at least this many cost units a call. */
   minSavingPerCall: number;
+  /** ...or, for the statements a new index serves selectively (select/selective.ts), this share. */
+  smallImprovementFloor: number;
+  selective: Set<string>;
+  /** The workload's weighted cost with no new index. */
+  totalWeightedCost: number;
 }
 
 /** What the selection decided, as data: the chosen indexes and every statement's cost before and after. */
@@ -513,6 +525,8 @@ export interface AdviceResult {
     notes?: string[];
     /** The same statement costed with representative parameter values (custom plans). */
     representative?: RepresentativeCost;
+    /** The existing indexes its generic plan uses today (the history tells when they change). */
+    indexesUsed?: string[];
   }>;
   /** Candidates the server refused to simulate or build (non-immutable expression...), with why. */
   rejectedCandidates: Array<{ definition: string; reason: string }>;
@@ -533,6 +547,25 @@ export interface AdviceResult {
   warnings: string[];
   /** The audit of existing indexes, when the run included it (the nightly report). */
   audit?: AuditResult;
+  /** With a history store (`--history`): the window the advice covers and what changed since the previous run. */
+  history?: HistoryReport;
+  /** The run ended early and this report has only part of the analysis (exit status 4). */
+  partial?: PartialRun;
+}
+
+/**
+ * Why a run ended early: the connection to the server was lost, and lost again (or could not be
+ * made again) after one reconnection. The report holds what was done before.
+ */
+export interface PartialRun {
+  /** What the run was doing: `costing statements with hypothetical indexes`. */
+  during: string;
+  /** The last error, with its SQLSTATE. */
+  error: string;
+  /** What the report lacks because of it. */
+  missing: string[];
+  /** The selection finished before the run ended: the recommendations are the night's (else there are none). */
+  recommendationsComplete: boolean;
 }
 
 export interface RepresentativeCost {
@@ -580,7 +613,10 @@ export interface AuditFinding {
   summary: string;
   /** The facts behind the finding (scans, size, stats age, the index that makes it redundant...), for display. */
   evidence: Record<string, string | number | boolean | null>;
-  /** missing-fk-index, fk-type-mismatch, duplicate-fk: the foreign key (constraint name, referencing columns in constraint order). */
+  /**
+   * missing-fk-index, fk-type-mismatch, duplicate-fk, and an invalid index rebuilt for a foreign key: the foreign key (constraint
+   * name, referencing columns in constraint order).
+   */
   foreignKey?: { name: string; columns: string[] };
   /** Size of the index now, in bytes. */
   bytes?: number;
@@ -637,4 +673,198 @@ export interface AuditResult {
     /** Where bloat figures came from: pgstattuple's pgstatindex() when installed and permitted, else the statistics estimate. */
     bloatSource: 'pgstatindex' | 'estimate' | 'mixed' | 'none';
   };
+}
+
+// The history of nightly runs (`--history`, src/history/): what each run read and said, and what
+// changed since the previous one.
+
+/** One pg_stat_statements entry's cumulative counters, as read (per queryid, user and database). */
+export interface StatementCounters {
+  queryid: string;
+  userid: number;
+  dbid: number;
+  /** The normalized text (kept so that a later run can name a statement that has since been evicted). */
+  query: string;
+  calls: number;
+  totalExecMs: number;
+  rows: number;
+  sharedBlksHit: number;
+  sharedBlksRead: number;
+}
+
+/** An index's usage counter and size (pg_stat_user_indexes), with its definition (applied advice is found by it). */
+export interface IndexUsage {
+  schema: string;
+  table: string;
+  name: string;
+  /** pg_get_indexdef() */
+  definition: string;
+  valid: boolean;
+  scans: number;
+  bytes: number;
+}
+
+export interface TableSize {
+  schema: string;
+  name: string;
+  /** pg_total_relation_size: heap, indexes and TOAST. */
+  bytes: number;
+  /** n_live_tup */
+  rows: number;
+}
+
+/** What a nightly run read of the target's cumulative statistics (src/harvest/counters.ts). */
+export interface TargetCounters {
+  /** The server's clock when read (ISO 8601). */
+  readAt: string;
+  serverVersion: number;
+  /** pg_stat_statements_info.stats_reset (PostgreSQL 14+), null before 14 or without pg_stat_statements. */
+  statsReset: string | null;
+  /** pg_stat_statements_info.dealloc: entries evicted at pg_stat_statements.max since the reset (14+). */
+  dealloc: number | null;
+  /** Top-level entries of the current database whose text the role may see. */
+  statements: StatementCounters[];
+  /** Entries of other roles hidden from this one (no pg_read_all_stats). */
+  hidden: { entries: number; calls: number };
+  indexes: IndexUsage[];
+  tables: TableSize[];
+}
+
+/** `last`: since the previous snapshot; `7d`: the last seven days of windows; `all`: since the statistics were reset. */
+export type WindowMode = 'last' | '7d' | 'all';
+
+/** One statement's activity in a window (summed over users). */
+export interface WindowStatement {
+  queryid: string;
+  query: string;
+  calls: number;
+  totalExecMs: number;
+  rows: number;
+  sharedBlksHit: number;
+  sharedBlksRead: number;
+}
+
+/** What the advice's window covers, and the irregularities met when working it out. */
+export interface WindowInfo {
+  mode: WindowMode;
+  /** Start of the window (the previous snapshot's time, or the statistics reset), or null: unknown (all time). */
+  since: string | null;
+  until: string;
+  calls: number;
+  totalExecMs: number;
+  /** Statements with calls in the window. */
+  statements: number;
+  /** The statistics were reset since the previous snapshot (stats_reset moved): the window starts at the reset. */
+  statsReset: boolean;
+  /** Entries whose counters went backwards (reset one by one, or evicted and back): counted from zero. */
+  wentBackwards: number;
+  /** Entries of the previous snapshot that are gone (evicted at pg_stat_statements.max, or reset). */
+  evicted: number;
+  /** Entries that were not in the previous snapshot. */
+  newEntries: number;
+  notes: string[];
+}
+
+/** A recommendation as the history remembers it. */
+export interface RememberedRecommendation {
+  /** candidateKey(): the same index on every run, whatever its name. */
+  key: string;
+  name: string;
+  schema: string;
+  table: string;
+  definition: string;
+  statementIds: string[];
+  benefitShare: number;
+  /** When it was first recommended, and on how many runs since. */
+  firstSeen: string;
+  runs: number;
+}
+
+/** An audit finding as the history remembers it. */
+export interface RememberedFinding {
+  /** kind, table and the index or foreign key it is about. */
+  key: string;
+  kind: string;
+  summary: string;
+  firstSeen: string;
+  runs: number;
+}
+
+/** A recommendation the catalog now holds, with what its statements' mean time did. */
+export interface AppliedRecommendation {
+  recommendation: RememberedRecommendation;
+  /** The run that first found it in the catalog (the index was built between the two runs). */
+  foundOn: string;
+  /** The index as the catalog names it. */
+  index: string;
+  statements: Array<{ queryid: string; query: string; meanMsBefore: number | null; meanMsAfter: number | null; slower: boolean }>;
+  /** Calls-weighted mean time of its statements before and after (null where a side had no calls). */
+  meanMsBefore: number | null;
+  meanMsAfter: number | null;
+}
+
+/** A statement whose mean time grew by more than the threshold between the previous window and this one. */
+export interface TimeRegression {
+  queryid: string;
+  query: string;
+  meanMsBefore: number;
+  meanMsAfter: number;
+  callsBefore: number;
+  callsAfter: number;
+  /** The existing indexes its plan used at the previous run and uses now, when they differ. */
+  planChanged?: { indexesBefore: string[]; indexesAfter: string[] };
+}
+
+/** What changed since the previous run (src/history/diff.ts). */
+export interface RunDiff {
+  /** The previous run, or null on the first. */
+  previousRun: string | null;
+  recommendations: {
+    new: RememberedRecommendation[];
+    open: RememberedRecommendation[];
+    withdrawn: RememberedRecommendation[];
+    applied: AppliedRecommendation[];
+  };
+  findings: { new: RememberedFinding[]; open: RememberedFinding[]; resolved: RememberedFinding[] };
+  regressions: TimeRegression[];
+  /** The share of mean time growth from which a statement counts as a regression (0.5: half again as slow). */
+  regressionThreshold: number;
+}
+
+export interface HistoryReport {
+  /** Where the history is kept (a folder, or a redacted URL). */
+  store: string;
+  /** This run's snapshot id. */
+  snapshot: string;
+  window: WindowInfo;
+  diff: RunDiff;
+  /** Mean times of tonight's costliest statements on each stored run of the last 30 days (advice.html's chart). */
+  times?: StatementTimePoint[];
+}
+
+/** One statement's mean time on one past run. */
+export interface StatementTimePoint {
+  /** When the run was (ISO 8601). */
+  date: string;
+  statementId: string;
+  meanMs: number;
+}
+
+/** What one run stores in the history (one file in a history folder, one row in a history database). */
+export interface Snapshot {
+  version: 1;
+  /** The run's time, ISO 8601: also its id. */
+  takenAt: string;
+  /** The target, redacted URL. */
+  target: string;
+  counters: TargetCounters;
+  window: WindowInfo;
+  /** Per statement, its activity in this run's window: what `--window 7d` and the before/after of applied advice add up. */
+  windowStatements: WindowStatement[];
+  recommendations: RememberedRecommendation[];
+  findings: RememberedFinding[];
+  /** Per statement analysed, the existing indexes its plan used (AdviceResult.statements' indexesUsed). */
+  plans?: Record<string, string[]>;
+  /** Headline figures of the advice (AdviceResult without statements, lists and audit details). */
+  advice: { statementsAnalyzed: number; workloadCostBefore: number; workloadCostAfter: number; warnings: number };
 }

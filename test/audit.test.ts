@@ -163,14 +163,16 @@ describe('audit of a schema with every kind of problem', () => {
     expect(r.kept).toContainEqual({ index: 'public.red_c_u', reason: expect.stringMatching(/prefix of public.red_c_a.*uniqueness/) });
   });
 
-  it('finds the invalid index of a failed CREATE UNIQUE INDEX CONCURRENTLY and rebuilds it concurrently', () => {
+  it('finds the invalid index of a failed CREATE UNIQUE INDEX CONCURRENTLY: with duplicate keys, drops it and names them', () => {
     const inv = find(r, 'invalid', 'inv_v_uniq')!;
-    expect(inv.action).toBe('drop-and-recreate');
-    expect(inv.upSql).toEqual([
-      'DROP INDEX CONCURRENTLY IF EXISTS public.inv_v_uniq;',
-      'CREATE UNIQUE INDEX CONCURRENTLY inv_v_uniq ON public.inv_t USING btree (v);',
-    ]);
-    expect(inv.summary).toMatch(/UNIQUE.*duplicate keys/);
+    expect(inv.action).toBe('drop');
+    expect(inv.upSql[0]).toBe('DROP INDEX CONCURRENTLY IF EXISTS public.inv_v_uniq;');
+    // v = id % 100 over 1,000 rows: every one of the 100 keys ten times; the rebuild is a comment
+    expect(inv.evidence.duplicatedKeyValues).toBe(100);
+    expect(inv.evidence.rowsWithDuplicatedKeys).toBe(1000);
+    expect(inv.upSql.slice(1).join('\n')).toMatch(/100 key values are duplicated \(1000 rows hold them\), e\.g\. \(v\)=\(0\) × 10/);
+    expect(inv.upSql.slice(1).every((l) => l.startsWith('--'))).toBe(true);
+    expect(inv.upSql.at(-1)).toBe('-- CREATE UNIQUE INDEX CONCURRENTLY inv_v_uniq ON public.inv_t USING btree (v);');
   });
 
   it('finds foreign keys whose columns lead no index, in any order', () => {

@@ -88,6 +88,7 @@ describe('advise --db URL --out DIR (pg_stat_statements, with the audit)', () =>
       `Report: ${join(dir, 'advice.md')}`,
       `JSON: ${join(dir, 'advice.json')}`,
       `Migration: ${join(dir, 'migration.up.sql')} (down: ${join(dir, 'migration.down.sql')})`,
+      `HTML: ${join(dir, 'advice.html')}`,
     ]);
   });
 
@@ -236,6 +237,6 @@ describe('advise --db URL --out DIR (pg_stat_statements, with the audit)', () =>
     const stdout = read(d, 'stdout.txt');
     expect(stdout).not.toContain('\x1b');
     expect(stdout).not.toContain('\r');
-    expect(stdout).toMatch(/^2 index\(es\) recommended for 3 statements .*\nReport: .*\nJSON: .*\nMigration: .*\n$/);
+    expect(stdout).toMatch(/^2 index\(es\) recommended for 3 statements .*\nReport: .*\nJSON: .*\nMigration: .*\nHTML: .*\n$/);
   });
 });

@@ -4,7 +4,7 @@
 //
 // Order matters, because every drop must leave the schema still serving what the dropped index
 // served:
-//   1. invalid     - dead weight: dropped (and rebuilt) whatever else is found
+//   1. invalid     - dead weight: dropped, rebuilt or left for review (./invalid.ts) whatever else is found
 //   2. duplicate   - of identical indexes one stays (the one that backs a constraint, is unique, or is older)
 //   3. unused      - judged on the scans of the whole duplicate group, so the survivor of a duplicate
 //                    group is never dropped for being unused while its twin was used
@@ -30,7 +30,8 @@ import {
   fkTypeMismatches,
   mostlyNullIndexes,
 } from './checks.js';
-import { dropIndexSql, fkIndexName, fkIndexSql, rebuildSql, reindexSql, restoreIndexSql, sqlComment } from './ddl.js';
+import { dropIndexSql, fkIndexName, fkIndexSql, reindexSql, restoreIndexSql, sqlComment } from './ddl.js';
+import { type DuplicateKeyCheck, judgeInvalidIndexes } from './invalid.js';
 import type { AuditColumn, AuditForeignKey, AuditIndex } from './model.js';
 import { constraintProtection, dropProtection, fkSupporters, q, tq, usable } from './rules.js';
 
@@ -80,6 +81,8 @@ export interface AnalyzeInput {
   thresholds: AuditThresholds;
   /** The columns indexes hold, with their types and pg_stats (for the schema checks; none: those checks find nothing). */
   columns?: AuditColumn[];
+  /** Duplicate keys of the invalid UNIQUE indexes, by index oid (./read.ts readDuplicateKeys); none: not checked. */
+  duplicateKeys?: ReadonlyMap<number, DuplicateKeyCheck>;
   /** block_size and MAXALIGN of the server (default 8192 and 8), for size estimates. */
   blockSize?: number;
   maxAlign?: number;
@@ -156,94 +159,18 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
     if (!kept.some((k) => k.index === q(ix) && k.reason === reason)) kept.push({ index: q(ix), reason });
   };
 
-  // 1. Invalid
-  for (const ix of indexes) {
-    if (ix.valid) continue;
-    if (ix.building) {
-      warnings.push(
-        `${q(ix)} is invalid but a CREATE INDEX / REINDEX is building it right now (pg_stat_progress_create_index): not reported.`,
-      );
-      continue;
-    }
-    const evidence: AuditFinding['evidence'] = {
-      indisvalid: false,
-      indisready: ix.ready,
-      indislive: ix.live,
-      unique: ix.unique,
-      definition: ix.definition,
-      bytes: ix.bytes,
-    };
-    // Invalid, but nothing to run: the finding says what to do by hand.
-    const keepInvalid = (summary: string) =>
-      findings.push({
-        kind: 'invalid',
-        schema: ix.schema,
-        table: ix.table,
-        index: ix.name,
-        action: 'keep',
-        summary,
-        evidence,
-        bytes: ix.bytes,
-        upSql: [],
-        downSql: [],
-      });
-    if (ix.relkind === 'I') {
-      keepInvalid(
-        `Partitioned index ${q(ix)} is invalid: some partition has no index attached to it (built with CREATE INDEX ... ON ONLY?). ` +
-          'Create the missing partition indexes (CONCURRENTLY) and ALTER INDEX ... ATTACH PARTITION them; it turns valid when every partition has one.',
-      );
-      continue;
-    }
-    const protection = constraintProtection(ix);
-    if (protection) {
-      keep(ix, `invalid, but it ${protection}`);
-      keepInvalid(
-        `Index ${q(ix)} is invalid but it ${protection}: rebuild it with REINDEX INDEX CONCURRENTLY ${q(ix)} (after fixing what made the build fail).`,
-      );
-      continue;
-    }
-    const twin = indexes.find((o) => o.oid !== ix.oid && usable(o) && sameShape(o, ix) && !losesUniqueness(ix, o));
-    dropped.add(ix.oid);
-    if (twin || !ix.live) {
-      if (twin) evidence.validTwin = q(twin);
-      findings.push({
-        kind: 'invalid',
-        schema: ix.schema,
-        table: ix.table,
-        index: ix.name,
-        action: 'drop',
-        summary: twin
-          ? `Index ${q(ix)} is invalid (a failed CREATE INDEX CONCURRENTLY or REINDEX CONCURRENTLY leftover) ` +
-            `and the valid ${q(twin)} already has the same definition: drop it.`
-          : `Index ${q(ix)} is invalid and marked dead (a failed DROP INDEX CONCURRENTLY or the old copy of a failed REINDEX CONCURRENTLY): drop it.`,
-        evidence,
-        bytes: ix.bytes,
-        reclaimableBytes: ix.bytes,
-        upSql: dropIndexSql(ix),
-        downSql: [sqlComment(`An invalid index cannot be restored, and nothing used it: nothing to undo for ${q(ix)}.`)],
-      });
-      continue;
-    }
-    findings.push({
-      kind: 'invalid',
-      schema: ix.schema,
-      table: ix.table,
-      index: ix.name,
-      action: 'drop-and-recreate',
-      summary:
-        `Index ${q(ix)} is invalid (a failed CREATE INDEX CONCURRENTLY): queries do not use it` +
-        `${ix.ready ? ' but writes still maintain it' : ''}. Drop it and build it again` +
-        (ix.unique ? '; it is UNIQUE, so the build fails again while the table holds duplicate keys: remove them first.' : '.') +
-        ' (If it was being dropped by a failed DROP INDEX CONCURRENTLY, run only the DROP.)',
-      evidence,
-      bytes: ix.bytes,
-      upSql: [...dropIndexSql(ix), rebuildSql(ix.definition, { partitioned: false, ifNotExists: false })],
-      downSql: [
-        sqlComment(`The invalid ${q(ix)} cannot be restored; undoing the rebuild means dropping the rebuilt index.`),
-        ...dropIndexSql(ix),
-      ],
-    });
-  }
+  // 1. Invalid (./invalid.ts decides: drop, rebuild, REINDEX, or uncertain)
+  const invalid = judgeInvalidIndexes({
+    indexes,
+    foreignKeys: input.foreignKeys,
+    duplicateKeys: input.duplicateKeys ?? new Map(),
+    isTwin: (ix, other) => sameShape(other, ix) && !losesUniqueness(ix, other),
+  });
+  findings.push(...invalid.findings);
+  warnings.push(...invalid.warnings);
+  kept.push(...invalid.kept);
+  for (const oid of invalid.dropped) dropped.add(oid);
+  const rebuilt = invalid.rebuilt.map((ix) => ({ ...ix, valid: true, ready: true, live: true, building: false }));
 
   // 2. Duplicates
   const groups = new Map<string, AuditIndex[]>();
@@ -499,8 +426,9 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
   }
 
   // 7. Foreign keys without an index on the referencing side
+  // (an invalid index the migration builds again serves its foreign key: nothing is created beside it)
   for (const fk of input.foreignKeys) {
-    if (fkSupporters(fk, indexes).length) continue;
+    if (fkSupporters(fk, indexes).length || fkSupporters(fk, rebuilt).length) continue;
     const names = taken.get(fk.schema) ?? new Set<string>();
     taken.set(fk.schema, names);
     const name = fkIndexName(fk, names);

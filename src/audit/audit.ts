@@ -12,15 +12,18 @@ import type pg from 'pg';
 import { readCatalog } from '../catalog/readCatalog.js';
 import { catalogCovers } from '../catalog/scope.js';
 import { ConnectionError, connect, redactUrl } from '../db/connect.js';
+import { errorScope, SessionLostError, sqlstateOf } from '../db/errors.js';
 import type { AuditHost, AuditResult, Catalog } from '../types.js';
 import { type AuditThresholds, analyze, DEFAULT_THRESHOLDS, type ScanSummary, scanKey } from './analyze.js';
 import { type BloatFigure, estimateBtreeBloat, pgstatindexBloat } from './bloat.js';
 import { auditIndexes } from './fromCatalog.js';
+import type { DuplicateKeyCheck } from './invalid.js';
 import type { AuditColumn, IndexRow, IndexScanStats } from './model.js';
 import {
   type HostInfo,
   pgstattupleSchema,
   readColumnStats,
+  readDuplicateKeys,
   readForeignKeys,
   readHostInfo,
   readIndexColumns,
@@ -80,7 +83,8 @@ export function describeHostError(err: unknown, url: string, user?: string): str
   const e = err as { message?: string; code?: string };
   const message = e?.message ?? String(err);
   const role = user ?? urlUser(url);
-  if (e?.code === '42501' || /permission denied/i.test(message)) {
+  // By SQLSTATE (the message follows the server's lc_messages), the error's own or, for a failed connection, its cause's.
+  if ((sqlstateOf(err) ?? sqlstateOf((err as { cause?: unknown } | null)?.cause)) === '42501') {
     return (
       `${target}: permission denied (${message}). The audit reads only catalogs and statistics: ` +
       `GRANT pg_monitor TO ${role}; (and CONNECT on the database).`
@@ -148,6 +152,8 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
       try {
         return await step();
       } catch (err) {
+        // A lost connection stays one (the caller may try again); anything else names the host and what to grant.
+        if (errorScope(err, primary) === 'connection') throw new SessionLostError(describeHostError(err, primaryUrl, primaryUser), err);
         throw new AuditError(describeHostError(err, primaryUrl, primaryUser), err);
       }
     };
@@ -158,6 +164,12 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
         ? opts.catalog
         : await onPrimary(() => readCatalog(primary, schemas ? { schemas } : {}));
     const indexes = auditIndexes(catalog, schemas);
+    if (catalog.lockedTables?.length) {
+      warnings.push(
+        `${catalog.lockedTables.join(', ')}: locked ACCESS EXCLUSIVE by another session while the catalog was read, ` +
+          'so their indexes and foreign keys were not audited.',
+      );
+    }
     const foreignKeys = await onPrimary(() => readForeignKeys(primary, schemas));
     const columns = withStats(await onPrimary(() => readIndexColumns(primary, schemas)), catalog);
 
@@ -256,6 +268,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     if (bloatCandidates.length) {
       const idxSchemas = [...new Set(bloatCandidates.map((ix) => ix.schema))];
       const colStats = await readColumnStats(primary, idxSchemas).catch((err) => {
+        if (errorScope(err, primary) === 'connection') throw new SessionLostError(describeHostError(err, primaryUrl), err);
         warnings.push(`pg_stats could not be read (${(err as Error).message}): no bloat estimates.`);
         return new Map<string, { nullFrac: number; avgWidth: number }>();
       });
@@ -287,6 +300,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
             measured++;
           } catch (err) {
             const e = err as { code?: string; message: string };
+            if (errorScope(err, primary) === 'connection') throw new SessionLostError(describeHostError(err, primaryUrl), err);
             if (e.code === '42501') {
               warnings.push(
                 `pgstatindex() is not permitted (${e.message}): GRANT pg_stat_scan_tables TO ${primaryRead.info.currentUser}; ` +
@@ -317,7 +331,15 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     const nameSchemas = [...new Set([...foreignKeys.map((fk) => fk.schema), ...indexes.map((ix) => ix.schema)])];
     const relationNames = await onPrimary(() => readRelationNames(primary, nameSchemas));
 
+    // A UNIQUE index is built again only where the table holds no duplicate keys (the build would fail).
+    const duplicateKeys = new Map<number, DuplicateKeyCheck>();
+    for (const ix of indexes) {
+      if (ix.valid || !ix.unique || ix.building || ix.relkind !== 'i') continue;
+      duplicateKeys.set(ix.oid, await onPrimary(() => readDuplicateKeys(primary, ix)));
+    }
+
     const out = analyze({
+      duplicateKeys,
       indexes,
       foreignKeys,
       relationNames,

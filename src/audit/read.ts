@@ -1,14 +1,15 @@
 // The audit's own queries, beside the shared catalog (../catalog/readCatalog.ts, which holds the
 // indexes): each host's statistics window and index scans, the foreign keys (with their column
 // types), the types of indexed columns, relation names, pg_stats for the bloat estimate and
-// pgstatindex(). Read-only, and only what the pg_monitor role
+// pgstatindex(), and the duplicate keys of invalid UNIQUE indexes. Read-only, and only what the pg_monitor role
 // may see: pg_class/pg_constraint (readable by everyone), pg_stat_database, pg_stat_all_indexes,
 // pg_stats (rows only for tables the role may SELECT), and pgstattuple's pgstatindex() (needs
 // pg_stat_scan_tables, which pg_monitor includes).
 import type pg from 'pg';
 import { ADVISOR_MARKER } from '../db/connect.js';
-import { quoteIdent } from '../db/quote.js';
-import type { AuditColumn, AuditForeignKey, ColumnStats, IndexScanStats, PgstatindexRow } from './model.js';
+import { quoteIdent, quoteQualified } from '../db/quote.js';
+import type { DuplicateKeyCheck } from './invalid.js';
+import type { AuditColumn, AuditForeignKey, AuditIndex, ColumnStats, IndexScanStats, PgstatindexRow } from './model.js';
 
 /**
  * `n` is pg_namespace of the relation, `t` its pg_class row: user schemas (or the listed ones), no
@@ -129,6 +130,9 @@ export async function readForeignKeys(client: pg.Client, schemas: string[] | und
       JOIN pg_class rt ON rt.oid = c.confrelid
       JOIN pg_namespace rn ON rn.oid = rt.relnamespace
      WHERE c.contype = 'f' AND c.conparentid = 0 AND ${relationFilter(schemas ? '$1' : null)}
+       -- Its size cannot be read while another session holds ACCESS EXCLUSIVE on it (a migration): left out, as in the catalog.
+       AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'relation' AND l.relation = t.oid
+                          AND l.mode = 'AccessExclusiveLock' AND l.pid <> pg_backend_pid())
      ORDER BY n.nspname, t.relname, c.conname`,
     schemas ? [schemas] : [],
   );
@@ -259,4 +263,45 @@ export async function readPgstatindex(client: pg.Client, extSchema: string, inde
     avgLeafDensity: row.avg_leaf_density,
     leafFragmentation: row.leaf_fragmentation,
   };
+}
+
+/** SQLSTATEs that mean "could not look" for one table, not a broken session: no SELECT privilege, statement or lock timeout. */
+const COULD_NOT_LOOK: Record<string, string> = {
+  '42501': 'the role may not SELECT the table',
+  '57014': 'the query hit statement_timeout',
+  '55P03': 'the table was locked (lock_timeout)',
+};
+
+/**
+ * Key values an invalid UNIQUE index's table holds more than once (rows its predicate covers; rows
+ * with a NULL key do not conflict unless NULLS NOT DISTINCT): how many, how many rows hold them,
+ * and the five most repeated, as `(key)=(value) × n` (PostgreSQL's own DETAIL shape). One
+ * read-only aggregate over the table; a role that may not read it, or a timeout, gives `unknown`.
+ */
+export async function readDuplicateKeys(
+  client: pg.Client,
+  ix: Pick<AuditIndex, 'schema' | 'table' | 'keys' | 'predicate' | 'nullsNotDistinct'>,
+): Promise<DuplicateKeyCheck> {
+  const keys = ix.keys.map((k) => k.text);
+  const conditions = [
+    ...(ix.predicate ? [`(${ix.predicate})`] : []),
+    ...(ix.nullsNotDistinct ? [] : keys.map((k) => `(${k}) IS NOT NULL`)),
+  ];
+  const shown = `'(${keys.join(', ').replace(/'/g, "''")})=(' || concat_ws(', ', ${keys.map((k) => `coalesce((${k})::text, 'NULL')`).join(', ')}) || ')'`;
+  try {
+    const r = await client.query<{ groups: number; rows: number; examples: string[] }>(
+      `${ADVISOR_MARKER}
+      WITH d AS (SELECT ${shown} AS key, count(*) AS n FROM ${quoteQualified(ix.schema, ix.table)}
+                  ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+                  GROUP BY ${keys.map((k) => `(${k})`).join(', ')} HAVING count(*) > 1)
+      SELECT (SELECT count(*) FROM d)::float8 AS groups, (SELECT coalesce(sum(n), 0) FROM d)::float8 AS rows,
+             ARRAY(SELECT key || ' × ' || n FROM d ORDER BY n DESC, key LIMIT 5) AS examples`,
+    );
+    const row = r.rows[0]!;
+    return { groups: row.groups, rows: row.rows, examples: row.examples };
+  } catch (err) {
+    const reason = COULD_NOT_LOOK[(err as { code?: string }).code ?? ''];
+    if (reason) return { unknown: `${reason}: ${(err as Error).message}` };
+    throw err;
+  }
 }

@@ -5,6 +5,7 @@
 // audit takes its own view of the tables (./scope.ts); lookups by name are in ./find.ts.
 import type pg from 'pg';
 import { ADVISOR_MARKER, type ConnectOptions, connect } from '../db/connect.js';
+import { sqlstateOf } from '../db/errors.js';
 import type { Catalog, CatalogColumn, CatalogConstraint, CatalogIndex, CatalogTable, IndexPosition, KeyPart } from '../types.js';
 
 export interface ReadCatalogOptions {
@@ -18,11 +19,37 @@ export interface ReadCatalogOptions {
  * information_schema, pg_toast* and pg_temp_* (see ./scope.ts: the advice and the audit narrow
  * this down each their own way). `n` is the table's pg_namespace row, `c` its pg_class row.
  */
-function tableFilter(schemas: string[] | undefined): string {
+function tableFilter(schemas: string[] | undefined, locked: string): string {
   const inSchemas = schemas
     ? 'n.nspname = ANY($1::text[])'
     : `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'`;
-  return `c.relkind IN ('r', 'p', 'm', 't') AND ${inSchemas}`;
+  return `c.relkind IN ('r', 'p', 'm', 't') AND ${inSchemas} AND c.oid <> ALL(${locked}::oid[])`;
+}
+
+/** Attempts at reading the catalog when a table is locked between the look at pg_locks and the read. */
+const LOCKED_READ_ATTEMPTS = 3;
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/**
+ * Relations another session holds, or waits for, an ACCESS EXCLUSIVE lock on (a migration, a
+ * VACUUM FULL), with their partition ancestors: their size and index definitions cannot be read
+ * without waiting for the lock (pg_relation_size, pg_get_indexdef and pg_partition_tree take
+ * ACCESS SHARE), so the catalog leaves them out rather than let one lock end the night.
+ */
+async function lockedRelations(client: pg.Client): Promise<Array<{ oid: number; name: string; table: boolean }>> {
+  const r = await client.query<{ oid: string; name: string; table: boolean }>(
+    `${ADVISOR_MARKER}
+    WITH RECURSIVE locked AS (
+      SELECT l.relation AS oid FROM pg_locks l
+       WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.pid <> pg_backend_pid()
+         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      UNION
+      SELECT i.inhparent FROM pg_inherits i JOIN locked ON locked.oid = i.inhrelid)
+    SELECT c.oid::int8::text AS oid, format('%s.%s', n.nspname, c.relname) AS name, c.relkind IN ('r', 'p', 'm') AS table
+      FROM locked JOIN pg_class c ON c.oid = locked.oid JOIN pg_namespace n ON n.oid = c.relnamespace
+     ORDER BY 2`,
+  );
+  return r.rows.map((row) => ({ oid: Number(row.oid), name: row.name, table: row.table }));
 }
 
 function splitVector(text: string | null): number[] {
@@ -31,9 +58,27 @@ function splitVector(text: string | null): number[] {
 }
 
 export async function readCatalog(client: pg.Client, opts: ReadCatalogOptions = {}): Promise<Catalog> {
+  for (let attempt = 1; ; attempt++) {
+    const locked = await lockedRelations(client);
+    try {
+      return await readCatalogWithout(client, opts, locked);
+    } catch (err) {
+      // A lock taken after the look at pg_locks: look again.
+      if (sqlstateOf(err) !== LOCK_NOT_AVAILABLE || attempt >= LOCKED_READ_ATTEMPTS) throw err;
+    }
+  }
+}
+
+async function readCatalogWithout(
+  client: pg.Client,
+  opts: ReadCatalogOptions,
+  locked: Array<{ oid: number; name: string; table: boolean }>,
+): Promise<Catalog> {
   const schemas = opts.schemas?.length ? opts.schemas : undefined;
-  const params = schemas ? [schemas] : [];
-  const where = tableFilter(schemas);
+  const params: unknown[] = schemas ? [schemas] : [];
+  params.push(locked.map((l) => l.oid));
+  const lockedParam = `$${params.length}`;
+  const where = tableFilter(schemas, lockedParam);
   const version = await client.query<{ v: string; path: string[]; ts: string }>(
     `${ADVISOR_MARKER} SELECT current_setting('server_version_num') AS v, current_schemas(false)::text[] AS path,
             current_setting('default_text_search_config') AS ts`,
@@ -119,7 +164,7 @@ export async function readCatalog(client: pg.Client, opts: ReadCatalogOptions = 
       JOIN pg_am am ON am.oid = ic.relam
       JOIN pg_class c ON c.oid = i.indrelid
       JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE ${where}
+     WHERE ${where} AND i.indexrelid <> ALL(${lockedParam}::oid[])
      ORDER BY n.nspname, c.relname, ic.relname`,
     params,
   );
@@ -152,8 +197,19 @@ export async function readCatalog(client: pg.Client, opts: ReadCatalogOptions = 
       WHERE c.relkind IN ('S', 'v', 'c', 'f') AND ${where.replace("c.relkind IN ('r', 'p', 'm', 't') AND ", '')}`,
     params,
   );
+  const lockedTables = locked.filter((l) => l.table).map((l) => l.name);
+  // A locked table and its indexes are left out of `tables`, but their names are still taken.
+  const lockedNames = locked.length
+    ? (
+        await client.query<{ schema: string; name: string }>(
+          `${ADVISOR_MARKER} SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.oid = ANY($1::oid[]) OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = ANY($1::oid[]))`,
+          [locked.map((l) => l.oid)],
+        )
+      ).rows
+    : [];
   const otherRelations: Record<string, string[]> = {};
-  for (const r of others.rows) {
+  for (const r of [...others.rows, ...lockedNames]) {
     otherRelations[r.schema] ??= [];
     otherRelations[r.schema]!.push(r.name);
   }
@@ -206,6 +262,7 @@ export async function readCatalog(client: pg.Client, opts: ReadCatalogOptions = 
     tables: [...byOid.values()],
     extensions: Object.fromEntries(extensions.rows.map((e) => [e.extname, e.extversion])),
     otherRelations,
+    ...(lockedTables.length ? { lockedTables } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { serverMayComeBack, watchConnection } from './errors.js';
 
 /** The marker the advisor puts in front of its own SQL, so harvest can leave those statements out. */
 export const ADVISOR_MARKER = '/* pg-index-advisor */';
@@ -34,7 +35,8 @@ export async function connect(url: string, opts: ConnectOptions = {}): Promise<p
     connectionTimeoutMillis: 15_000,
   });
   // An idle client whose server goes away emits 'error'; without a listener that would crash the run.
-  client.on('error', () => {});
+  // The listener also marks the client lost, which tells its later errors apart (db/errors.ts).
+  watchConnection(client);
   try {
     await client.connect();
     const settings = [`SET statement_timeout = ${Math.max(0, Math.floor(opts.statementTimeoutMs ?? 30_000))}`];
@@ -46,6 +48,38 @@ export async function connect(url: string, opts: ConnectOptions = {}): Promise<p
     throw new ConnectionError(`cannot connect to ${redactUrl(url)}: ${(err as Error).message}`, err);
   }
   return client;
+}
+
+/**
+ * How long a session that lost its connection waits for the server to accept connections again (a
+ * restart, a failover) before the run ends partial. A restart of a small server takes seconds.
+ */
+export const RECONNECT_WAIT_MS = 30_000;
+
+/**
+ * Opens the session again after its connection was lost: while the server is restarting or not
+ * accepting connections (by SQLSTATE or socket error), tries again every half second, for at most
+ * `waitMs`; any other failure (a password, a dropped database) at once.
+ */
+export async function reconnect(url: string, opts: ConnectOptions = {}, waitMs = RECONNECT_WAIT_MS): Promise<pg.Client> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await connect(url, opts);
+    } catch (err) {
+      if (!serverMayComeBack(err) || Date.now() >= deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
+/**
+ * statement_timeout of the advisor's own reads (catalogs, statistics, hypopg's bookkeeping): not
+ * shorter than the default, so that a short --statement-timeout for planning the workload's
+ * statements never leaves the run without its catalog.
+ */
+export function ownReadsTimeoutMs(statementTimeoutMs: number | undefined): number {
+  return Math.max(statementTimeoutMs ?? 0, 30_000);
 }
 
 export class ConnectionError extends Error {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { ADVISOR_MARKER, redactUrl } from '../db/connect.js';
+import { describeDbError, sqlstateOf } from '../db/errors.js';
 import { quoteIdent } from '../db/quote.js';
 import { ensureParser } from '../parse/parser.js';
 import type { SkippedStatement, Workload, WorkloadStatement } from '../types.js';
@@ -11,6 +12,10 @@ export interface HarvestOptions {
   /** Keep the N statements with the most total execution time. */
   top?: number;
 }
+
+/** "pg_stat_statements must be loaded via shared_preload_libraries". */
+const OBJECT_NOT_IN_PREREQUISITE_STATE = '55000';
+const INSUFFICIENT_PRIVILEGE = '42501';
 
 export class HarvestError extends Error {
   override name = 'HarvestError';
@@ -51,13 +56,14 @@ export async function harvestPgStatStatements(client: pg.Client, url: string, op
        GROUP BY queryid
        ORDER BY sum(${totalTime}) DESC`);
   } catch (err) {
-    const msg = (err as Error).message;
-    if (/shared_preload_libraries/.test(msg)) {
+    // Told apart by SQLSTATE: the message follows the server's lc_messages.
+    const msg = describeDbError(err);
+    if (sqlstateOf(err) === OBJECT_NOT_IN_PREREQUISITE_STATE) {
       throw new HarvestError(
         `pg_stat_statements is installed but not loaded: add it to shared_preload_libraries and restart the server (${msg})`,
       );
     }
-    if (/permission denied/.test(msg)) {
+    if (sqlstateOf(err) === INSUFFICIENT_PRIVILEGE) {
       throw new HarvestError(`cannot read pg_stat_statements: ${msg}. Grant pg_read_all_stats (or pg_monitor) to the advisor's role.`);
     }
     throw err;

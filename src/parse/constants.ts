@@ -8,6 +8,7 @@
 //   - inferred (no source saw it; rows per call against pg_stats, src/harvest/infer.ts): candidates
 //     see the literal, so a partial index on it is proposed, but the generic plan of the `$n` text
 //     is what is costed: an inferred value is never taken as known.
+import { quoteLiteral } from '../db/quote.js';
 import type { ObservedConstant, RecoveredConstant, TableAccess } from '../types.js';
 import { asNode, type Node } from './ast.js';
 import { parseSql } from './parser.js';
@@ -36,14 +37,17 @@ export function decideConstants(
 ): ConstantDecision {
   const perParam = new Map<number, Map<string, { count: number; sources: Set<string> }>>();
   for (const o of observed ?? []) {
-    const param = o.param ?? (o.column ? paramOfColumn(tables, o.column) : undefined);
-    if (param === undefined || literalNode(o.value) === undefined) continue;
-    const values = perParam.get(param) ?? new Map();
-    perParam.set(param, values);
-    const v = values.get(o.value) ?? { count: 0, sources: new Set<string>() };
-    v.count += o.count;
-    v.sources.add(o.source);
-    values.set(o.value, v);
+    const assigned: Array<[number, string]> =
+      o.param !== undefined ? [[o.param, o.value]] : o.column ? paramsOfColumn(tables, o.column, o.value) : [];
+    for (const [param, value] of assigned) {
+      if (literalNode(value) === undefined) continue;
+      const values = perParam.get(param) ?? new Map();
+      perParam.set(param, values);
+      const v = values.get(value) ?? { count: 0, sources: new Set<string>() };
+      v.count += o.count;
+      v.sources.add(o.source);
+      values.set(value, v);
+    }
   }
   const recovered: RecoveredConstant[] = [];
   const analyze = new Map<number, string>();
@@ -67,18 +71,59 @@ export function decideConstants(
   return { recovered, analyze, explain };
 }
 
-/** The `$n` compared with this column (by this operator) in the statement, when exactly one is. */
-function paramOfColumn(tables: TableAccess[], col: NonNullable<ObservedConstant['column']>): number | undefined {
-  const found = new Set<number>();
+/**
+ * The `$n` a value seen for a column (by an operator) belongs to: every site that compares the
+ * column so (the arms of an OR repeat it; where they were sent different values, each `$n` sees them
+ * all and none is certain); a BETWEEN's lower bound for `>=`, upper for `<=`; an IN list's elements
+ * from the array a source records for it (pg_qualstats: `'{AIR,"AIR REG"}'`).
+ */
+function paramsOfColumn(tables: TableAccess[], col: NonNullable<ObservedConstant['column']>, value: string): Array<[number, string]> {
+  const out: Array<[number, string]> = [];
   for (const t of tables) {
     if (t.table !== col.table || (t.schema !== undefined && t.schema !== col.schema)) continue;
     for (const p of t.predicates) {
-      if (p.key.column !== col.column || p.params?.length !== 1 || p.kind === 'in') continue;
-      if (p.operator !== col.operator && !(p.kind === 'eq' && col.operator === '=')) continue;
-      found.add(p.params[0]!);
+      if (p.key.column !== col.column || !p.params?.length) continue;
+      if (p.kind === 'in') {
+        const elements = col.operator === '=' ? arrayElements(value) : undefined;
+        if (elements?.length === p.params.length) out.push(...p.params.map((n, i): [number, string] => [n, elements[i]!]));
+      } else if (p.operator === 'BETWEEN' && p.params.length === 2) {
+        if (col.operator === '>=') out.push([p.params[0]!, value]);
+        if (col.operator === '<=') out.push([p.params[1]!, value]);
+      } else if (p.params.length === 1 && (p.operator === col.operator || (p.kind === 'eq' && col.operator === '='))) {
+        out.push([p.params[0]!, value]);
+      }
     }
   }
-  return found.size === 1 ? [...found][0] : undefined;
+  return out;
+}
+
+/** The elements of an array literal (`'{a,"b c"}'`) as SQL literals, or undefined (NULLs, nesting, not an array). */
+export function arrayElements(value: string): string[] | undefined {
+  const quoted = /^'((?:[^']|'')*)'$/.exec(value);
+  const text = quoted?.[1]?.replaceAll("''", "'");
+  if (!text?.startsWith('{') || !text.endsWith('}')) return undefined;
+  const body = text.slice(1, -1);
+  if (body === '') return [];
+  const out: string[] = [];
+  let i = 0;
+  while (i <= body.length) {
+    let el = '';
+    let wasQuoted = false;
+    if (body[i] === '"') {
+      wasQuoted = true;
+      for (i++; i < body.length && body[i] !== '"'; i++) el += body[i] === '\\' ? body[++i] : body[i];
+      i++;
+    } else {
+      for (; i < body.length && body[i] !== ','; i++) el += body[i];
+      if (el.includes('{') || el.includes('"')) return undefined;
+      el = el.trim();
+      if (el.toUpperCase() === 'NULL') return undefined;
+    }
+    if (i < body.length && body[i] !== ',') return undefined;
+    out.push(wasQuoted || el !== '' ? quoteLiteral(el) : "''");
+    i++;
+  }
+  return out;
 }
 
 /** The literal as a parse-tree constant, or undefined when it is not one (a value from a log is data, never SQL to run). */

@@ -1,6 +1,7 @@
 import { formatBytes, formatCost, formatPercent, oneLine } from '../format.js';
-import type { AdviceResult, Recommendation, RecoveredConstant } from '../types.js';
+import type { AdviceResult, PartialRun, Recommendation, RecoveredConstant } from '../types.js';
 import { auditMarkdownSection } from './auditMarkdown.js';
+import { changesMarkdown } from './changesMarkdown.js';
 import { mdCell } from './format.js';
 import { isCreated } from './migration.js';
 
@@ -11,7 +12,8 @@ export function adviceMarkdown(result: AdviceResult): string {
   const out: string[] = [];
   const saved = result.workloadCostBefore > 0 ? 1 - result.workloadCostAfter / result.workloadCostBefore : 0;
   out.push('# Index advice', '');
-  out.push(`- Target: \`${result.target}\` (PostgreSQL ${result.serverVersion})`);
+  if (result.partial) partialRun(out, result.partial);
+  out.push(`- Target: \`${result.target}\` (PostgreSQL ${result.serverVersion || 'version unknown'})`);
   out.push(
     `- Workload: ${result.workloadOrigin}; ${result.statementsAnalyzed} statements analysed, ` +
       `weighted by ${result.weight === 'calls' ? 'calls' : 'total execution time'}`,
@@ -33,12 +35,16 @@ export function adviceMarkdown(result: AdviceResult): string {
         : ''),
   );
   out.push('');
+  if (result.history) out.push(changesMarkdown(result.history), '');
   for (const w of result.warnings) out.push(`> **Warning:** ${w}`, '');
 
   const verified = result.recommendations.filter(isCreated);
   const unverified = result.recommendations.filter((r) => !isCreated(r));
   out.push('## Recommended indexes', '');
-  if (verified.length === 0) out.push("None: no candidate index lowers the workload's planner cost enough to be worth its upkeep.", '');
+  if (verified.length === 0 && result.partial && !result.partial.recommendationsComplete)
+    out.push('None: the run ended before the selection finished (see the partial report note above).', '');
+  else if (verified.length === 0)
+    out.push("None: no candidate index lowers the workload's planner cost enough to be worth its upkeep.", '');
   for (const [i, r] of verified.entries()) recommendation(out, r, i, result);
   if (unverified.length) {
     out.push('## Unverified candidates', '');
@@ -110,6 +116,17 @@ export function adviceMarkdown(result: AdviceResult): string {
   out.push('Apply with `psql -v ON_ERROR_STOP=1 -f migration.up.sql`; undo with `migration.down.sql`.', '');
   if (result.audit) out.push(auditMarkdownSection(result.audit, 2), '');
   return out.join('\n');
+}
+
+/** First in the report: a run that ended early says so, and what it lacks. */
+function partialRun(out: string[], partial: PartialRun): void {
+  out.push(
+    `> **Partial report:** the run ended early: ${partial.error}.`,
+    '>',
+    '> Missing from this report:',
+    ...partial.missing.map((m) => `> - ${m}`),
+    '',
+  );
 }
 
 const VERIFIED_BY: Record<Recommendation['verifiedBy'], string> = {

@@ -56,17 +56,41 @@ export function migrationUp(result: AdviceResult): string {
 export function migrationDown(result: AdviceResult): string {
   const lines = [HEADER(result, 'down'), `SET lock_timeout = '5s';`, ''];
   for (const r of [...result.recommendations].reverse()) {
-    const drop = r.candidate.partitions?.length
-      ? [
-          `-- ${quoteQualified(r.candidate.schema, r.candidate.table)} is partitioned: DROP INDEX CONCURRENTLY cannot drop a partitioned index;`,
-          '-- this DROP locks the table and its partitions briefly (it drops the attached partition indexes too).',
-          `DROP INDEX IF EXISTS ${quoteQualified(r.candidate.schema, r.name)};`,
-        ]
-      : [`DROP INDEX CONCURRENTLY IF EXISTS ${quoteQualified(r.candidate.schema, r.name)};`];
+    const drop = dropStatements(r);
     lines.push(...(isCreated(r) ? drop : drop.map((l) => `-- ${l}`)));
   }
   if (result.recommendations.length === 0) lines.push('-- No index to drop.');
   return `${lines.join('\n')}\n`;
+}
+
+/** Each index the migration creates, as the statements that build it and drop it (no comments, no session settings). */
+export interface IndexMigration {
+  name: string;
+  /** Why, in one line (the candidate's reasons). */
+  summary: string;
+  up: string[];
+  down: string[];
+}
+
+/** The plain migration's statements, per index it creates: what the other migration formats are written from. */
+export function indexMigrations(result: AdviceResult): IndexMigration[] {
+  const statements = (lines: string[]) => lines.filter((l) => !l.startsWith('--'));
+  return result.recommendations.filter(isCreated).map((r) => ({
+    name: r.name,
+    summary: oneLineComment(r.candidate.reasons.join('; ')),
+    up: statements(createStatements(r)),
+    down: statements(dropStatements(r)),
+  }));
+}
+
+function dropStatements(r: Recommendation): string[] {
+  return r.candidate.partitions?.length
+    ? [
+        `-- ${quoteQualified(r.candidate.schema, r.candidate.table)} is partitioned: DROP INDEX CONCURRENTLY cannot drop a partitioned index;`,
+        '-- this DROP locks the table and its partitions briefly (it drops the attached partition indexes too).',
+        `DROP INDEX IF EXISTS ${quoteQualified(r.candidate.schema, r.name)};`,
+      ]
+    : [`DROP INDEX CONCURRENTLY IF EXISTS ${quoteQualified(r.candidate.schema, r.name)};`];
 }
 
 /**

@@ -1,10 +1,12 @@
 import { mkdir, mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { AdviceResult, AuditResult } from '../types.js';
 import { auditMarkdown } from './auditMarkdown.js';
 import { auditMigrationDown, auditMigrationUp } from './auditMigration.js';
+import { adviceHtml, type HtmlOptions } from './html.js';
 import { adviceMarkdown } from './markdown.js';
-import { migrationDown, migrationUp } from './migration.js';
+import { indexMigrations, migrationDown, migrationUp } from './migration.js';
+import { type MigrationFile, type MigrationFormat, migrationFiles, migrationFolders } from './migrationFormats.js';
 
 /** Version of the advice.json shape; bump on incompatible changes. */
 export const ADVICE_JSON_VERSION = 1;
@@ -19,18 +21,32 @@ export interface WrittenReports {
   json: string;
   up: string;
   down: string;
+  /** advice.html (the advice's reports only). */
+  html?: string;
 }
 
-export async function writeAdviceReports(result: AdviceResult, dir: string): Promise<WrittenReports> {
+export interface AdviceReportOptions extends HtmlOptions {
+  /** Also write the migration for this tool, in a folder named after it (`plain`: only migration.up/down.sql). */
+  migrationFormat?: MigrationFormat;
+}
+
+export async function writeAdviceReports(
+  result: AdviceResult,
+  dir: string,
+  opts: AdviceReportOptions = {},
+): Promise<WrittenReports & { migrationFolders: string[] }> {
   const advice = {
     markdown: ['advice.md', adviceMarkdown(result)],
     json: ['advice.json', adviceJson(result)],
     up: ['migration.up.sql', migrationUp(result)],
     down: ['migration.down.sql', migrationDown(result)],
+    html: ['advice.html', adviceHtml(result, opts)],
   } satisfies Contents;
+  const format = opts.migrationFormat ?? 'plain';
+  const tool = { folders: migrationFolders(format), files: migrationFiles(format, indexMigrations(result), result.generatedAt) };
   // Everything is rendered before anything is written, and written together.
-  const [files] = await writeReportFiles(dir, result.audit ? [advice, auditContents(result.audit)] : [advice]);
-  return files!;
+  const [files] = await writeReportFiles(dir, result.audit ? [advice, auditContents(result.audit)] : [advice], tool);
+  return { ...files!, migrationFolders: tool.folders.map((f) => join(dir, f)) };
 }
 
 export async function writeAuditReports(result: AuditResult, dir: string): Promise<WrittenReports> {
@@ -46,7 +62,7 @@ export async function ensureWritable(dir: string): Promise<void> {
   await unlink(probe);
 }
 
-type Contents = Record<keyof WrittenReports, [name: string, text: string]>;
+type Contents = { [K in keyof WrittenReports]: [name: string, text: string] };
 
 function auditContents(result: AuditResult): Contents {
   return {
@@ -61,11 +77,21 @@ function auditContents(result: AuditResult): Contents {
  * Writes every file into a temporary folder beside them, then moves them into place: a failure
  * half-way leaves the previous night's files as they were, never a report without its migration.
  */
-async function writeReportFiles(dir: string, sets: Contents[]): Promise<WrittenReports[]> {
+async function writeReportFiles(
+  dir: string,
+  sets: Contents[],
+  tool: { folders: string[]; files: MigrationFile[] } = { folders: [], files: [] },
+): Promise<WrittenReports[]> {
   await mkdir(dir, { recursive: true });
   const tmp = await mkdtemp(join(dir, '.pgia-tmp-'));
   try {
-    for (const contents of sets) for (const [name, text] of Object.values(contents)) await writeFile(join(tmp, name), text);
+    for (const folder of tool.folders) await mkdir(join(tmp, folder), { recursive: true });
+    for (const f of tool.files) {
+      await mkdir(dirname(join(tmp, f.path)), { recursive: true });
+      await writeFile(join(tmp, f.path), f.text);
+    }
+    for (const contents of sets)
+      for (const [name, text] of Object.values(contents) as Array<[string, string]>) await writeFile(join(tmp, name), text);
     const out: WrittenReports[] = [];
     for (const contents of sets) {
       const files = {} as WrittenReports;
@@ -74,6 +100,13 @@ async function writeReportFiles(dir: string, sets: Contents[]): Promise<WrittenR
         await rename(join(tmp, name), files[kind]);
       }
       out.push(files);
+    }
+    // A migration tool's folder is replaced whole: last night's files would sit beside tonight's (one index, two versions).
+    for (const folder of tool.folders) {
+      await rename(join(dir, folder), join(tmp, `.previous-${folder}`)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+      await rename(join(tmp, folder), join(dir, folder));
     }
     return out;
   } finally {

@@ -7,7 +7,7 @@ import { tableOf } from '../candidates/tableOf.js';
 import { formatBytes } from '../format.js';
 import type { ChosenIndex, IndexCandidate, NotChosen, ParsedStatement, Scoring, StatementGain } from '../types.js';
 import type { Costing } from './costing.js';
-import { gain, weightedCost, weightOf } from './scoring.js';
+import { counts, gain, weightedCost, weightOf } from './scoring.js';
 import type { Screening } from './screening.js';
 import type { Targets } from './targets.js';
 
@@ -75,7 +75,7 @@ export async function runGreedy(input: RoundsInput, byRatio: boolean): Promise<G
     const best = screening.bestPossible.get(st.id);
     if (best === undefined) return cur;
     const way = cur - best * (1 - BEST_SLACK);
-    return way <= 0 || way / cur < scoring.minImprovement || way < scoring.minSavingPerCall ? 0 : way;
+    return counts(scoring, st.id, cur, way) ? way : 0;
   };
 
   const evaluate = async (c: IndexCandidate, config: IndexCandidate[]) => {

@@ -4,12 +4,22 @@ import type { ParsedStatement, Scoring, WorkloadStatement } from '../types.js';
 
 /** Planner cost units a call must save to count (about two random page reads). */
 export const MIN_SAVING_PER_CALL = 10;
+/**
+ * Under `minImprovement`, a cut down to this share of a statement's cost still counts where a new
+ * index serves the statement selectively (selective.ts); below it, it is planner noise.
+ */
+export const SMALL_IMPROVEMENT_FLOOR = 0.05;
 
 export function makeScoring(
   workload: WorkloadStatement[],
   statements: ParsedStatement[],
   baseline: Map<string, number>,
-  opts: { weight?: 'calls' | 'total_time'; minImprovement: number },
+  opts: {
+    weight?: 'calls' | 'total_time';
+    minImprovement: number;
+    /** Statements served selectively (selective.ts): only their smaller cuts may count. */
+    selective?: ReadonlySet<string>;
+  },
 ): Scoring {
   const info = new Map(workload.map((w) => [w.id, w]));
   // Weighting by time needs times: a workload file without them is weighted by calls.
@@ -20,12 +30,30 @@ export function makeScoring(
     const b = baseline.get(s.id);
     if (w && b !== undefined) out.set(s.id, { calls: w.calls, totalExecMs: w.totalExecMs, baseline: b });
   }
-  return {
+  const scoring: Scoring = {
     weight: byTime ? 'total_time' : 'calls',
     statements: out,
     minImprovement: opts.minImprovement,
     minSavingPerCall: MIN_SAVING_PER_CALL,
+    smallImprovementFloor: Math.min(opts.minImprovement, SMALL_IMPROVEMENT_FLOOR),
+    selective: new Set(opts.selective ?? []),
+    totalWeightedCost: 0,
   };
+  scoring.totalWeightedCost = workloadCost(scoring, baseline);
+  return scoring;
+}
+
+/**
+ * Whether a statement's saving of `saving` cost units a call (from `before`) is the index's doing
+ * and worth having: a cut of `minImprovement` of its cost, or, where a new index reads a small part
+ * of a table (a lookup, a narrow range: the 20 % an index takes off a long report query), a cut of
+ * `smallImprovementFloor`. A bitmap scan over a third of a table that the planner prices a little
+ * under the sequential scan needs the large cut.
+ */
+export function counts(s: Scoring, id: string, before: number, saving: number): boolean {
+  if (saving <= 0 || before <= 0 || saving < s.minSavingPerCall) return false;
+  const rel = saving / before;
+  return rel >= s.minImprovement || (rel >= s.smallImprovementFloor && s.selective.has(id));
 }
 
 /** A statement's weighted cost at the given planner cost (the units of benefits and shares). */
@@ -49,7 +77,7 @@ export function weightOf(s: Scoring, id: string): number {
 export function gain(s: Scoring, id: string, before: number, after: number): number {
   const w = s.statements.get(id);
   if (!w || w.baseline <= 0 || after >= before) return 0;
-  if ((before - after) / before < s.minImprovement || before - after < s.minSavingPerCall) return 0;
+  if (!counts(s, id, before, before - after)) return 0;
   return weightedCost(s, id, before - after);
 }
 

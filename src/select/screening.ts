@@ -3,7 +3,7 @@
 import { columnSql } from '../candidates/indexDefinition.js';
 import { tableOf } from '../candidates/tableOf.js';
 import { usableCandidates } from '../candidates/usable.js';
-import type { IndexCandidate, ParsedStatement } from '../types.js';
+import type { IndexCandidate, ParsedStatement, ScanEstimate } from '../types.js';
 import type { Costing } from './costing.js';
 
 const SCREENING_PASSES = 3;
@@ -15,6 +15,8 @@ export interface Screening {
   usedBy: Map<string, Set<string>>;
   /** Each statement's cost with every candidate of its tables: no set of them does (much) better. */
   bestPossible: Map<string, number>;
+  /** In that plan, the scans through a candidate (how many rows each reads: is the index selective?). */
+  candidateScans: Map<string, ScanEstimate[]>;
 }
 
 export async function screenCandidates(
@@ -33,16 +35,23 @@ export async function screenCandidates(
       usable(s).filter((c) => tables.has(tableOf(c))),
     );
   }
-  const out: Screening = { used: new Set(), usedBy: new Map(), bestPossible: new Map() };
+  const out: Screening = { used: new Set(), usedBy: new Map(), bestPossible: new Map(), candidateScans: new Map() };
   // The planner names only its favourite per statement; screening again without the favourites
   // finds the runners-up (a partial or smaller index nearly as good), which the rounds may prefer.
   for (let pass = 0; pass < SCREENING_PASSES; pass++) {
     const before = out.used.size;
     const remaining = new Map([...byStatement].map(([id, cs]) => [id, cs.filter((c) => !out.used.has(c.key))]));
-    const costs = await screenOnce(stmts, remaining, costing, out, (done, total) =>
+    const outcomes = await screenOnce(stmts, remaining, costing, out, (done, total) =>
       onProgress?.(`screening pass ${pass + 1}`, done, total),
     );
-    if (pass === 0) for (const [id, cost] of costs) out.bestPossible.set(id, cost);
+    if (pass === 0)
+      for (const [id, r] of outcomes) {
+        out.bestPossible.set(id, r.cost);
+        const keys = new Set(remaining.get(id)!.map((c) => c.key));
+        const through = (sc: ScanEstimate) =>
+          (sc.index !== undefined && keys.has(sc.index)) || (sc.bitmapIndexes ?? []).some((k) => keys.has(k));
+        out.candidateScans.set(id, r.scans.filter(through));
+      }
     if (out.used.size === before) break;
   }
   return out;
@@ -58,8 +67,8 @@ async function screenOnce(
   costing: Costing,
   out: Screening,
   onProgress: (done: number, total: number) => void,
-): Promise<Map<string, number>> {
-  const costsOut = new Map<string, number>();
+): Promise<Map<string, { cost: number; scans: ScanEstimate[] }>> {
+  const costsOut = new Map<string, { cost: number; scans: ScanEstimate[] }>();
   const groups = new Map<string, { config: Map<string, IndexCandidate>; stmts: ParsedStatement[] }>();
   for (const s of stmts) {
     const config = byStatement.get(s.id)!;
@@ -85,7 +94,7 @@ async function screenOnce(
         const mine = out.usedBy.get(id) ?? new Set<string>();
         for (const k of r.indexesUsed) mine.add(k);
         out.usedBy.set(id, mine);
-        costsOut.set(id, r.cost);
+        costsOut.set(id, { cost: r.cost, scans: r.scans });
       }
       onProgress(++done, groups.size);
     }),

@@ -17,6 +17,7 @@ import { pruneRedundant } from './prune.js';
 import { type GreedyRun, runGreedy } from './rounds.js';
 import { makeScoring, workloadCost, writeCostUnits } from './scoring.js';
 import { narrowerPrefixes, screenCandidates } from './screening.js';
+import { selectiveStatements } from './selective.js';
 import { strikeOut } from './strikeOut.js';
 import { makeTargets } from './targets.js';
 
@@ -50,6 +51,8 @@ export interface SelectInput {
   candidates: IndexCandidate[];
   /** The tables (`schema.table`) each statement reads, resolved against the catalog. */
   tablesOf: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Row estimate of each table (`schema.table`, partitions too): is a new index's scan selective? */
+  tableRows?: ReadonlyMap<string, number>;
 }
 
 export async function selectIndexes(input: SelectInput, plainCosting: Costing, opts: SelectOptions = {}): Promise<Selection> {
@@ -66,16 +69,17 @@ export async function selectIndexes(input: SelectInput, plainCosting: Costing, o
   // Every candidate's size, and the definitions that cannot be simulated, found once here: a
   // refused definition in a later batch would make it fall back to one index at a time.
   await costing.estimateSizes(candidates);
-  const scoring = makeScoring(input.workload, input.statements, baseline, {
-    ...(opts.weight ? { weight: opts.weight } : {}),
-    minImprovement,
-  });
-  const totalWeightedCost = workloadCost(scoring, baseline);
-  const units = writeCostUnits(scoring, totalWeightedCost);
-  const writeCost = (c: IndexCandidate) => (opts.writeCost ? opts.writeCost(c) * units : 0);
 
   // 2. Screening: with every candidate of its tables available, which does the planner pick?
   const screening = await screenCandidates(stmts, candidates, tablesOf, costing, opts.onProgress);
+  const scoring = makeScoring(input.workload, input.statements, baseline, {
+    ...(opts.weight ? { weight: opts.weight } : {}),
+    minImprovement,
+    selective: selectiveStatements(screening.candidateScans, tablesOf, input.tableRows ?? new Map()),
+  });
+  const totalWeightedCost = scoring.totalWeightedCost;
+  const units = writeCostUnits(scoring, totalWeightedCost);
+  const writeCost = (c: IndexCandidate) => (opts.writeCost ? opts.writeCost(c) * units : 0);
   const pool = candidates.filter((c) => screening.used.has(c.key));
   const targets = makeTargets(stmts, candidates, tablesOf, screening);
 

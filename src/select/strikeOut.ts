@@ -2,13 +2,14 @@
 // same key that differ only in their INCLUDE lists, a full index beside a partial one on the same
 // key, an index whose key leads another's (the audit would call it redundant the next night). Each
 // is dropped when the workload, without it, loses less than the bar every index must clear;
-// otherwise both stay, and the report says why.
+// otherwise both stay, and the report says why. An index through which the planner expects a
+// statement to get more than 10 % dearer goes unless it saves the rest of the workload more.
 import { columnSql, describeIndex } from '../candidates/indexDefinition.js';
 import { tableOf } from '../candidates/tableOf.js';
 import type { ChosenIndex, IndexCandidate, Scoring, StruckIndex } from '../types.js';
 import type { Costing } from './costing.js';
 import type { Credited } from './credit.js';
-import { gain } from './scoring.js';
+import { gain, weightedCost } from './scoring.js';
 import type { Targets } from './targets.js';
 
 /** A share that prints as 0.0 %: no recommendation may be credited with that. */
@@ -28,6 +29,7 @@ export async function strikeOut(start: Credited, ctx: StrikeContext): Promise<Cr
   const struck: StruckIndex[] = [];
   const bar = Math.max(ctx.minBenefitShare, PRINTS_AS_ZERO) * ctx.totalWeightedCost;
   const share = (n: number) => `${((100 * n) / Math.max(ctx.totalWeightedCost, 1e-9)).toFixed(2)} %`;
+  const pct = (f: number) => `${(100 * f).toFixed(0)} %`;
 
   /** What the workload loses without `x`, net of what x costs to keep. */
   const lossWithout = async (x: ChosenIndex, set: ChosenIndex[]): Promise<number> => {
@@ -85,6 +87,23 @@ export async function strikeOut(start: Credited, ctx: StrikeContext): Promise<Cr
               `kept beside ${describeIndex(z.candidate)} (${describe(why)}): without it the workload's estimated cost rises ${share(l + y.writeCost)}`,
             );
         }
+      }
+    }
+    // A statement the set makes markedly dearer (Azure's index tuning vetoes at 10 %): the index its
+    // plan goes through stays only when it saves the workload more than the rise costs.
+    if (!victim) {
+      for (const r of current.regressions) {
+        const rise = weightedCost(ctx.scoring, r.statementId, r.costAfter - r.costBefore);
+        const dearer = `makes statement ${r.statementId} ${pct(r.costAfter / Math.max(r.costBefore, 1e-9) - 1)} dearer (${share(rise)} of the workload's cost)`;
+        for (const x of set.filter((c) => r.indexesUsed.includes(c.candidate.key))) {
+          const net = await lossWithout(x, set);
+          if (net < rise + bar) {
+            victim = { x, reason: `${dearer}; it saves the rest of the workload only ${share(Math.max(0, net))}` };
+            break;
+          }
+          note(x, `kept although it ${dearer}: without it the workload's cost rises ${share(net + x.writeCost)}`);
+        }
+        if (victim) break;
       }
     }
     if (!victim) break;

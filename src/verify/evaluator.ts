@@ -4,6 +4,7 @@
 import { tableOf } from '../candidates/tableOf.js';
 import { mayUse } from '../candidates/usable.js';
 import type { ConnectOptions } from '../db/connect.js';
+import { ConnectionLostError, describeDbError, errorScope } from '../db/errors.js';
 import type { CostOutcome, IndexCandidate, ParsedStatement } from '../types.js';
 import { hypotheticalCount, WhatIfSession } from './whatIfSession.js';
 
@@ -29,6 +30,8 @@ export class WhatIfEvaluator {
   /** Candidates hypopg could not create (unsupported access method...), with the reason. */
   readonly rejected = new Map<string, string>();
   cacheHits = 0;
+  /** Connections lost and opened again, each with the error that ended it (the work was retried on the new one). */
+  readonly reconnections: string[] = [];
 
   private constructor(
     private readonly sessions: WhatIfSession[],
@@ -45,8 +48,23 @@ export class WhatIfEvaluator {
     opts: EvaluatorOptions = {},
   ): Promise<WhatIfEvaluator> {
     const first = await WhatIfSession.open(url, opts);
-    const n = Math.max(1, opts.concurrency ?? (await first.freeConnectionShare()));
-    const rest = await Promise.all(Array.from({ length: n - 1 }, () => WhatIfSession.open(url, { ...opts, createExtension: false })));
+    // Whatever fails, every session opened so far is closed before the error goes on.
+    let n: number;
+    try {
+      n = Math.max(1, opts.concurrency ?? (await first.freeConnectionShare()));
+    } catch (err) {
+      await first.close();
+      throw err;
+    }
+    const opened = await Promise.allSettled(
+      Array.from({ length: n - 1 }, () => WhatIfSession.open(url, { ...opts, createExtension: false })),
+    );
+    const rest = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    const failed = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) {
+      await Promise.all([first, ...rest].map((s) => s.close()));
+      throw failed.reason;
+    }
     return new WhatIfEvaluator([first, ...rest], tablesOf, opts.onProgress);
   }
 
@@ -57,6 +75,11 @@ export class WhatIfEvaluator {
 
   get serverVersion(): number {
     return this.sessions[0]!.serverVersion;
+  }
+
+  /** Why this run's EXPLAINs show in pg_stat_statements one by one, when they do (said once for all sessions). */
+  get footprintNote(): string | undefined {
+    return this.sessions.find((s) => s.footprintNote)?.footprintNote;
   }
 
   get whatIfCalls(): number {
@@ -120,7 +143,10 @@ export class WhatIfEvaluator {
           waits.push(pending.then((r) => out.set(s.id, r)));
           continue;
         }
-        this.pending.set(key, new Promise<CostOutcome>((resolve, reject) => answer.set(key, { resolve, reject })));
+        const owed = new Promise<CostOutcome>((resolve, reject) => answer.set(key, { resolve, reject }));
+        // Rejected when the connection is lost for good: whoever waits for it hears; nobody waiting is no crash.
+        owed.catch(() => {});
+        this.pending.set(key, owed);
       }
       todo.push(s);
     }
@@ -148,7 +174,7 @@ export class WhatIfEvaluator {
             const results = await session.costMany(batch, (s) => values?.get(s.id));
             batch.forEach((s, j) => {
               const r = results[j]!;
-              const outcome: CostOutcome = r.ok ? { ...r, indexesUsed: r.indexesUsed.map((n) => session.keyOfIndexName(n) ?? n) } : r;
+              const outcome: CostOutcome = r.ok ? byCandidateKey(r, (n) => session.keyOfIndexName(n) ?? n) : r;
               if (remember) {
                 // The lookup's key holds unless hypopg refused one of the indexes just now.
                 const key =
@@ -171,6 +197,16 @@ export class WhatIfEvaluator {
       throw err;
     }
     await Promise.all(waits);
+    return out;
+  }
+
+  /** The answers already had for these statements under `config`, without asking (what a run that lost its connection keeps). */
+  known(statements: ParsedStatement[], config: IndexCandidate[] = []): Map<string, CostOutcome> {
+    const out = new Map<string, CostOutcome>();
+    for (const s of statements) {
+      const hit = this.cache.get(this.cacheKey(s, this.relevant(s, config)));
+      if (hit) out.set(s.id, hit);
+    }
     return out;
   }
 
@@ -202,9 +238,35 @@ export class WhatIfEvaluator {
    */
   private onSession<T>(work: (session: WhatIfSession) => Promise<T>): Promise<T> {
     const i = this.nextSession++ % this.sessions.length;
-    const run = this.queues[i]!.then(() => work(this.sessions[i]!));
+    const run = this.queues[i]!.then(() => this.retryOnce(this.sessions[i]!, work));
     this.queues[i] = run.catch(() => {});
     return run;
+  }
+
+  /**
+   * A job whose connection is lost is done again, from the start (its hypothetical indexes went
+   * with the backend), on a new connection; lost again, it ends the run (ConnectionLostError).
+   * A job is idempotent: it installs its configuration and costs its statements.
+   */
+  private async retryOnce<T>(session: WhatIfSession, work: (session: WhatIfSession) => Promise<T>): Promise<T> {
+    try {
+      return await work(session);
+    } catch (err) {
+      if (errorScope(err) !== 'connection' && !session.lost) throw err;
+      try {
+        await session.reconnect();
+      } catch (again) {
+        throw new ConnectionLostError('costing statements with hypothetical indexes', again);
+      }
+      this.reconnections.push(describeDbError(err));
+      try {
+        return await work(session);
+      } catch (again) {
+        if (errorScope(again) === 'connection' || session.lost)
+          throw new ConnectionLostError('costing statements with hypothetical indexes', again);
+        throw again;
+      }
+    }
   }
 
   /** Makes `config` the session's hypothetical indexes; records sizes and what hypopg rejects. */
@@ -216,4 +278,17 @@ export class WhatIfEvaluator {
     }
     return config.filter((c) => !this.rejected.has(c.key));
   }
+}
+
+/** Hypothetical indexes named by their candidate key, in the indexes used and in each scan. */
+function byCandidateKey(r: Extract<CostOutcome, { ok: true }>, key: (name: string) => string): CostOutcome {
+  return {
+    ...r,
+    indexesUsed: r.indexesUsed.map(key),
+    scans: r.scans.map((sc) => ({
+      ...sc,
+      ...(sc.index !== undefined ? { index: key(sc.index) } : {}),
+      ...(sc.bitmapIndexes ? { bitmapIndexes: sc.bitmapIndexes.map(key) } : {}),
+    })),
+  };
 }

@@ -3,8 +3,10 @@
 // plan PostgreSQL uses without parameter values), or by a custom plan for given values.
 import type pg from 'pg';
 import { ADVISOR_MARKER } from '../db/connect.js';
+import { describeDbError, errorScope, sqlstateOf } from '../db/errors.js';
 import { type ParamSite, paramSiteAt } from '../parse/paramSites.js';
 import type { CostOutcome, ScanEstimate } from '../types.js';
+import { plainRunner, type StatementRunner } from './quietExplain.js';
 
 export interface CostRequest {
   id: string;
@@ -25,9 +27,18 @@ export class PlanCoster {
   private readonly signatures = new Map<string, Promise<Signature[]>>();
 
   constructor(
-    private readonly client: pg.Client,
+    private client: pg.Client,
     readonly serverVersion: number,
+    /** How the EXPLAIN batches go to the server (./quietExplain.ts: through one DO block, or as they are). */
+    private runner: StatementRunner = plainRunner(client),
   ) {}
+
+  /** Goes on over a new connection (the old one was lost): what was learned stays, the session's settings do not. */
+  useClient(client: pg.Client, runner: StatementRunner = plainRunner(client)): void {
+    this.client = client;
+    this.runner = runner;
+    this.forgetSettings();
+  }
 
   /**
    * Planner total cost of the statement. Without `values`, its generic plan; with them (SQL
@@ -50,12 +61,14 @@ export class PlanCoster {
         const plan = await this.explain(stmt, values);
         return { ok: true, cost: plan['Total Cost'] as number, indexesUsed: indexNames(plan), scans: scans(plan) };
       } catch (err) {
-        const msg = firstLine((err as Error).message);
+        // A lost connection is not this statement's failure: the session reconnects and retries (db/errors.ts).
+        if (errorScope(err, this.client) === 'connection') throw err;
+        const msg = describeDbError(err);
         first ??= msg;
         // One try per parameter nothing types, and a dozen signatures.
         const next =
           attempt < stmt.paramCount + MAX_RETYPINGS
-            ? (await this.retypings(stmt, err as PlanError)).find((t) => !tried.has(t.join(',')))
+            ? (await this.retypingsOrNone(stmt, err as PlanError)).find((t) => !tried.has(t.join(',')))
             : undefined;
         if (!next) {
           // Nothing worked: the statement keeps the types it had.
@@ -66,6 +79,16 @@ export class PlanCoster {
         tried.add(next.join(','));
         this.learnedTypes.set(stmt.id, next);
       }
+    }
+  }
+
+  /** The retypings, or none when the catalog could not be read for them (a timeout): the statement keeps its first error. */
+  private async retypingsOrNone(stmt: CostRequest, err: PlanError): Promise<string[][]> {
+    try {
+      return await this.retypings(stmt, err);
+    } catch (lookup) {
+      if (errorScope(lookup, this.client) === 'connection') throw lookup;
+      return [];
     }
   }
 
@@ -115,6 +138,8 @@ export class PlanCoster {
     if (!found) {
       found = site.kind === 'function' ? this.functionSignatures(site) : this.operatorSignatures(site);
       this.signatures.set(key, found);
+      // A failed read (a lost connection) is asked again next time, not remembered.
+      found.catch(() => this.signatures.delete(key));
     }
     return found;
   }
@@ -186,11 +211,11 @@ export class PlanCoster {
     }
     let results: pg.QueryResult[];
     try {
-      const r = (await this.client.query(sql.join('; '))) as unknown as pg.QueryResult | pg.QueryResult[];
-      results = Array.isArray(r) ? r : [r];
+      results = await this.runner.run(sql);
       this.explainCalls += plannable.length;
       this.planCacheMode = mode;
-    } catch {
+    } catch (err) {
+      if (errorScope(err, this.client) === 'connection') throw err;
       // The implicit transaction rolled back, SET included; the prepared name may be taken.
       this.forgetSettings();
       await this.client.query(`DEALLOCATE ${PREPARED}`).catch(() => {});
@@ -240,18 +265,24 @@ export class PlanCoster {
       await this.client.query(`SET plan_cache_mode = ${q.mode}`);
       this.planCacheMode = q.mode;
     }
-    // One round trip, by the simple query protocol (GENERIC_PLAN takes no bind message; PREPARE,
-    // EXPLAIN EXECUTE and DEALLOCATE go as one query).
+    // One round trip, without bind values for the statement itself (GENERIC_PLAN takes no bind
+    // message; PREPARE, EXPLAIN EXECUTE and DEALLOCATE go together): see ./quietExplain.ts.
     const sent = q.sql.join('; ');
     try {
-      const r = (await this.client.query(sent)) as unknown as pg.QueryResult | pg.QueryResult[];
-      return planOf(Array.isArray(r) ? r[q.planAt]! : r);
+      return planOf((await this.runner.run(q.sql))[q.planAt]!);
     } catch (err) {
-      if (q.generic && /GENERIC_PLAN/i.test((err as Error).message)) {
-        // A server that reports 16+ but lacks the option (a fork): PREPARE from now on.
+      if (q.generic && sqlstateOf(err) === SYNTAX_ERROR && errorScope(err, this.client) === 'statement') {
+        // A server that reports 16+ but lacks the option (a fork) rejects it as a syntax error
+        // (42601); so would a statement the server cannot parse. PREPARE tells them apart: where
+        // it plans what GENERIC_PLAN could not, the option is missing, and PREPARE it is from now on.
         this.genericPlanOption = false;
         this.explainCalls--;
-        return this.explain(stmt, values);
+        try {
+          return await this.explain(stmt, values);
+        } catch (again) {
+          if (sqlstateOf(again) === SYNTAX_ERROR) this.genericPlanOption = true;
+          throw again;
+        }
       }
       // The query stopped at the error: make sure the name is free for the next statement.
       if (q.sql.length > 1) await this.client.query(`DEALLOCATE ${PREPARED}`).catch(() => {});
@@ -261,6 +292,7 @@ export class PlanCoster {
   }
 }
 
+const SYNTAX_ERROR = '42601';
 /** SQLSTATEs of the errors a wrong parameter type causes. */
 const UNTYPED_PARAMETER = '42P18'; // indeterminate_datatype: "could not determine data type of parameter $n"
 const UNDEFINED_FUNCTION = '42883'; // "function … does not exist", "operator does not exist: …"
@@ -312,6 +344,7 @@ function scans(plan: Record<string, unknown>): ScanEstimate[] {
       const s: ScanEstimate = { relation: n['Relation Name'], node: String(n['Node Type']), rows: Number(n['Plan Rows']) };
       if (typeof n.Schema === 'string') s.schema = n.Schema;
       if (typeof n['Index Name'] === 'string') s.index = n['Index Name'];
+      if (n['Node Type'] === 'Bitmap Heap Scan') s.bitmapIndexes = bitmapIndexNames(n);
       s.startupCost = Number(n['Startup Cost']);
       s.totalCost = Number(n['Total Cost']);
       if (typeof n.Filter === 'string') s.filter = n.Filter;
@@ -331,6 +364,15 @@ function scans(plan: Record<string, unknown>): ScanEstimate[] {
     for (const child of (n.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child, [...above, n]);
   };
   walk(plan, []);
+  return out;
+}
+
+function bitmapIndexNames(n: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const child of (n.Plans as Record<string, unknown>[] | undefined) ?? []) {
+    if (typeof child['Index Name'] === 'string') out.push(child['Index Name']);
+    out.push(...bitmapIndexNames(child));
+  }
   return out;
 }
 

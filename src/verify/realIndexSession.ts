@@ -3,10 +3,11 @@
 // roll back. Never used on the target unless the user passes the target's URL themselves.
 import type pg from 'pg';
 import { createIndexSql } from '../candidates/indexDefinition.js';
-import { ADVISOR_MARKER, connect, redactUrl } from '../db/connect.js';
+import { ADVISOR_MARKER, connect, ownReadsTimeoutMs, reconnect, redactUrl } from '../db/connect.js';
+import { describeDbError, errorScope, isLost } from '../db/errors.js';
 import { quoteIdent, quoteLiteral } from '../db/quote.js';
 import type { CostOutcome, IndexCandidate, ParsedStatement, RealMeasurement } from '../types.js';
-import { firstLine, PlanCoster } from './planCoster.js';
+import { PlanCoster } from './planCoster.js';
 
 /** The index's size and each statement's plan without and with it. */
 export type RealVerification = { ok: true } & Omit<RealMeasurement, 'candidate'>;
@@ -23,15 +24,33 @@ export class RealIndexSession {
     this.coster = new PlanCoster(client, serverVersion);
   }
 
-  static async open(url: string, statementTimeoutMs: number): Promise<RealIndexSession> {
+  /** `again`: a new session in place of one whose connection was lost (waits for a restarting server). */
+  static async open(url: string, statementTimeoutMs: number, again = false): Promise<RealIndexSession> {
     // The only session that writes: CREATE INDEX inside a transaction that is always rolled back.
-    const client = await connect(url, { readOnly: false, statementTimeoutMs, applicationName: 'pg-index-advisor verify-real' });
-    const r = await client.query<{ v: string }>(`${ADVISOR_MARKER} SELECT current_setting('server_version_num') AS v`);
-    return new RealIndexSession(client, redactUrl(url), Math.floor(Number(r.rows[0]!.v) / 10000));
+    const opts = {
+      readOnly: false,
+      statementTimeoutMs: ownReadsTimeoutMs(statementTimeoutMs),
+      applicationName: 'pg-index-advisor verify-real',
+    };
+    const client = again ? await reconnect(url, opts) : await connect(url, opts);
+    try {
+      const r = await client.query<{ v: string }>(`${ADVISOR_MARKER} SELECT current_setting('server_version_num') AS v`);
+      // The builds and EXPLAINs run under --statement-timeout; the check above, under the advisor's own.
+      await client.query(`SET statement_timeout = ${Math.max(0, Math.floor(statementTimeoutMs))}`);
+      return new RealIndexSession(client, redactUrl(url), Math.floor(Number(r.rows[0]!.v) / 10000));
+    } catch (err) {
+      await client.end().catch(() => {});
+      throw err;
+    }
   }
 
   get explainCalls(): number {
     return this.coster.explainCalls;
+  }
+
+  /** The connection failed or closed (node-postgres' errors then carry no SQLSTATE). */
+  get lost(): boolean {
+    return isLost(this.client);
   }
 
   async close(): Promise<void> {
@@ -59,7 +78,9 @@ export class RealIndexSession {
       }
       return { ok: true, bytes: Number(size.rows[0]!.bytes), before, after };
     } catch (err) {
-      return { ok: false, error: firstLine((err as Error).message) };
+      // A lost connection is not the candidate's failure: measureRealIndexes reconnects and retries it.
+      if (errorScope(err, this.client) === 'connection') throw err;
+      return { ok: false, error: describeDbError(err) };
     } finally {
       await this.client.query('ROLLBACK').catch(() => {});
       this.coster.forgetSettings();

@@ -4,6 +4,7 @@
 import { lookup } from 'node:dns/promises';
 import type pg from 'pg';
 import { connect, redactUrl } from '../db/connect.js';
+import { errorScope } from '../db/errors.js';
 
 export interface DatabaseIdentity {
   /** pg_control_system().system_identifier: null where the role may not read it. */
@@ -23,8 +24,9 @@ export async function databaseIdentity(client: pg.Client): Promise<DatabaseIdent
   try {
     const s = await client.query('SELECT system_identifier::text AS id FROM pg_control_system()');
     systemIdentifier = (s.rows[0] as { id: string }).id;
-  } catch {
-    // not permitted: host and port decide
+  } catch (err) {
+    // Not permitted (a statement's error): host and port decide. A lost connection is not that.
+    if (errorScope(err, client) === 'connection') throw err;
   }
   return { systemIdentifier, database: row.database, port: row.port, address: row.address };
 }

@@ -3,9 +3,12 @@
 // the parameter values, so `$n` text from pg_stat_statements can be costed as it is.
 import type pg from 'pg';
 import { createIndexSql } from '../candidates/indexDefinition.js';
-import { ADVISOR_MARKER, type ConnectOptions, connect } from '../db/connect.js';
+import { ADVISOR_MARKER, type ConnectOptions, connect, ownReadsTimeoutMs, reconnect } from '../db/connect.js';
+import { describeDbError, errorScope, isLost, SessionLostError } from '../db/errors.js';
+import { quoteLiteral } from '../db/quote.js';
 import type { CostOutcome, IndexCandidate, ParsedStatement } from '../types.js';
-import { firstLine, PlanCoster } from './planCoster.js';
+import { PlanCoster } from './planCoster.js';
+import { openQuietExplain, type QuietExplain } from './quietExplain.js';
 
 export class VerifyError extends Error {
   override name = 'VerifyError';
@@ -27,6 +30,19 @@ export interface HypotheticalIndex {
  */
 const CREATIONS_BEFORE_RESET = 50_000;
 
+/** The session's statement_timeout for planning the workload's statements (--statement-timeout). */
+function planningTimeout(opts: ConnectOptions): string {
+  return `SET statement_timeout = ${Math.max(0, Math.floor(opts.statementTimeoutMs ?? 30_000))}`;
+}
+
+/**
+ * One text[] literal: one constant however many definitions, so that pg_stat_statements keeps one
+ * entry for the advisor's hypopg calls (an ARRAY[...] of N constants is an entry per N).
+ */
+function textArray(values: string[]): string {
+  return quoteLiteral(`{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`);
+}
+
 /** Hypothetical indexes a candidate takes: one per leaf partition on a partitioned table. */
 export const hypotheticalCount = (c: IndexCandidate): number => Math.max(1, c.partitions?.length ?? 0);
 
@@ -34,13 +50,23 @@ export class WhatIfSession {
   private readonly active = new Map<string, HypotheticalIndex>();
   private created = 0;
   private readonly coster: PlanCoster;
+  private closed = false;
+  /** Times this session opened its connection again after losing it. */
+  reconnections = 0;
 
   private constructor(
-    private readonly client: pg.Client,
+    private client: pg.Client,
     readonly serverVersion: number,
+    quiet: QuietExplain,
+    private readonly url: string,
+    private readonly opts: ConnectOptions,
   ) {
-    this.coster = new PlanCoster(client, serverVersion);
+    this.coster = new PlanCoster(client, serverVersion, quiet.runner);
+    this.footprintNote = quiet.note;
   }
+
+  /** Set when this session's EXPLAINs show in pg_stat_statements one by one (./quietExplain.ts says why). */
+  readonly footprintNote: string | undefined;
 
   static async open(url: string, opts: ConnectOptions & { createExtension?: boolean } = {}): Promise<WhatIfSession> {
     if (opts.createExtension) {
@@ -52,7 +78,8 @@ export class WhatIfSession {
         await admin.end();
       }
     }
-    const client = await connect(url, opts);
+    // The run has just read the catalog over this URL: a server that refuses now is restarting, and is waited for.
+    const client = await reconnect(url, { ...opts, statementTimeoutMs: ownReadsTimeoutMs(opts.statementTimeoutMs) });
     try {
       const r = await client.query<{ v: string; hypopg: string | null; available: string | null }>(`${ADVISOR_MARKER}
         SELECT current_setting('server_version_num') AS v,
@@ -69,14 +96,50 @@ export class WhatIfSession {
                 'then CREATE EXTENSION hypopg; in the database.',
         );
       }
-      return new WhatIfSession(client, Math.floor(Number(row.v) / 10000));
+      await client.query(planningTimeout(opts));
+      const { createExtension: _, ...connectOpts } = opts as ConnectOptions & { createExtension?: boolean };
+      return new WhatIfSession(client, Math.floor(Number(row.v) / 10000), await openQuietExplain(client), url, connectOpts);
     } catch (err) {
       await client.end().catch(() => {});
       throw err;
     }
   }
 
+  /**
+   * A new connection in place of a lost one (waiting for a restarting server, db/connect.ts): the
+   * hypothetical indexes went with the old backend, so the session starts with none.
+   */
+  async reconnect(): Promise<void> {
+    if (this.closed) throw new SessionLostError('the session was closed');
+    await this.client.end().catch(() => {});
+    const client = await reconnect(this.url, { ...this.opts, statementTimeoutMs: ownReadsTimeoutMs(this.opts.statementTimeoutMs) });
+    if (this.closed) {
+      // Closed while it waited for the server: nothing may stay open.
+      await client.end().catch(() => {});
+      throw new SessionLostError('the session was closed while it reconnected');
+    }
+    let quiet: QuietExplain;
+    try {
+      await client.query(planningTimeout(this.opts));
+      quiet = await openQuietExplain(client);
+    } catch (err) {
+      await client.end().catch(() => {});
+      throw err;
+    }
+    this.client = client;
+    this.coster.useClient(client, quiet.runner);
+    this.active.clear();
+    this.created = 0;
+    this.reconnections++;
+  }
+
+  /** The connection failed or closed (node-postgres' errors then carry no SQLSTATE). */
+  get lost(): boolean {
+    return isLost(this.client);
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
     await this.client.query('SELECT hypopg_reset()').catch(() => {});
     await this.client.end().catch(() => {});
   }
@@ -86,7 +149,7 @@ export class WhatIfSession {
    * (leave the application its pool), between 1 and 4.
    */
   async freeConnectionShare(): Promise<number> {
-    const r = await this.client.query<{ free: number }>(`${ADVISOR_MARKER}
+    const r = await this.bookkeeping<{ free: number }>(`${ADVISOR_MARKER}
       SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
              - (SELECT count(*) FROM pg_stat_activity)::int AS free`);
     return Math.min(4, Math.max(1, Math.floor(r.rows[0]!.free / 4)));
@@ -113,8 +176,15 @@ export class WhatIfSession {
         this.active.delete(key);
       }
     }
-    if (drop.length > 0)
-      await this.client.query(`${ADVISOR_MARKER} SELECT count(hypopg_drop_index(o)) FROM unnest($1::oid[]) AS o`, [drop]);
+    if (drop.length > 0) {
+      try {
+        await this.bookkeeping(`${ADVISOR_MARKER} SELECT count(hypopg_drop_index(o)) FROM unnest('{${drop.join(',')}}'::oid[]) AS o`);
+      } catch (err) {
+        if (errorScope(err, this.client) === 'connection') throw err;
+        // Which hypothetical indexes the backend still has is unknown now: only a new session is sure.
+        throw new SessionLostError(`hypothetical indexes could not be dropped: ${(err as Error).message}`, err);
+      }
+    }
     const missing: IndexCandidate[] = [];
     for (const [key, c] of wanted) {
       const have = this.active.get(key);
@@ -127,7 +197,8 @@ export class WhatIfSession {
         this.active.set(key, idx);
         result.set(key, idx);
       }
-    } catch {
+    } catch (err) {
+      if (errorScope(err, this.client) === 'connection') throw err;
       // One definition hypopg refuses fails the whole batch, and hypopg keeps what the batch had
       // created before it (its list is not transactional): start clean, then one at a time.
       const keep = [...wanted.values()].filter((c) => this.active.has(c.key));
@@ -138,7 +209,9 @@ export class WhatIfSession {
           this.active.set(key, idx);
           result.set(key, idx);
         } catch (err) {
-          result.set(c.key, new Error(firstLine((err as Error).message)));
+          // The candidate's own failure (a lock on its table, a definition hypopg refuses) rejects it, by SQLSTATE.
+          if (errorScope(err, this.client) === 'connection') throw err;
+          result.set(c.key, new Error(describeDbError(err)));
         }
       }
     }
@@ -146,9 +219,26 @@ export class WhatIfSession {
   }
 
   private async reset(): Promise<void> {
-    await this.client.query(`${ADVISOR_MARKER} SELECT hypopg_reset()`);
+    try {
+      await this.bookkeeping(`${ADVISOR_MARKER} SELECT hypopg_reset()`);
+    } catch (err) {
+      if (errorScope(err, this.client) === 'connection') throw err;
+      throw new SessionLostError(`hypothetical indexes could not be reset: ${(err as Error).message}`, err);
+    }
     this.active.clear();
     this.created = 0;
+  }
+
+  /**
+   * One of the session's own statements (hypopg's), under the advisor's own timeout rather than
+   * --statement-timeout, which bounds the planning of the workload's statements: sent between two
+   * SETs in one query, so a failure (which rolls the implicit transaction back) restores it too.
+   */
+  private async bookkeeping<R extends pg.QueryResultRow>(sql: string): Promise<pg.QueryResult<R>> {
+    const r = (await this.client.query(
+      `SET statement_timeout = ${ownReadsTimeoutMs(this.opts.statementTimeoutMs)}; ${sql}; ${planningTimeout(this.opts)}`,
+    )) as unknown as pg.QueryResult<R>[];
+    return r[1]!;
   }
 
   /** Creates the candidates' hypothetical indexes in one statement (one per leaf partition on a partitioned table). */
@@ -163,10 +253,10 @@ export class WhatIfSession {
         owner.push(c.key);
       }
     }
-    const r = await this.client.query<{ n: number; oid: number; name: string; bytes: string }>(
+    const r = await this.bookkeeping<{ n: number; oid: number; name: string; bytes: string }>(
       `${ADVISOR_MARKER} SELECT d.n::int AS n, h.indexrelid::int AS oid, h.indexname AS name, hypopg_relation_size(h.indexrelid)::text AS bytes
-         FROM unnest($1::text[]) WITH ORDINALITY AS d(def, n), LATERAL hypopg_create_index(d.def) AS h ORDER BY d.n`,
-      [defs],
+         FROM unnest(${textArray(defs)}::text[]) WITH ORDINALITY AS d(def, n),
+              LATERAL hypopg_create_index(d.def) AS h ORDER BY d.n`,
     );
     this.created += defs.length;
     const out = new Map<string, HypotheticalIndex>();

@@ -9,6 +9,10 @@ export interface PlanOption {
   /** Candidate keys that must all be in the configuration. */
   needs: string[];
   cost: number;
+  /** Rows the plan reads through its first index (else the plan shows no scan). */
+  rows?: number;
+  /** Taken whenever its indexes are there, even when dearer (a planner's quirk: a regression). */
+  forced?: boolean;
 }
 
 export interface FakeStatement {
@@ -60,10 +64,17 @@ export class FakeCosting implements Costing {
         continue;
       }
       let best: CostOutcome = { ok: true, cost: m.base, indexesUsed: [], scans: [{ relation: m.table ?? 't', node: 'Seq Scan', rows: 1 }] };
+      const outcome = (p: PlanOption): CostOutcome => ({
+        ok: true,
+        cost: p.cost,
+        indexesUsed: [...p.needs],
+        scans: p.rows === undefined ? [] : [{ relation: m.table ?? 't', node: 'Index Scan', rows: p.rows, index: p.needs[0]! }],
+      });
       for (const p of m.plans) {
-        if (p.cost < (best.ok ? best.cost : Infinity) && p.needs.every((k) => have.has(k)))
-          best = { ok: true, cost: p.cost, indexesUsed: [...p.needs], scans: [] };
+        if (p.cost < (best.ok ? best.cost : Infinity) && p.needs.every((k) => have.has(k))) best = outcome(p);
       }
+      const forced = m.plans.find((p) => p.forced && p.needs.every((k) => have.has(k)));
+      if (forced) best = outcome(forced);
       out.set(s.id, best);
     }
     return out;

@@ -259,28 +259,64 @@ describe('analysis', () => {
     expect(out.kept).toEqual([{ index: 'public.b_u', reason: expect.stringMatching(/prefix of public.b_c.*uniqueness/) }]);
   });
 
-  it('rebuilds an invalid index, but only drops one whose valid twin exists or that is marked dead', () => {
-    const bad = index('bad', [col(2, 'a')], { valid: false, ready: false, unique: true });
+  it('decides each invalid index: drop a leftover, rebuild what a rule or a foreign key needs, review the rest', () => {
+    const uniq = index('uniq', [col(2, 'a')], { valid: false, ready: false, unique: true });
+    const uniqDups = index('uniq_dups', [col(7, 'f')], { valid: false, unique: true });
+    const uniqUnchecked = index('uniq_unchecked', [col(8, 'g')], { valid: false, unique: true });
     const ccnew = index('good_ccnew', [col(3, 'b')], { valid: false });
     const good = index('good', [col(3, 'b')]);
     const dead = index('dead', [col(4, 'c')], { valid: false, ready: false, live: false });
     const building = index('building', [col(5, 'd')], { valid: false, building: true });
     const parted = index('parted', [col(2, 'a')], { valid: false, relkind: 'I', tableOid: 2 });
-    const ri = index('ri_invalid', [col(6, 'e')], { valid: false, replicaIdentity: true });
-    const all = [bad, ccnew, good, dead, building, parted, ri];
-    const out = run(all, { scans: { ...scansFor(all), statsAgeSeconds: 0 } });
+    const ri = index('ri_invalid', [col(6, 'e')], { valid: false, unique: true, replicaIdentity: true });
+    const fkCol = index('fk_col', [col(9, 'p')], { valid: false });
+    const plain = index('plain', [col(10, 'h')], { valid: false });
+    const fkColAgain = index('fk_col_again', [col(9, 'p')], { valid: false }); // two failed builds of one index
+    const all = [uniq, uniqDups, uniqUnchecked, ccnew, good, dead, building, parted, ri, fkCol, fkColAgain, plain];
+    const duplicateKeys = new Map([
+      [uniq.oid, { groups: 0, rows: 0, examples: [] }],
+      [ri.oid, { groups: 0, rows: 0, examples: [] }],
+      [uniqDups.oid, { groups: 2, rows: 5, examples: ['(f)=(1) × 3', '(f)=(2) × 2'] }],
+      [uniqUnchecked.oid, { unknown: 'the role may not SELECT the table' }],
+    ]);
+    const fk = foreignKey('t_p_fkey', [9], ['p']);
+    const out = run(all, { scans: { ...scansFor(all), statsAgeSeconds: 0 }, duplicateKeys, foreignKeys: [fk] });
     expect(kinds(out)).toEqual([
-      'invalid:bad:drop-and-recreate',
       'invalid:dead:drop',
+      'invalid:fk_col:drop-and-recreate',
+      'invalid:fk_col_again:drop',
       'invalid:good_ccnew:drop',
       'invalid:parted:keep',
-      'invalid:ri_invalid:keep',
+      'invalid:plain:review',
+      'invalid:ri_invalid:reindex',
+      'invalid:uniq:drop-and-recreate',
+      'invalid:uniq_dups:drop',
+      'invalid:uniq_unchecked:review',
     ]);
+    const f = (name: string) => out.findings.find((x) => x.index === name)!;
     expect(out.kept).toEqual([{ index: 'public.ri_invalid', reason: expect.stringMatching(/replica identity/) }]);
-    expect(out.findings.find((f) => f.index === 'bad')!.upSql).toEqual([
-      'DROP INDEX CONCURRENTLY IF EXISTS public.bad;',
-      'CREATE UNIQUE INDEX CONCURRENTLY bad ON public.t USING btree (a);',
+    // the recovery the manual recommends after a failed CREATE INDEX CONCURRENTLY: drop, build again
+    expect(f('uniq').upSql).toEqual([
+      'DROP INDEX CONCURRENTLY IF EXISTS public.uniq;',
+      'CREATE UNIQUE INDEX CONCURRENTLY uniq ON public.t USING btree (a);',
     ]);
+    expect(f('ri_invalid').upSql).toEqual(['REINDEX INDEX CONCURRENTLY public.ri_invalid;']);
+    // duplicate keys: only the DROP runs, the keys and the rebuild are comments
+    expect(f('uniq_dups').upSql[0]).toBe('DROP INDEX CONCURRENTLY IF EXISTS public.uniq_dups;');
+    expect(
+      f('uniq_dups')
+        .upSql.slice(1)
+        .every((l) => l.startsWith('--')),
+    ).toBe(true);
+    expect(f('uniq_dups').upSql.join('\n')).toMatch(/2 key values are duplicated \(5 rows hold them\), e\.g\. \(f\)=\(1\) × 3/);
+    for (const name of ['plain', 'uniq_unchecked']) {
+      expect(f(name).evidence.decision).toBe('uncertain');
+      expect(f(name).upSql.every((l) => l.startsWith('--'))).toBe(true);
+    }
+    expect(f('uniq_unchecked').summary).toMatch(/may not SELECT/);
+    // the foreign key gets its index from the rebuild, not a second one beside it
+    expect(f('fk_col').evidence.foreignKeys).toBe('t_p_fkey');
+    expect(out.findings.some((x) => x.kind === 'missing-fk-index')).toBe(false);
     expect(out.warnings.join('\n')).toMatch(/public.building is invalid but .* building it right now/);
   });
 

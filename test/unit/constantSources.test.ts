@@ -235,6 +235,44 @@ describe('recovered constants in the parse stage', () => {
     expect(stripCast('42::integer')).toBe('42');
   });
 
+  it('pg_qualstats: an IN list from its array, BETWEEN bounds by operator, a column repeated in the arms of an OR', () => {
+    const q =
+      'SELECT 1 FROM lineitem WHERE (l_shipmode IN ($1, $2) AND l_qty BETWEEN $3 AND $4 AND l_mode = $5) ' +
+      'OR (l_shipmode IN ($6, $7) AND l_mode = $8)';
+    const col = (column: string, operator: string) => ({ schema: 'public', table: 'lineitem', column, operator });
+    const p = parseStatement(
+      {
+        id: 'q',
+        query: q,
+        constants: [
+          { column: col('l_shipmode', '='), value: stripCast(`'{AIR,"AIR REG"}'::bpchar[]`), count: 5, source: 'pg_qualstats' },
+          { column: col('l_qty', '>='), value: '1', count: 5, source: 'pg_qualstats' },
+          { column: col('l_qty', '<='), value: '11', count: 5, source: 'pg_qualstats' },
+          // The arms were sent different values: each $n sees both, neither is certain.
+          { column: col('l_mode', '='), value: "'a'", count: 5, source: 'pg_qualstats' },
+          { column: col('l_mode', '='), value: "'b'", count: 5, source: 'pg_qualstats' },
+        ],
+      },
+      () => ['l_shipmode', 'l_qty', 'l_mode'],
+    );
+    expect(p.explainText).toContain("l_shipmode IN ('AIR', 'AIR REG')");
+    expect(p.explainText).toMatch(/l_qty BETWEEN 1 AND 11/);
+    expect(p.explainText).toMatch(/l_mode = \$5/);
+    const certain = (p.recovered ?? []).filter((r) => r.certain).map((r) => [r.param, r.value]);
+    expect(certain).toEqual([
+      [1, "'AIR'"],
+      [2, "'AIR REG'"],
+      [3, '1'],
+      [4, '11'],
+      [6, "'AIR'"],
+      [7, "'AIR REG'"],
+    ]);
+    expect((p.recovered ?? []).filter((r) => r.param === 5).map((r) => [r.value, r.certain])).toEqual([
+      ["'a'", false],
+      ["'b'", false],
+    ]);
+  });
+
   it('an inferred value: candidates see the literal, the $n text is costed', () => {
     const p = parseStatement({ id: 'q', query }, lookup, { inferred: [{ param: 1, value: "'rare'", why: 'rows per call' }] });
     expect(p.explainText).toMatch(/status = \$1/);

@@ -62,9 +62,15 @@ describe('PlanCoster: parameter types the server rejects', () => {
   it('gives up with the first error when no signature helps, and on any other SQLSTATE at once', async () => {
     const p = parseStatement({ id: 'x', query: 'SELECT * FROM t WHERE a = f($1 + $2)' });
     const { client, sent } = scriptedClient('never', (sql) => serverError('42883', 'f(numeric) fehlt', sql.indexOf('f($1') + 1));
-    expect(await new PlanCoster(client, 15).cost(p)).toEqual({ ok: false, error: 'f(numeric) fehlt' });
+    expect(await new PlanCoster(client, 15).cost(p)).toEqual({
+      ok: false,
+      error: 'f(numeric) fehlt (SQLSTATE 42883, no function or operator takes these argument types)',
+    });
     const denied = scriptedClient('never', () => serverError('42501', 'keine Berechtigung'));
-    expect(await new PlanCoster(denied.client, 15).cost(p)).toEqual({ ok: false, error: 'keine Berechtigung' });
+    expect(await new PlanCoster(denied.client, 15).cost(p)).toEqual({
+      ok: false,
+      error: "keine Berechtigung (SQLSTATE 42501, permission denied: the advisor's role may not read a table it needs)",
+    });
     expect(denied.sent.filter((s) => s.startsWith('PREPARE'))).toHaveLength(1);
     expect(sent.filter((s) => s.startsWith('PREPARE'))).toHaveLength(1);
   });

@@ -1,9 +1,10 @@
 // The nightly report's join of advice and audit: a recommended index that also serves a foreign
-// key the audit found unindexed is proposed once. Works on the finding's structured foreign key,
-// and returns new values.
+// key the audit found unindexed is proposed once, and one that an invalid index serves once built
+// again is not created beside it. Works on the findings' structured data, and returns new values.
 import { describe, expect, it } from 'vitest';
 import { reconcileAdviceWithAudit, servesForeignKey } from '../../src/report/reconcile.js';
 import type { AuditFinding, AuditResult, IndexCandidate, Recommendation } from '../../src/types.js';
+import { catalogIndex, catalogTable } from '../support/fixtures.js';
 
 function rec(table: string, columns: string[], over: Partial<IndexCandidate> = {}): Recommendation {
   const candidate: IndexCandidate = {
@@ -115,5 +116,100 @@ describe('reconcileAdviceWithAudit', () => {
     expect(servesForeignKey(rec('t', ['a', 'b'], { method: 'hash' }), 'public', 't', fk)).toBe(false);
     expect(servesForeignKey(rec('u', ['a', 'b']), 'public', 't', fk)).toBe(false);
     expect(servesForeignKey(rec('t', ['a', 'b']), 'other', 't', fk)).toBe(false);
+  });
+
+  it('strikes out a recommendation that an invalid index serves once built again, and rebuilds an uncertain one', () => {
+    const invalidFinding = (index: string, decision: string, over: Partial<AuditFinding['evidence']> = {}): AuditFinding => ({
+      kind: 'invalid',
+      schema: 'public',
+      table: 'posts',
+      index,
+      action: decision === 'uncertain' ? 'review' : 'drop-and-recreate',
+      summary: `Index public.${index} is invalid.`,
+      evidence: { decision, unique: false, definition: `CREATE INDEX ${index} ON public.posts USING btree (author_id)`, ...over },
+      upSql: ['-- commented'],
+      downSql: [],
+    });
+    const catalog = {
+      tables: [
+        catalogTable('public', 'posts', {
+          indexes: [catalogIndex('public', 'posts_author_id_idx', { valid: false })],
+        }),
+      ],
+    } as unknown as Parameters<typeof reconcileAdviceWithAudit>[2];
+    const recs = [rec('posts', ['author_id']), rec('posts', ['title'])];
+    const out = reconcileAdviceWithAudit(recs, auditOf([invalidFinding('posts_author_id_idx', 'uncertain')]), catalog);
+    expect(out.recommendations.map((r) => r.candidate.columns[0]!.column)).toEqual(['title']);
+    expect(out.struckOut).toEqual([
+      { definition: recs[0]!.definition, reason: expect.stringMatching(/audit builds the INVALID public.posts_author_id_idx again/) },
+    ]);
+    const f = out.audit.findings[0]!;
+    expect(f.action).toBe('drop-and-recreate');
+    expect(f.evidence.decision).toBe('rebuild');
+    expect(f.upSql).toEqual([
+      'DROP INDEX CONCURRENTLY IF EXISTS public.posts_author_id_idx;',
+      'CREATE INDEX CONCURRENTLY posts_author_id_idx ON public.posts USING btree (author_id);',
+    ]);
+    // an invalid UNIQUE index whose duplicate keys were not checked is not relied on
+    const unchecked = invalidFinding('posts_author_id_idx', 'uncertain', { unique: true });
+    const kept = reconcileAdviceWithAudit(recs, auditOf([unchecked]), catalog);
+    expect(kept.recommendations).toHaveLength(2);
+    expect(kept.audit.findings[0]).toEqual(unchecked);
+    // a dropped one (valid twin, duplicate keys) serves nothing
+    expect(reconcileAdviceWithAudit(recs, auditOf([invalidFinding('posts_author_id_idx', 'drop')]), catalog).recommendations).toHaveLength(
+      2,
+    );
+  });
+
+  it('renames a recommendation that has the name of an index the audit creates', () => {
+    const r = { ...rec('posts', ['title']), name: 'posts_x_idx' };
+    const created: AuditFinding = {
+      kind: 'mostly-null-index',
+      schema: 'public',
+      table: 'posts',
+      index: 'posts_y',
+      action: 'replace',
+      summary: 'replaced',
+      evidence: {},
+      upSql: ['CREATE INDEX CONCURRENTLY IF NOT EXISTS posts_x_idx ON public.posts (y) WHERE (y IS NOT NULL);'],
+      downSql: [],
+    };
+    const out = reconcileAdviceWithAudit([r, rec('posts', ['z'])], auditOf([created]));
+    expect(out.recommendations.map((x) => [x.name, x.definition])).toEqual([
+      ['posts_x_idx_2', 'CREATE INDEX posts_x_idx_2 ON public.posts (title)'],
+      ['posts_idx', 'CREATE INDEX posts_idx ON public.posts (z)'],
+    ]);
+  });
+
+  it('drops an invalid index it would rebuild for a foreign key when a recommendation serves that key', () => {
+    const fkRebuild: AuditFinding = {
+      kind: 'invalid',
+      schema: 'public',
+      table: 'posts',
+      index: 'posts_author_id_idx',
+      action: 'drop-and-recreate',
+      summary: 'rebuild',
+      evidence: {
+        decision: 'rebuild',
+        unique: false,
+        definition: 'CREATE INDEX posts_author_id_idx ON public.posts USING btree (author_id)',
+      },
+      foreignKey: { name: 'posts_author_id_fkey', columns: ['author_id'] },
+      bytes: 8192,
+      upSql: [
+        'DROP INDEX CONCURRENTLY IF EXISTS public.posts_author_id_idx;',
+        'CREATE INDEX CONCURRENTLY posts_author_id_idx ON public.posts USING btree (author_id);',
+      ],
+      downSql: [],
+    };
+    const covering = rec('posts', ['author_id'], { include: ['body'] });
+    const out = reconcileAdviceWithAudit([covering], auditOf([fkRebuild]));
+    expect(out.recommendations[0]!.candidate.reasons).toContain(
+      'also indexes foreign key posts_author_id_fkey (instead of the INVALID public.posts_author_id_idx, which the audit drops)',
+    );
+    expect(out.audit.findings[0]!.action).toBe('drop');
+    expect(out.audit.findings[0]!.upSql).toEqual(['DROP INDEX CONCURRENTLY IF EXISTS public.posts_author_id_idx;']);
+    // a recommendation on other columns leaves the rebuild alone
+    expect(reconcileAdviceWithAudit([rec('posts', ['title'])], auditOf([fkRebuild])).audit.findings[0]).toEqual(fkRebuild);
   });
 });

@@ -10,7 +10,8 @@ import { candidate, FakeCosting, type FakeStatement, workloadOf } from '../suppo
 async function select(statements: FakeStatement[], candidates: IndexCandidate[], bytes: Record<string, number>, opts: SelectOptions = {}) {
   const costing = new FakeCosting(statements, bytes);
   const { parsed, workload, tablesOf } = workloadOf(statements);
-  const selection = await selectIndexes({ workload, statements: parsed, candidates, tablesOf }, costing, opts);
+  const tableRows = new Map([['public.t', 100_000]]);
+  const selection = await selectIndexes({ workload, statements: parsed, candidates, tablesOf, tableRows }, costing, opts);
   return { selection, costing, parsed };
 }
 
@@ -250,6 +251,42 @@ describe('selectIndexes', () => {
     // 990 of 101,000: about 1 %.
     expect(keys((await select(stmts, [a], { [a.key]: KB })).selection)).toEqual([a.key]);
     expect((await select(stmts, [a], { [a.key]: KB }, { minBenefitShare: 0.01 })).selection.chosen).toEqual([]);
+  });
+
+  it('counts a smaller cut (down to 5 %) where the new index reads a small part of the table, not where it reads a third of it', async () => {
+    const c = candidate('t', ['c']);
+    const { selection } = await select(
+      [
+        // 20 % off, reading 1 % of the table's 100,000 rows: a narrow range of a long report query.
+        { id: 'narrow', calls: 10, columns: ['a'], base: 10_000, plans: [{ needs: [a.key], cost: 8_000, rows: 1_000 }] },
+        // 20 % off, reading a third of the table: a bitmap scan over a 3-valued column.
+        { id: 'broad', calls: 10, columns: ['b'], base: 10_000, plans: [{ needs: [b.key], cost: 8_000, rows: 33_000 }] },
+        // 3 % off, however selective: planner noise.
+        { id: 'noise', calls: 10, columns: ['c'], base: 10_000, plans: [{ needs: [c.key], cost: 9_700, rows: 10 }] },
+      ],
+      [a, b, c],
+      { [a.key]: KB, [b.key]: KB, [c.key]: KB },
+    );
+    expect(keys(selection)).toEqual([a.key]);
+    expect([...selection.scoring.selective].sort()).toEqual(['narrow', 'noise']);
+  });
+
+  it('strikes out an index that makes a statement more than 10 % dearer, unless it saves the rest of the workload more', async () => {
+    const stmts = (dearerCalls: number): FakeStatement[] => [
+      { id: 's1', calls: 10, columns: ['a'], base: 1000, plans: [{ needs: [a.key], cost: 10 }] },
+      // With (a) in place the planner takes a dearer plan for s2: +500 a call.
+      { id: 's2', calls: dearerCalls, columns: ['a'], base: 1000, plans: [{ needs: [a.key], cost: 1500, forced: true }] },
+    ];
+    // 10 calls × 990 saved on s1; 100 calls × 500 lost on s2.
+    const vetoed = await select(stmts(100), [a], { [a.key]: KB });
+    expect(vetoed.selection.chosen).toEqual([]);
+    expect(vetoed.selection.struck.map((x) => x.candidate.key)).toEqual([a.key]);
+    expect(vetoed.selection.struck[0]!.reason).toMatch(/makes statement s2 50 % dearer/);
+    // 1 call × 500 lost on s2: the trade is worth it, and the index says so.
+    const kept = await select(stmts(1), [a], { [a.key]: KB });
+    expect(keys(kept.selection)).toEqual([a.key]);
+    expect(kept.selection.regressions.map((r) => r.statementId)).toEqual(['s2']);
+    expect(kept.selection.chosen[0]!.notes?.join(' ')).toMatch(/kept although it makes statement s2 50 % dearer/);
   });
 
   it('weighs by total time when asked', async () => {

@@ -8,6 +8,8 @@ import { terminalProgress } from '../../src/cli/progress.js';
 import { nightlyReport } from '../../src/nightly.js';
 import { adviceMarkdown } from '../../src/report/markdown.js';
 import { writeAdviceReports } from '../../src/report/writeReports.js';
+import { ensureChromium } from '../browser/chromium.js';
+import { screenshot } from '../browser/headless.js';
 import { startThrowawayCluster, type ThrowawayCluster } from '../cluster/cluster.js';
 import { SetupError } from '../cluster/setup.js';
 import { loadWorkload, replayWorkload } from './replay.js';
@@ -58,6 +60,7 @@ export async function runDemo(opts: { workload?: string; out?: string } = {}): P
     log(
       `report written to ${relative(process.cwd(), files.markdown)} (also ${relative(process.cwd(), files.json)}, ${relative(process.cwd(), files.up)})`,
     );
+    await screenshotReport(files.html!, join(outDir, 'advice.png'), log);
     return 0;
   } catch (err) {
     if (err instanceof SetupError) {
@@ -68,6 +71,18 @@ export async function runDemo(opts: { workload?: string; out?: string } = {}): P
     return 1;
   } finally {
     await cluster?.stop();
+  }
+}
+
+/** A picture of advice.html's first screens (figures, charts, the recommendations) where a Chromium is installed. */
+async function screenshotReport(html: string, png: string, log: (m: string) => void): Promise<void> {
+  const chromium = await ensureChromium({ log, install: false });
+  if (!chromium.ok) return log(`no screenshot of advice.html: ${chromium.reason}`);
+  try {
+    await screenshot(chromium.path, html, png, { width: 1280, height: 2200 });
+    log(`screenshot of ${relative(process.cwd(), html)}: ${relative(process.cwd(), png)}`);
+  } catch (err) {
+    log(`no screenshot of advice.html: ${(err as Error).message.split('\n')[0]}`);
   }
 }
 

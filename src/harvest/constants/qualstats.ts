@@ -2,6 +2,7 @@
 // queryid, the same as pg_stat_statements'), with how many executions used each. It names the
 // column and operator, not the `$n`: the parse stage maps them to the statement's parameter.
 import { ADVISOR_MARKER } from '../../db/connect.js';
+import { describeDbError, errorScope } from '../../db/errors.js';
 import { quoteIdent } from '../../db/quote.js';
 import type { ConstantSource, SourceOutput } from './source.js';
 
@@ -30,7 +31,9 @@ export function qualstatsSource(): ConstantSource {
            GROUP BY 1, 2, 3, 4, 5, 6`)
         ).rows;
       } catch (err) {
-        return { warnings: [`pg_qualstats is installed but cannot be read (${(err as Error).message}): its constants were not used`] };
+        // Its own failure (a permission) costs a warning; a lost connection is the run's (db/errors.ts).
+        if (errorScope(err, ctx.client) === 'connection') throw err;
+        return { warnings: [`pg_qualstats is installed but cannot be read (${describeDbError(err)}): its constants were not used`] };
       }
       const constants = rows
         .filter((r) => ids.has(r.id))
