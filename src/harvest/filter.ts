@@ -37,11 +37,16 @@ export function skipReason(query: string): string | undefined {
   if (!type || !QUERY_TYPES.has(type)) return `utility statement (${type ?? 'empty'})`;
   let userTables = 0;
   let catalogTables = 0;
+  // A WITH query's name is no table (PostgreSQL 18 drops the marker of the advisor's recursive catalog reads).
+  const cteNames = new Set<string>();
+  walk(stmt, (t, body) => {
+    if (t === 'CommonTableExpr' && 'ctename' in body && typeof body.ctename === 'string') cteNames.add(body.ctename);
+  });
   walk(stmt, (t, body) => {
     // INSERT/UPDATE/DELETE/MERGE hold their target as a bare RangeVar body in `relation`.
     const target = 'relation' in body ? body.relation : undefined;
     const rv: RangeVar | undefined = t === 'RangeVar' ? body : target && 'relname' in target && target.relname ? target : undefined;
-    if (!rv) return;
+    if (!rv || (!rv.schemaname && cteNames.has(rv.relname ?? ''))) return;
     if (
       CATALOG_SCHEMAS.has(rv.schemaname ?? '') ||
       (!rv.schemaname && /^pg_/.test(rv.relname ?? '')) ||

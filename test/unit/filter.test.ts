@@ -26,6 +26,11 @@ describe('skipReason', () => {
     expect(skipReason('/* pg-index-advisor */ SELECT * FROM orders')).toBe("the advisor's own statement");
     expect(skipReason('SELECT * FROM hypopg_create_index($1)')).toBe("the advisor's own statement");
     expect(skipReason('<insufficient privilege>')).toMatch(/pg_read_all_stats/);
+    expect(
+      skipReason(
+        'WITH RECURSIVE locked AS (SELECT relation AS oid FROM pg_locks UNION SELECT i.inhparent FROM pg_inherits i JOIN locked ON locked.oid = i.inhrelid) SELECT * FROM locked',
+      ),
+    ).toBe('reads only system catalogs');
     // PostgreSQL 17+ shows utility names as constants, which the grammar refuses
     expect(skipReason('DEALLOCATE $1')).toBe('utility statement (DEALLOCATE)');
     expect(skipReason('SAVEPOINT $1')).toBe('utility statement (SAVEPOINT)');
