@@ -137,6 +137,10 @@ describe.skipIf(!!process.env.PGIA_DATABASE_URL)('faults on a server of its own'
       // The server really answers in the other language (else this test would prove nothing).
       const english = await onFreshClient(url, (c) => c.query('SELECT 1/0').catch((e: Error & { code?: string }) => e));
       expect((english as Error & { code?: string }).code).toBe('22012');
+      // The portable builds of the version matrix (tools/portable/) have no message translations.
+      if ((english as Error).message === 'division by zero' && process.env.PGIA_PG_MAJOR) {
+        ctx.skip('this server was built without message translations (NLS): lc_messages changes nothing');
+      }
       expect((english as Error).message).not.toBe('division by zero');
 
       const holder = new pg.Client({ connectionString: url });

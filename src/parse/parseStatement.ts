@@ -2,6 +2,7 @@ import type { ParsedStatement, WorkloadStatement } from '../types.js';
 import { type ColumnLookup, StatementAnalyzer } from './analyze.js';
 import { asNode, type Node, stringValues, walk } from './ast.js';
 import { decideConstants, type InferredConstant, substituteParams } from './constants.js';
+import { expandFoldedLists } from './foldedLists.js';
 import { parseSql } from './parser.js';
 import { readEquivalent, repairForExplain } from './repair.js';
 
@@ -14,7 +15,7 @@ export function parseStatement(
   lookup?: ColumnLookup,
   opts: { limit?: number; textSearchConfig?: string; inferred?: InferredConstant[] } = {},
 ): ParsedStatement {
-  const parsed = parseSql(stmt.query);
+  const parsed = parseSql(expandFoldedLists(stmt.query));
   if (!parsed.ok) return { id: stmt.id, kind: 'other', paramCount: 0, tables: [], error: `cannot parse: ${parsed.error}` };
   if (parsed.stmts.length !== 1) {
     return { id: stmt.id, kind: 'other', paramCount: 0, tables: [], error: `expected one statement, found ${parsed.stmts.length}` };

@@ -42,11 +42,26 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     }
     throw err;
   }
-  console.log(`[pg] tests use a throwaway PostgreSQL ${cluster.version} on ${cluster.host}:${cluster.port}`);
+  console.log(`[pg] tests use a throwaway PostgreSQL ${await describeServer(cluster.url)} on ${cluster.host}:${cluster.port}`);
   project.provide('pgUrl', cluster.url);
   project.provide('pgLogFile', cluster.logFile);
   if (!cluster.pgQualstats) console.log('[pg] pg_qualstats is not installed: the tests that need it are skipped');
   return async () => {
     await cluster.stop();
   };
+}
+
+/** `17.10 (hypopg 1.4.2)`: which server the run tests, for the log of each version of the matrix. */
+async function describeServer(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ v: string; hypopg: string | null }>(
+      "select current_setting('server_version') as v, (select extversion from pg_extension where extname = 'hypopg') as hypopg",
+    );
+    // `15.18 (Debian 15.18-0+deb12u1)`: the version is the first word.
+    return `${rows[0]?.v.split(' ')[0]} (hypopg ${rows[0]?.hypopg ?? 'missing'})`;
+  } finally {
+    await client.end().catch(() => {});
+  }
 }

@@ -118,6 +118,8 @@ describe('log parsers', () => {
   it('parameters: NULL and values cut by log_parameter_max_length are not constants', () => {
     expect(parseParameters("parameters: $1 = NULL, $2 = 'abc'...")).toEqual([undefined, undefined]);
     expect(parseParameters("parameters: $1 = '1', $3 = 'x'")).toEqual(["'1'", undefined, "'x'"]);
+    // PostgreSQL 16+ capitalizes the detail.
+    expect(parseParameters("Parameters: $1 = 'pending'")).toEqual(["'pending'"]);
   });
 
   it('reads rotated and gzipped files, the format from the name or the first line', async () => {

@@ -45,6 +45,18 @@ describe('parseStatement', () => {
     expect(o.predicates[3]!.text).toBe('shipped_at IS NULL');
   });
 
+  it("writes out PostgreSQL 18's folded constant lists (`IN ($1 /*, ... */)`) as ten parameters, numbered after the others", () => {
+    const p = parse('SELECT id FROM customers WHERE country IN ($1 /*, ... */) AND id = ANY (ARRAY[$2 /*, ... */]) LIMIT $3');
+    expect(p.error).toBeUndefined();
+    expect(p.paramCount).toBe(21);
+    expect(p.explainText).toContain('country IN ($1, $4, $5, $6, $7, $8, $9, $10, $11, $12)');
+    expect(p.explainText).toContain('ARRAY[$2, $13, $14, $15, $16, $17, $18, $19, $20, $21]');
+    expect(table(p.tables, 'customers').predicates.map((x) => [x.key.column, x.kind])).toEqual([
+      ['country', 'in'],
+      ['id', 'in'],
+    ]);
+  });
+
   it('attributes unqualified columns through the catalog and finds join keys', () => {
     const p = parse(
       `SELECT email, sum(quantity) FROM customers c JOIN orders o ON o.customer_id = c.id

@@ -4,12 +4,18 @@
 // Env:
 //   PG_BIN           a PostgreSQL bin dir (initdb, pg_ctl, postgres) to use instead of scanning
 //                    /usr/lib/postgresql/*/bin
+//   PGIA_PG_MAJOR    a major version (15, 17, 18): the local install of that major, else a portable
+//                    build of it (17, 18: tools/portable/), cached outside the repository
 //   PGIA_NO_INSTALL  "1": never run apt-get, fail with the command to run instead
 //   PGIA_VERBOSE     "1": stream apt-get's output
+//
+// A machine with no local PostgreSQL at all gets the portable build of DEFAULT_PORTABLE_MAJOR.
 
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_PORTABLE_MAJOR, isPortableMajor, preparePortablePostgres } from '../portable/portable.js';
+import { SetupError } from './setupError.js';
 
 export interface PostgresInstall {
   /** Major version (15, 16, 17...). */
@@ -24,13 +30,7 @@ export interface PostgresInstall {
   pgQualstats: boolean;
 }
 
-/** Setup cannot go on; the message says what to run to fix it. */
-export class SetupError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SetupError';
-  }
-}
+export { SetupError };
 
 const DEBIAN_PG_ROOT = '/usr/lib/postgresql';
 /** Majors tried, newest first, when no installed version has a hypopg package. */
@@ -242,6 +242,24 @@ export async function ensurePostgres(opts: EnsurePostgresOptions): Promise<Postg
       throw new SetupError(`PG_BIN=${envBin} has no initdb, pg_ctl and postgres executables (or they do not run).`);
     }
   }
+  const wanted = wantedMajor();
+  if (wanted !== undefined) {
+    // PGIA_PG_MAJOR: that major only; the local install when it is complete, else the portable build.
+    installs = installs.filter((i) => i.version === wanted);
+    const local = usable(installs);
+    if (local) return withQualstats(local, opts);
+    if (isPortableMajor(wanted) && !envBin) return portableInstall(wanted, log);
+    if (envBin) throw new SetupError(`PG_BIN=${envBin} is not PostgreSQL ${wanted} (PGIA_PG_MAJOR=${wanted}).`);
+  } else if (installs.length === 0 && !envBin) {
+    // No local PostgreSQL at all: the portable build, which changes nothing on the system.
+    log(`no local PostgreSQL (no /usr/lib/postgresql/*/bin): using a portable PostgreSQL ${DEFAULT_PORTABLE_MAJOR}`);
+    try {
+      return await portableInstall(DEFAULT_PORTABLE_MAJOR, log);
+    } catch (err) {
+      if (!(err instanceof SetupError)) throw err;
+      log(`the portable PostgreSQL could not be prepared (${err.message.split('\n')[0]}); trying the system's packages`);
+    }
+  }
   const found = usable(installs);
   if (found) return withQualstats(found, opts);
 
@@ -265,7 +283,7 @@ export async function ensurePostgres(opts: EnsurePostgresOptions): Promise<Postg
       if (await aptCandidate(`postgresql-${v}-hypopg`)) return { version: v, withServer: false };
     }
     if (envBin) return undefined;
-    for (const v of APT_MAJORS) {
+    for (const v of wanted !== undefined ? [wanted] : APT_MAJORS) {
       if (debianVersions.includes(v)) continue;
       if ((await aptCandidate(`postgresql-${v}-hypopg`)) && (await aptCandidate(`postgresql-${v}`))) {
         return { version: v, withServer: true };
@@ -283,7 +301,7 @@ export async function ensurePostgres(opts: EnsurePostgresOptions): Promise<Postg
     choice = await pickCandidate();
   }
   if (!choice) {
-    const tried = [...new Set([...debianVersions, ...(envBin ? [] : APT_MAJORS)])].join(', ');
+    const tried = [...new Set([...debianVersions, ...(envBin ? [] : wanted !== undefined ? [wanted] : APT_MAJORS)])].join(', ');
     throw new SetupError(manualInstallHelp(`${missing} apt-get offers no postgresql-NN-hypopg package for NN in ${tried}.`, versions));
   }
 
@@ -312,6 +330,29 @@ export async function ensurePostgres(opts: EnsurePostgresOptions): Promise<Postg
     );
   }
   return withQualstats(after, opts);
+}
+
+/** PGIA_PG_MAJOR as a number, or undefined when unset. */
+function wantedMajor(): number | undefined {
+  const raw = process.env.PGIA_PG_MAJOR?.trim();
+  if (!raw) return undefined;
+  const major = Number(raw);
+  if (!Number.isInteger(major) || major < 10) throw new SetupError(`PGIA_PG_MAJOR=${raw} is not a PostgreSQL major version (15, 17, 18).`);
+  return major;
+}
+
+/** The portable build of `major` (tools/portable/), built into the cache when missing. */
+async function portableInstall(major: number, log: (msg: string) => void): Promise<PostgresInstall> {
+  const portable = await preparePortablePostgres(major, { log });
+  const install = describeInstall(portable.binDir);
+  if (!install?.hypopg || !install.pgStatStatements) {
+    throw new SetupError(`the portable PostgreSQL ${major} in ${path.dirname(portable.binDir)} lacks hypopg or pg_stat_statements`);
+  }
+  log(
+    `using the portable PostgreSQL ${portable.serverVersion} with hypopg ${portable.hypopgVersion} (${path.dirname(portable.binDir)}${portable.cached ? ', cached' : ''}); ` +
+      'pg_qualstats is not part of it: the cluster runs without it',
+  );
+  return install;
 }
 
 /**

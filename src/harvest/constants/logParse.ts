@@ -5,7 +5,7 @@
 //
 //   LOG:  duration: 0.120 ms  statement: SELECT … WHERE status = 'pending'
 //   LOG:  duration: 0.050 ms  execute <unnamed>: SELECT … WHERE status = $1
-//   DETAIL:  parameters: $1 = 'pending'
+//   DETAIL:  parameters: $1 = 'pending'        (PostgreSQL 16+: `Parameters:`)
 //   LOG:  duration: 12.3 ms  plan:
 //           Query Text: SELECT …          (auto_explain, text format; JSON format: "Query Text": "…")
 
@@ -103,11 +103,11 @@ function planQuery(plan: string): { query: string; params?: Array<string | undef
   return params ? { query: query.join('\n').trim(), params } : { query: query.join('\n').trim() };
 }
 
-/** `parameters: $1 = 'pending', $2 = '42', $3 = NULL` → SQL literals by `$n`. */
+/** `parameters: $1 = 'pending', $2 = '42', $3 = NULL` → SQL literals by `$n` (16+ writes `Parameters:`). */
 export function parseParameters(detail: string): Array<string | undefined> | undefined {
-  const at = detail.indexOf('parameters: ');
-  if (at < 0) return undefined;
-  const text = detail.slice(at + 'parameters: '.length);
+  const at = /parameters: /i.exec(detail);
+  if (!at) return undefined;
+  const text = detail.slice(at.index + at[0].length);
   const out: Array<string | undefined> = [];
   const re = /\$(\d+) = (NULL|'(?:[^']|'')*'(?:\.\.\.)?)(?:, |\s*$)/gy;
   re.lastIndex = 0;
