@@ -1,5 +1,5 @@
--- pg-index-advisor down migration, generated 2026-12-01T03:17:58.311Z
--- Target: postgresql://postgres@127.0.0.1:41963/advisor_demo (PostgreSQL 15)
+-- pg-index-advisor down migration, generated 2026-12-01T04:19:23.436Z
+-- Target: postgresql://postgres@127.0.0.1:39453/advisor_demo (PostgreSQL 15)
 -- Run it with psql, outside a transaction block: CONCURRENTLY cannot run inside one
 -- (psql -v ON_ERROR_STOP=1 -f <this file>; most migration tools need "no transaction" for it).
 

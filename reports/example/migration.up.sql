@@ -1,5 +1,5 @@
--- pg-index-advisor up migration, generated 2026-12-01T03:17:58.311Z
--- Target: postgresql://postgres@127.0.0.1:41963/advisor_demo (PostgreSQL 15)
+-- pg-index-advisor up migration, generated 2026-12-01T04:19:23.436Z
+-- Target: postgresql://postgres@127.0.0.1:39453/advisor_demo (PostgreSQL 15)
 -- Run it with psql, outside a transaction block: CONCURRENTLY cannot run inside one
 -- (psql -v ON_ERROR_STOP=1 -f <this file>; most migration tools need "no transaction" for it).
 
@@ -27,7 +27,7 @@ CREATE INDEX CONCURRENTLY IF NOT EXISTS customers_email_idx ON public.customers 
 CREATE INDEX CONCURRENTLY IF NOT EXISTS customers_lower_email_idx ON public.customers ((lower(email)));
 
 -- 5. ORDER BY created_at LIMIT, only rows where shipped_at IS NULL
---    saves 3.9 % of the workload's estimated cost; ~319 kB
+--    saves 3.9 % of the workload's estimated cost; ~287 kB
 CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_created_at_partial_idx ON public.orders (created_at) WHERE shipped_at IS NULL;
 
 -- 6. range on created_at
