@@ -678,11 +678,9 @@ export interface AuditResult {
 // The history of nightly runs (`--history`, src/history/): what each run read and said, and what
 // changed since the previous one.
 
-/** One pg_stat_statements entry's cumulative counters, as read (per queryid, user and database). */
-export interface StatementCounters {
+/** What pg_stat_statements counts for a statement: cumulative as read, or over a window. */
+export interface StatementActivity {
   queryid: string;
-  userid: number;
-  dbid: number;
   /** The normalized text (kept so that a later run can name a statement that has since been evicted). */
   query: string;
   calls: number;
@@ -690,6 +688,12 @@ export interface StatementCounters {
   rows: number;
   sharedBlksHit: number;
   sharedBlksRead: number;
+}
+
+/** One pg_stat_statements entry's cumulative counters, as read (per queryid, user and database). */
+export interface StatementCounters extends StatementActivity {
+  userid: number;
+  dbid: number;
 }
 
 /** An index's usage counter and size (pg_stat_user_indexes), with its definition (applied advice is found by it). */
@@ -734,15 +738,7 @@ export interface TargetCounters {
 export type WindowMode = 'last' | '7d' | 'all';
 
 /** One statement's activity in a window (summed over users). */
-export interface WindowStatement {
-  queryid: string;
-  query: string;
-  calls: number;
-  totalExecMs: number;
-  rows: number;
-  sharedBlksHit: number;
-  sharedBlksRead: number;
-}
+export type WindowStatement = StatementActivity;
 
 /** What the advice's window covers, and the irregularities met when working it out. */
 export interface WindowInfo {
