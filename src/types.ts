@@ -420,8 +420,6 @@ export interface Scoring {
   /** ...or, for the statements a new index serves selectively (select/selective.ts), this share. */
   smallImprovementFloor: number;
   selective: Set<string>;
-  /** The workload's weighted cost with no new index. */
-  totalWeightedCost: number;
 }
 
 /** What the selection decided, as data: the chosen indexes and every statement's cost before and after. */

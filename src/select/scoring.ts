@@ -30,17 +30,14 @@ export function makeScoring(
     const b = baseline.get(s.id);
     if (w && b !== undefined) out.set(s.id, { calls: w.calls, totalExecMs: w.totalExecMs, baseline: b });
   }
-  const scoring: Scoring = {
+  return {
     weight: byTime ? 'total_time' : 'calls',
     statements: out,
     minImprovement: opts.minImprovement,
     minSavingPerCall: MIN_SAVING_PER_CALL,
     smallImprovementFloor: Math.min(opts.minImprovement, SMALL_IMPROVEMENT_FLOOR),
     selective: new Set(opts.selective ?? []),
-    totalWeightedCost: 0,
   };
-  scoring.totalWeightedCost = workloadCost(scoring, baseline);
-  return scoring;
 }
 
 /**

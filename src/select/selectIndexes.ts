@@ -77,7 +77,7 @@ export async function selectIndexes(input: SelectInput, plainCosting: Costing, o
     minImprovement,
     selective: selectiveStatements(screening.candidateScans, tablesOf, input.tableRows ?? new Map()),
   });
-  const totalWeightedCost = scoring.totalWeightedCost;
+  const totalWeightedCost = workloadCost(scoring, baseline);
   const units = writeCostUnits(scoring, totalWeightedCost);
   const writeCost = (c: IndexCandidate) => (opts.writeCost ? opts.writeCost(c) * units : 0);
   const pool = candidates.filter((c) => screening.used.has(c.key));
