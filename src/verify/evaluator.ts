@@ -6,6 +6,7 @@ import { mayUse } from '../candidates/usable.js';
 import type { ConnectOptions } from '../db/connect.js';
 import { ConnectionLostError, describeDbError, errorScope } from '../db/errors.js';
 import type { CostOutcome, IndexCandidate, ParsedStatement } from '../types.js';
+import { byCandidateKey } from './planCoster.js';
 import { hypotheticalCount, WhatIfSession } from './whatIfSession.js';
 
 export interface EvaluatorOptions extends ConnectOptions {
@@ -278,17 +279,4 @@ export class WhatIfEvaluator {
     }
     return config.filter((c) => !this.rejected.has(c.key));
   }
-}
-
-/** Hypothetical indexes named by their candidate key, in the indexes used and in each scan. */
-function byCandidateKey(r: Extract<CostOutcome, { ok: true }>, key: (name: string) => string): CostOutcome {
-  return {
-    ...r,
-    indexesUsed: r.indexesUsed.map(key),
-    scans: r.scans.map((sc) => ({
-      ...sc,
-      ...(sc.index !== undefined ? { index: key(sc.index) } : {}),
-      ...(sc.bitmapIndexes ? { bitmapIndexes: sc.bitmapIndexes.map(key) } : {}),
-    })),
-  };
 }

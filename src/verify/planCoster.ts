@@ -379,3 +379,16 @@ function bitmapIndexNames(n: Record<string, unknown>): string[] {
 export function firstLine(s: string): string {
   return s.split('\n')[0] ?? s;
 }
+
+/** Indexes the session made (hypothetical, or built to be measured) named by their candidate key, in the indexes used and in each scan. */
+export function byCandidateKey(r: Extract<CostOutcome, { ok: true }>, key: (name: string) => string): CostOutcome {
+  return {
+    ...r,
+    indexesUsed: r.indexesUsed.map(key),
+    scans: r.scans.map((sc) => ({
+      ...sc,
+      ...(sc.index !== undefined ? { index: key(sc.index) } : {}),
+      ...(sc.bitmapIndexes ? { bitmapIndexes: sc.bitmapIndexes.map(key) } : {}),
+    })),
+  };
+}

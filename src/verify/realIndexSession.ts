@@ -7,7 +7,7 @@ import { ADVISOR_MARKER, connect, ownReadsTimeoutMs, reconnect, redactUrl } from
 import { describeDbError, errorScope, isLost } from '../db/errors.js';
 import { quoteIdent, quoteLiteral } from '../db/quote.js';
 import type { CostOutcome, IndexCandidate, ParsedStatement, RealMeasurement } from '../types.js';
-import { PlanCoster } from './planCoster.js';
+import { byCandidateKey, PlanCoster } from './planCoster.js';
 
 /** The index's size and each statement's plan without and with it. */
 export type RealVerification = { ok: true } & Omit<RealMeasurement, 'candidate'>;
@@ -74,7 +74,7 @@ export class RealIndexSession {
       for (const s of statements) {
         const r = await this.coster.cost(s);
         // The plan names the real index; report it by the candidate's key like hypothetical ones.
-        after.set(s.id, r.ok ? { ...r, indexesUsed: r.indexesUsed.map((n) => (n === name ? candidate.key : n)) } : r);
+        after.set(s.id, r.ok ? byCandidateKey(r, (n) => (n === name ? candidate.key : n)) : r);
       }
       return { ok: true, bytes: Number(size.rows[0]!.bytes), before, after };
     } catch (err) {
