@@ -187,14 +187,10 @@ async function whatIf(url: string, ddlFile: string | 'none'): Promise<WhatIf> {
  * minute or so later, in the middle of the runs, and make covering indexes look far better.
  */
 async function autovacuumOff(url: string): Promise<void> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
+  await withClient(url, async (c) => {
     await c.query('ALTER SYSTEM SET autovacuum = off');
     await c.query('SELECT pg_reload_conf()');
-  } finally {
-    await c.end();
-  }
+  });
 }
 
 /**
@@ -513,13 +509,10 @@ async function prepareVariant(
       await c.query('SELECT pg_reload_conf()');
     }
     await c.query('SELECT pg_stat_statements_reset()');
-    const app = new pg.Client({ connectionString: url });
-    await app.connect();
-    try {
+    // The application's own session, as pg_stat_statements would see it.
+    await withClient(url, async (app) => {
       for (let i = 0; i < PGSS_CALLS; i++) for (const [, sql] of queryTexts()) await app.query(sql);
-    } finally {
-      await app.end();
-    }
+    });
     if (v.source === 'pgss+log') {
       await c.query('ALTER SYSTEM RESET log_min_duration_statement');
       await c.query('SELECT pg_reload_conf()');
@@ -571,16 +564,12 @@ function aggregate(reps: Repeat[], label: string) {
 }
 
 export async function serverVersions(url: string): Promise<{ postgres: string; hypopg: string }> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
+  return withClient(url, async (c) => {
     const r = await c.query<{ v: string; h: string | null }>(
       `SELECT current_setting('server_version') AS v, (SELECT extversion FROM pg_extension WHERE extname = 'hypopg') AS h`,
     );
     return { postgres: `PostgreSQL ${r.rows[0]!.v.split(' ')[0]}`, hypopg: r.rows[0]!.h ?? 'absent' };
-  } finally {
-    await c.end();
-  }
+  });
 }
 
 function verdict(budgetMB: number | null, a: ReturnType<typeof aggregate>): string {
