@@ -37,6 +37,8 @@ export interface ObservedConstant {
 /** A constant put back in place of a `$n`, with where it came from (ParsedStatement.recovered, shown in the report). */
 export interface RecoveredConstant {
   param: number;
+  /** The value stands for a whole expression over several `$n` (its text, `date $2 + interval $3 year`). */
+  site?: string;
   value: string;
   /** `default_text_search_config`, `pg_qualstats`, `log /var/log/postgresql.log`, `pg_stat_activity`, `inferred`... */
   source: string;
@@ -110,6 +112,13 @@ export interface Predicate {
   negated?: boolean;
   /** `$n` parameters on the value side, in order (BETWEEN $1 AND $2 → [1, 2]). */
   params?: number[];
+  /**
+   * The value side is an expression over several `$n` (`date $2 + interval $3 year`): where it
+   * starts in the text. A source that saw the folded value (pg_qualstats) puts it back there.
+   */
+  valueSite?: number;
+  /** The same for each bound of a BETWEEN (`between $4 - $5 and $6 + $7`); a bare `$n` bound has none (null). */
+  boundSites?: [number | null, number | null];
   /** The whole condition as SQL text (used for partial-index predicates). */
   text: string;
 }

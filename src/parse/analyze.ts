@@ -381,7 +381,10 @@ export class StatementAnalyzer {
     const kind = e.kind;
     if (kind === 'AEXPR_BETWEEN' || kind === 'AEXPR_BETWEEN_SYM') {
       const key = this.keyOf(e.lexpr, scope);
-      if (key && this.isValue(e.rexpr, scope)) this.addPredicate(key, 'range', 'BETWEEN', node);
+      if (!key || !this.isValue(e.rexpr, scope)) return;
+      const bounds = (asNode(e.rexpr, 'List')?.items ?? []).map((b) => expressionSite(b as Node) ?? null);
+      const boundSites = bounds.length === 2 && bounds.some((b) => b !== null) ? (bounds as [number | null, number | null]) : undefined;
+      this.addPredicate(key, 'range', 'BETWEEN', node, { boundSites });
       return;
     }
     if (kind === 'AEXPR_IN' || kind === 'AEXPR_OP_ANY') {
@@ -419,7 +422,7 @@ export class StatementAnalyzer {
     const key = this.keyOf(keyNode, scope);
     if (!key || !this.isValue(valueNode, scope)) return;
     const constant = literalText(valueNode);
-    this.addPredicate(key, classify(operator, valueNode), operator, node, { constant });
+    this.addPredicate(key, classify(operator, valueNode), operator, node, { constant, valueSite: expressionSite(valueNode) });
   }
 
   private currentTarget?: TableAccess;
@@ -429,7 +432,13 @@ export class StatementAnalyzer {
     kind: PredicateKind,
     operator: string,
     node: Node,
-    extra: { constant?: string; constants?: string[]; negated?: boolean } = {},
+    extra: {
+      constant?: string;
+      constants?: string[];
+      negated?: boolean;
+      valueSite?: number | undefined;
+      boundSites?: [number | null, number | null] | undefined;
+    } = {},
   ): void {
     const target = this.currentTarget;
     if (!target) return;
@@ -443,6 +452,8 @@ export class StatementAnalyzer {
       if (type === 'ParamRef' && typeof body.number === 'number' && !params.includes(body.number)) params.push(body.number);
     });
     if (params.length) p.params = params;
+    if (params.length && extra.valueSite !== undefined) p.valueSite = extra.valueSite;
+    if (params.length && extra.boundSites) p.boundSites = extra.boundSites;
     target.predicates.push(p);
   }
 
@@ -657,6 +668,19 @@ function containsVolatileOrParam(node: Node): boolean {
 }
 
 /** Deparses a node with `alias.` qualifiers removed, as it would read in CREATE INDEX on that table. */
+/**
+ * Where a value side that is more than one parameter starts (`date $2 + interval $3 year`,
+ * `$1 * 2`): a source that records the folded value must put it back in place of the whole
+ * expression, never of one `$n`. A bare `$n`, or one with a cast (`date $1`), has no site.
+ */
+function expressionSite(node: Node | undefined): number | undefined {
+  const t = nodeType(node);
+  if (!t || t[0] === 'ParamRef') return undefined;
+  if (t[0] === 'TypeCast' && nodeType(t[1].arg as Node | undefined)?.[0] === 'ParamRef') return undefined;
+  const location = (t[1] as { location?: unknown }).location;
+  return typeof location === 'number' ? location : undefined;
+}
+
 export function deparseLocal(node: Node, alias: string): string {
   const copy = structuredClone(node);
   walk(copy, (type, body) => {

@@ -10,7 +10,7 @@
 //     is what is costed: an inferred value is never taken as known.
 import { quoteLiteral } from '../db/quote.js';
 import type { ObservedConstant, RecoveredConstant, TableAccess } from '../types.js';
-import { asNode, type Node } from './ast.js';
+import { asNode, type Node, nodeType } from './ast.js';
 import { parseSql } from './parser.js';
 
 /** Executions that must all show the one value before it is taken as the statement's constant. */
@@ -28,6 +28,8 @@ export interface ConstantDecision {
   analyze: Map<number, string>;
   /** `$n` → literal for the text that is costed: certain values only. */
   explain: Map<number, string>;
+  /** Expression sites (Predicate.valueSite) → the certain folded value that replaces them, for both. */
+  sites: Map<number, string>;
 }
 
 export function decideConstants(
@@ -35,40 +37,99 @@ export function decideConstants(
   observed: ObservedConstant[] | undefined,
   inferred: InferredConstant[] | undefined,
 ): ConstantDecision {
-  const perParam = new Map<number, Map<string, { count: number; sources: Set<string> }>>();
+  type Seen = Map<string, { count: number; sources: Set<string> }>;
+  const perParam = new Map<number, Seen>();
+  const perSite = new Map<number, { site: SiteOf; values: Seen }>();
+  const add = (values: Seen, value: string, o: ObservedConstant) => {
+    const v = values.get(value) ?? { count: 0, sources: new Set<string>() };
+    v.count += o.count;
+    v.sources.add(o.source);
+    values.set(value, v);
+  };
   for (const o of observed ?? []) {
-    const assigned: Array<[number, string]> =
-      o.param !== undefined ? [[o.param, o.value]] : o.column ? paramsOfColumn(tables, o.column, o.value) : [];
-    for (const [param, value] of assigned) {
-      if (literalNode(value) === undefined) continue;
-      const values = perParam.get(param) ?? new Map();
-      perParam.set(param, values);
-      const v = values.get(value) ?? { count: 0, sources: new Set<string>() };
-      v.count += o.count;
-      v.sources.add(o.source);
-      values.set(value, v);
+    if (literalNode(o.value) === undefined) continue;
+    if (o.param !== undefined) {
+      add(perParam.get(o.param) ?? perParam.set(o.param, new Map()).get(o.param)!, o.value, o);
+      continue;
+    }
+    if (!o.column) continue;
+    for (const [param, value] of paramsOfColumn(tables, o.column, o.value)) {
+      if (literalNode(value) !== undefined) add(perParam.get(param) ?? perParam.set(param, new Map()).get(param)!, value, o);
+    }
+    for (const site of sitesOfColumn(tables, o.column)) {
+      const entry = perSite.get(site.location) ?? perSite.set(site.location, { site, values: new Map() }).get(site.location)!;
+      add(entry.values, o.value, o);
     }
   }
   const recovered: RecoveredConstant[] = [];
   const analyze = new Map<number, string>();
   const explain = new Map<number, string>();
-  for (const [param, values] of [...perParam].sort((a, b) => a[0] - b[0])) {
+  const sites = new Map<number, string>();
+  const decide = (values: Seen, record: (value: string, certain: boolean, seen: number, share: number, sources: string) => void) => {
     const seen = [...values.values()].reduce((a, v) => a + v.count, 0);
     const certain = values.size === 1 && seen >= CERTAIN_MIN_SEEN;
-    for (const [value, v] of [...values].sort((a, b) => b[1].count - a[1].count)) {
-      recovered.push({ param, value, source: [...v.sources].join(', '), certain, seen, share: seen > 0 ? v.count / seen : 0 });
+    for (const [value, v] of [...values].sort((a, b) => b[1].count - a[1].count))
+      record(value, certain, seen, seen > 0 ? v.count / seen : 0, [...v.sources].join(', '));
+  };
+  for (const [param, values] of [...perParam].sort((a, b) => a[0] - b[0])) {
+    decide(values, (value, certain, seen, share, source) => {
+      recovered.push({ param, value, source, certain, seen, share });
       if (certain) {
         analyze.set(param, value);
         explain.set(param, value);
       }
-    }
+    });
+  }
+  for (const { site, values } of [...perSite.values()].sort((a, b) => a.site.params[0]! - b.site.params[0]!)) {
+    decide(values, (value, certain, seen, share, source) => {
+      recovered.push({ param: site.params[0]!, site: site.text, value, source, certain, seen, share });
+      if (certain) sites.set(site.location, value);
+    });
   }
   for (const i of inferred ?? []) {
     if (perParam.has(i.param) || literalNode(i.value) === undefined) continue;
     recovered.push({ param: i.param, value: i.value, source: 'inferred', certain: false, inferred: i.why });
     analyze.set(i.param, i.value);
   }
-  return { recovered, analyze, explain };
+  return { recovered, analyze, explain, sites };
+}
+
+interface SiteOf {
+  location: number;
+  params: number[];
+  /** The expression as written (`date $2 + interval $3 year`), for the report. */
+  text: string;
+}
+
+/**
+ * The expression sites a value seen for a column belongs to: pg_qualstats records a comparison after
+ * the planner folded its constant side, so `l_shipdate < date $2 + interval $3 year` shows one
+ * timestamp that is the whole expression's value, and belongs to no single `$n`.
+ */
+function sitesOfColumn(tables: TableAccess[], col: NonNullable<ObservedConstant['column']>): SiteOf[] {
+  const out: SiteOf[] = [];
+  for (const t of tables) {
+    if (t.table !== col.table || (t.schema !== undefined && t.schema !== col.schema)) continue;
+    for (const p of t.predicates) {
+      if (p.key.column !== col.column || !p.params?.length) continue;
+      if (p.operator === 'BETWEEN' && p.boundSites) {
+        const bound = col.operator === '>=' ? 0 : col.operator === '<=' ? 1 : undefined;
+        const location = bound === undefined ? null : p.boundSites[bound];
+        if (location != null) out.push({ location, params: p.params, text: `${bound === 0 ? 'lower' : 'upper'} bound of ${p.text}` });
+        continue;
+      }
+      if (p.valueSite === undefined || p.operator !== col.operator || p.kind === 'in') continue;
+      out.push({ location: p.valueSite, params: p.params, text: valueText(p) });
+    }
+  }
+  return out;
+}
+
+/** The value side of a predicate's deparsed text, without its outer parentheses (`CAST($2 AS date) + CAST($3 AS interval year)`). */
+function valueText(p: { text: string; operator: string }): string {
+  const at = p.text.indexOf(` ${p.operator} `);
+  const value = at < 0 ? p.text : p.text.slice(at + p.operator.length + 2);
+  return /^\(.*\)$/.test(value) && parseSql(`SELECT ${value.slice(1, -1)}`).ok ? value.slice(1, -1) : value;
 }
 
 /**
@@ -86,10 +147,11 @@ function paramsOfColumn(tables: TableAccess[], col: NonNullable<ObservedConstant
       if (p.kind === 'in') {
         const elements = col.operator === '=' ? arrayElements(value) : undefined;
         if (elements?.length === p.params.length) out.push(...p.params.map((n, i): [number, string] => [n, elements[i]!]));
-      } else if (p.operator === 'BETWEEN' && p.params.length === 2) {
-        if (col.operator === '>=') out.push([p.params[0]!, value]);
-        if (col.operator === '<=') out.push([p.params[1]!, value]);
-      } else if (p.params.length === 1 && (p.operator === col.operator || (p.kind === 'eq' && col.operator === '='))) {
+      } else if (p.operator === 'BETWEEN' && (p.params.length === 2 || p.boundSites)) {
+        // A bound that is an expression is a site (sitesOfColumn); a bare one is the first or last `$n`.
+        if (col.operator === '>=' && p.boundSites?.[0] == null) out.push([p.params[0]!, value]);
+        if (col.operator === '<=' && p.boundSites?.[1] == null) out.push([p.params.at(-1)!, value]);
+      } else if (p.valueSite === undefined && p.params.length === 1 && (p.operator === col.operator || (p.kind === 'eq' && col.operator === '='))) {
         out.push([p.params[0]!, value]);
       }
     }
@@ -137,12 +199,18 @@ function literalNode(value: string): Node | undefined {
   return asNode(inner, 'A_Const') ? (inner as Node) : undefined;
 }
 
-/** A copy of the tree with the given `$n` replaced by their literals. */
-export function substituteParams(ast: Node, values: Map<number, string>): Node {
+/**
+ * A copy of the tree with the given `$n` replaced by their literals, and the given expression sites
+ * (by where they start in the text) by theirs.
+ */
+export function substituteParams(ast: Node, values: Map<number, string>, sites: Map<number, string> = new Map()): Node {
   const copy = structuredClone(ast);
   const replace = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(replace);
     if (!node || typeof node !== 'object') return node;
+    const site = sites.size ? nodeType(node) : undefined;
+    const location = (site?.[1] as { location?: unknown } | undefined)?.location;
+    if (typeof location === 'number' && sites.has(location) && site?.[0] !== 'ParamRef') return literalNode(sites.get(location)!) ?? node;
     const ref = asNode(node as Node, 'ParamRef');
     if (ref?.number !== undefined && values.has(ref.number)) return literalNode(values.get(ref.number)!) ?? node;
     for (const [k, v] of Object.entries(node)) (node as Record<string, unknown>)[k] = replace(v);

@@ -30,10 +30,11 @@ export function parseStatement(
     // literals; the text costed has the certain ones only.
     const constants = decideConstants(analyzed.tables, stmt.constants, opts.inferred);
     recovered.push(...constants.recovered);
-    const tables = constants.analyze.size
-      ? new StatementAnalyzer(lookup).analyze(substituteParams(ast, constants.analyze)).tables
+    const substituted = constants.analyze.size || constants.sites.size;
+    const tables = substituted
+      ? new StatementAnalyzer(lookup).analyze(substituteParams(ast, constants.analyze, constants.sites)).tables
       : analyzed.tables;
-    const costed = constants.explain.size ? substituteParams(ast, constants.explain) : ast;
+    const costed = constants.explain.size || constants.sites.size ? substituteParams(ast, constants.explain, constants.sites) : ast;
     // A write is costed through the query that finds its rows (repair.ts, readEquivalent), unless
     // its target is not a table of the catalog (a view has no ctid): then as it is.
     const target = tables.find((t) => t.write);

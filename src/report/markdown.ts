@@ -166,6 +166,12 @@ function recommendation(out: string[], r: Recommendation, i: number, result: Adv
 
 /** One recovered constant in words: where it came from, and whether the statement was costed with it. */
 export function recoveredText(r: RecoveredConstant): string {
+  if (r.site) {
+    const what = `\`${r.site}\` (folded by the planner)`;
+    return r.certain
+      ? `${what} taken as ${r.value}: the value of every one of ${r.seen} executions seen (${r.source}); costed with it`
+      : `${what} was ${r.value} in ${Math.round((r.share ?? 0) * 100)} % of ${r.seen} executions seen (${r.source}); its generic plan is costed`;
+  }
   if (r.inferred) return `$${r.param} is likely ${r.value} (inferred: ${r.inferred}); not seen, so its generic plan is costed`;
   if (r.seen === undefined) return `$${r.param} taken as ${r.value} (from ${r.source}), which normalization had hidden`;
   if (r.certain)

@@ -273,6 +273,55 @@ describe('recovered constants in the parse stage', () => {
     ]);
   });
 
+  it('pg_qualstats: a folded expression (date $2 + interval $3 year, a BETWEEN bound $4 - $5) replaces the whole expression, never one $n', () => {
+    const q =
+      'SELECT sum(l_price) FROM lineitem WHERE l_shipdate >= date $1 AND l_shipdate < date $2 + interval $3 year ' +
+      'AND l_discount BETWEEN $4 - $5 AND $6 AND l_qty < $7 * 2';
+    const col = (column: string, operator: string) => ({ schema: 'public', table: 'lineitem', column, operator });
+    const seen = (column: string, operator: string, value: string, count = 5) => ({
+      column: col(column, operator),
+      value,
+      count,
+      source: 'pg_qualstats',
+    });
+    const p = parseStatement(
+      {
+        id: 'q',
+        query: q,
+        constants: [
+          seen('l_shipdate', '>=', "'1994-01-01'"),
+          seen('l_shipdate', '<', "'1995-01-01 00:00:00'"),
+          seen('l_discount', '>=', '0.05'),
+          seen('l_discount', '<=', '0.07'),
+          // Seen in too few executions: reported, not certain, the expression stays.
+          seen('l_qty', '<', '48', 2),
+        ],
+      },
+      () => ['l_price', 'l_shipdate', 'l_discount', 'l_qty'],
+    );
+    expect(p.explainText).toContain("l_shipdate >= '1994-01-01'");
+    expect(p.explainText).toContain("l_shipdate < '1995-01-01 00:00:00'");
+    expect(p.explainText).toContain('l_discount BETWEEN 0.05 AND 0.07');
+    expect(p.explainText).toContain('l_qty < ($7 * 2)');
+    expect(p.explainText).not.toMatch(/interval/);
+    const sites = (p.recovered ?? []).filter((r) => r.site).map((r) => [r.param, r.site, r.value, r.certain]);
+    expect(sites).toEqual([
+      [2, 'CAST($2 AS date) + CAST($3 AS interval year)', "'1995-01-01 00:00:00'", true],
+      [4, 'lower bound of l_discount BETWEEN $4 - $5 AND $6', '0.05', true],
+      [7, '$7 * 2', '48', false],
+    ]);
+    // The folded value is no $n's: $3, $5 and $7 get none, and the bare upper bound $6 gets its own.
+    const params = (p.recovered ?? []).filter((r) => !r.site).map((r) => [r.param, r.value]);
+    expect(params).toEqual([
+      [1, "'1994-01-01'"],
+      [6, '0.07'],
+    ]);
+    // The analysis sees the constants too: a range on a literal, which a partial index could use.
+    const shipdate = p.tables[0]!.predicates.filter((x) => x.key.column === 'l_shipdate');
+    expect(shipdate.map((x) => x.constant)).toEqual(["'1994-01-01'", "'1995-01-01 00:00:00'"]);
+    expect(recoveredText((p.recovered ?? []).find((r) => r.site)!)).toMatch(/`CAST\(\$2 AS date\) \+ CAST\(\$3 AS interval year\)` \(folded by the planner\) taken as/);
+  });
+
   it('an inferred value: candidates see the literal, the $n text is costed', () => {
     const p = parseStatement({ id: 'q', query }, lookup, { inferred: [{ param: 1, value: "'rare'", why: 'rows per call' }] });
     expect(p.explainText).toMatch(/status = \$1/);
