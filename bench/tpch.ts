@@ -103,6 +103,7 @@ export const VARIANTS: Variant[] = [
   { name: 'workload file, vacuumed', source: 'file', vacuumed: true, workMem: '4MB' },
   { name: 'workload file, vacuumed, work_mem 64MB', source: 'file', vacuumed: true, workMem: '64MB' },
   { name: 'pg_stat_statements, vacuumed', source: 'pgss', vacuumed: true, workMem: '4MB' },
+  { name: 'pg_stat_statements + pg_qualstats, vacuumed', source: 'pgss+qualstats', vacuumed: true, workMem: '4MB' },
   { name: 'pg_stat_statements + server log, vacuumed', source: 'pgss+log', vacuumed: true, workMem: '4MB' },
 ];
 const MAIN = VARIANTS[0]!;
