@@ -125,6 +125,7 @@ export async function selectIndexes(input: SelectInput, plainCosting: Costing, o
     totalWeightedCost,
     minBenefitShare,
     credit,
+    statementText: (id) => input.workload.find((w) => w.id === id)?.query,
   });
   opts.onProgress?.('crediting each index', 1, 1);
 

@@ -22,6 +22,15 @@ export interface StrikeContext {
   totalWeightedCost: number;
   minBenefitShare: number;
   credit: (chosen: ChosenIndex[]) => Promise<Credited>;
+  /** The statement's text, to name it in a reason (a queryid alone means nothing to a reader). */
+  statementText?: (id: string) => string | undefined;
+}
+
+/** `SELECT … FROM orders WHERE …`, on one line and short, with its id. */
+function nameStatement(id: string, text: string | undefined): string {
+  if (!text) return `statement ${id}`;
+  const line = text.replace(/\s+/g, ' ').trim();
+  return `\`${line.length > 80 ? `${line.slice(0, 79)}…` : line}\` (statement ${id})`;
 }
 
 export async function strikeOut(start: Credited, ctx: StrikeContext): Promise<Credited & { struck: StruckIndex[] }> {
@@ -94,7 +103,7 @@ export async function strikeOut(start: Credited, ctx: StrikeContext): Promise<Cr
     if (!victim) {
       for (const r of current.regressions) {
         const rise = weightedCost(ctx.scoring, r.statementId, r.costAfter - r.costBefore);
-        const dearer = `makes statement ${r.statementId} ${pct(r.costAfter / Math.max(r.costBefore, 1e-9) - 1)} dearer (${share(rise)} of the workload's cost)`;
+        const dearer = `makes ${nameStatement(r.statementId, ctx.statementText?.(r.statementId))} ${pct(r.costAfter / Math.max(r.costBefore, 1e-9) - 1)} dearer (${share(rise)} of the workload's cost)`;
         for (const x of set.filter((c) => r.indexesUsed.includes(c.candidate.key))) {
           const net = await lossWithout(x, set);
           if (net < rise + bar) {

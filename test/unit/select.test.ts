@@ -281,12 +281,12 @@ describe('selectIndexes', () => {
     const vetoed = await select(stmts(100), [a], { [a.key]: KB });
     expect(vetoed.selection.chosen).toEqual([]);
     expect(vetoed.selection.struck.map((x) => x.candidate.key)).toEqual([a.key]);
-    expect(vetoed.selection.struck[0]!.reason).toMatch(/makes statement s2 50 % dearer/);
+    expect(vetoed.selection.struck[0]!.reason).toMatch(/makes `SELECT s2` \(statement s2\) 50 % dearer/);
     // 1 call × 500 lost on s2: the trade is worth it, and the index says so.
     const kept = await select(stmts(1), [a], { [a.key]: KB });
     expect(keys(kept.selection)).toEqual([a.key]);
     expect(kept.selection.regressions.map((r) => r.statementId)).toEqual(['s2']);
-    expect(kept.selection.chosen[0]!.notes?.join(' ')).toMatch(/kept although it makes statement s2 50 % dearer/);
+    expect(kept.selection.chosen[0]!.notes?.join(' ')).toMatch(/kept although it makes `SELECT s2` \(statement s2\) 50 % dearer/);
   });
 
   it('weighs by total time when asked', async () => {
