@@ -89,8 +89,7 @@ describe('pg_qualstats', () => {
       ANALYZE events;
       SELECT pg_qualstats_reset();`);
     await resetStatementStats(db.client);
-    const report =
-      "SELECT sum(amount) FROM events WHERE created >= date '2023-01-01' AND created < date '2023-01-01' + interval '1' year";
+    const report = "SELECT sum(amount) FROM events WHERE created >= date '2023-01-01' AND created < date '2023-01-01' + interval '1' year";
     for (let i = 0; i < 6; i++) await db.client.query(report);
     // Without pg_qualstats' functions the advisor sees the generic plan only: it wants the index.
     await db.client.query('DROP EXTENSION pg_qualstats');

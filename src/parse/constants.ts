@@ -151,7 +151,11 @@ function paramsOfColumn(tables: TableAccess[], col: NonNullable<ObservedConstant
         // A bound that is an expression is a site (sitesOfColumn); a bare one is the first or last `$n`.
         if (col.operator === '>=' && p.boundSites?.[0] == null) out.push([p.params[0]!, value]);
         if (col.operator === '<=' && p.boundSites?.[1] == null) out.push([p.params.at(-1)!, value]);
-      } else if (p.valueSite === undefined && p.params.length === 1 && (p.operator === col.operator || (p.kind === 'eq' && col.operator === '='))) {
+      } else if (
+        p.valueSite === undefined &&
+        p.params.length === 1 &&
+        (p.operator === col.operator || (p.kind === 'eq' && col.operator === '='))
+      ) {
         out.push([p.params[0]!, value]);
       }
     }

@@ -319,7 +319,9 @@ describe('recovered constants in the parse stage', () => {
     // The analysis sees the constants too: a range on a literal, which a partial index could use.
     const shipdate = p.tables[0]!.predicates.filter((x) => x.key.column === 'l_shipdate');
     expect(shipdate.map((x) => x.constant)).toEqual(["'1994-01-01'", "'1995-01-01 00:00:00'"]);
-    expect(recoveredText((p.recovered ?? []).find((r) => r.site)!)).toMatch(/`CAST\(\$2 AS date\) \+ CAST\(\$3 AS interval year\)` \(folded by the planner\) taken as/);
+    expect(recoveredText((p.recovered ?? []).find((r) => r.site)!)).toMatch(
+      /`CAST\(\$2 AS date\) \+ CAST\(\$3 AS interval year\)` \(folded by the planner\) taken as/,
+    );
   });
 
   it('an inferred value: candidates see the literal, the $n text is costed', () => {
