@@ -143,6 +143,45 @@ describe('pg_stat_statements of this version', () => {
 });
 
 describe('audit', () => {
+  beforeAll(async () => {
+    await db.client.query(`
+      CREATE TABLE seen (id int, a int);
+      INSERT INTO seen SELECT i, i % 500 FROM generate_series(1, 20000) i;
+      CREATE INDEX seen_a ON seen (a);
+      ANALYZE seen;
+      SET enable_seqscan = off;
+      SET enable_bitmapscan = off;`);
+    for (let i = 0; i < 3; i++) await db.client.query('SELECT count(*) FROM seen WHERE a = $1', [i]);
+    await db.client.query('RESET enable_seqscan; RESET enable_bitmapscan');
+    // The counters (and last_idx_scan) reach pg_stat_user_indexes when the backend flushes them: now.
+    await db.client.query('SELECT pg_stat_force_next_flush()');
+  });
+
+  it('reads last_idx_scan on 16+ and calls an index unused by it, whatever its scan count; before 16 only the count decides', async () => {
+    const stored = await db.client.query<{ scans: number; last: Date | null }>(
+      major >= 16
+        ? "SELECT idx_scan::int AS scans, last_idx_scan AS last FROM pg_stat_user_indexes WHERE indexrelname = 'seen_a'"
+        : "SELECT idx_scan::int AS scans, NULL::timestamptz AS last FROM pg_stat_user_indexes WHERE indexrelname = 'seen_a'",
+    );
+    expect(stored.rows[0]!.scans).toBe(3);
+    // A window of a few microseconds: the scans above are older than that, so on 16+ the index counts as unused.
+    const r = await audit({ urls: [db.url], minStatsAgeDays: 0, lastScanAgeDays: 1e-9 });
+    const f = r.findings.find((x) => x.index === 'seen_a');
+    if (major >= 16) {
+      expect(f).toMatchObject({ kind: 'unused', action: 'drop' });
+      expect(f!.evidence).toMatchObject({ scans: 3, lastScanAgeDays: 1e-9 });
+      // The finding's last scan is the stored one (to the millisecond the audit reads it with).
+      expect(Math.abs(Date.parse(String(f!.evidence.lastIdxScan)) - stored.rows[0]!.last!.getTime())).toBeLessThanOrEqual(1);
+      expect(f!.summary).toMatch(/was last used \d+ minutes? ago, beyond 0 minutes \(--last-scan-age\), though it counts 3 scans/);
+    } else {
+      expect(f).toBeUndefined();
+    }
+    // With the default window (30 days) an index scanned a moment ago is in use on every version.
+    const byDefault = await audit({ urls: [db.url], minStatsAgeDays: 0 });
+    expect(byDefault.findings.find((x) => x.index === 'seen_a')).toBeUndefined();
+    expect(byDefault.settings).toMatchObject({ lastScanAgeDays: 30 });
+  });
+
   it('finds the duplicate and the unused index', async () => {
     const r = await audit({ urls: [db.url], minStatsAgeDays: 0 });
     expect(r.serverVersion).toBe(major);

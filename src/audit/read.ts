@@ -27,6 +27,8 @@ function relationFilter(schemaParam: string | null): string {
 export interface HostInfo {
   serverVersion: number;
   inRecovery: boolean;
+  /** The server's now() (ISO 8601): last scans are aged by the clock that stamped them. */
+  now: string;
   /** Start of the statistics window (ISO 8601) and where it came from. */
   statsSince: string | null;
   statsSinceSource: 'stats_reset' | 'postmaster_start';
@@ -55,6 +57,7 @@ export async function readHostInfo(client: pg.Client): Promise<HostInfo> {
            current_setting('block_size')::int AS block_size,
            (version() ~ 'mingw32|64-bit|x86_64|ppc64|ia64|amd64|aarch64') AS is64,
            current_user::text AS current_user,
+           to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS now,
            to_char(coalesce(d.stats_reset, pg_postmaster_start_time()) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS since,
            d.stats_reset IS NOT NULL AS from_reset,
            extract(epoch FROM now() - coalesce(d.stats_reset, pg_postmaster_start_time()))::float8 AS age
@@ -63,6 +66,7 @@ export async function readHostInfo(client: pg.Client): Promise<HostInfo> {
   return {
     serverVersion: Math.floor(Number(row.version_num) / 10000),
     inRecovery: row.in_recovery,
+    now: row.now,
     statsSince: row.since ?? null,
     statsSinceSource: row.from_reset ? 'stats_reset' : 'postmaster_start',
     statsAgeSeconds: row.age ?? null,
@@ -90,7 +94,7 @@ export async function readIndexScans(client: pg.Client, serverVersion: number, s
                ? `to_char((CASE WHEN ic.relkind = 'I'
                       THEN (SELECT max(s2.last_idx_scan) FROM pg_partition_tree(ic.oid) p
                               JOIN pg_stat_all_indexes s2 ON s2.indexrelid = p.relid)
-                      ELSE s.last_idx_scan END) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`
+                      ELSE s.last_idx_scan END) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
                : 'NULL::text'
            } AS last_idx_scan
       FROM pg_index i
