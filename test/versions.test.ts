@@ -227,4 +227,20 @@ describe('skip scan (18): an existing (a, b) serves b = $1 when a has few values
       expect(onB).toHaveLength(1);
     }
   }, 120_000);
+
+  it('the audit reports a (b) beside (a, b) for review on 18 only, and never drops it', async () => {
+    await db.client.query('CREATE INDEX skips_b ON skips (b)');
+    await vacuumAnalyze(db.client, 'skips');
+    // Statistics younger than --min-stats-age: no index is unused, so the redundancy rules alone decide.
+    const r = await audit({ urls: [db.url], schemas: ['public'] });
+    const onB = r.findings.filter((f) => f.index === 'skips_b' && f.kind === 'redundant');
+    if (major >= 18) {
+      expect(onB).toEqual([
+        expect.objectContaining({ action: 'review', evidence: expect.objectContaining({ skipScanOver: 'a', skipScanSearches: 3 }) }),
+      ]);
+      expect(onB[0]!.upSql.every((l) => l.startsWith('--'))).toBe(true);
+    } else {
+      expect(onB).toEqual([]);
+    }
+  });
 });

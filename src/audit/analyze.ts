@@ -8,7 +8,8 @@
 //   2. duplicate   - of identical indexes one stays (the one that backs a constraint, is unique, or is older)
 //   3. unused      - judged on the scans of the whole duplicate group, so the survivor of a duplicate
 //                    group is never dropped for being unused while its twin was used
-//   4. redundant   - a b-tree that is a leading prefix of another b-tree that stays (after 1-3)
+//   4. redundant   - a b-tree that is a leading prefix of another b-tree that stays (after 1-3); on
+//                    18+, one another b-tree serves by a skip scan is reported only (./skipScan.ts)
 //   5. mostly-null-index - a b-tree that stays, on a mostly NULL leading column: replaced by a
 //                    partial index (./checks.ts), so not reindexed below
 //   6. bloated     - only indexes that stay
@@ -34,6 +35,7 @@ import { dropIndexSql, fkIndexName, fkIndexSql, reindexSql, restoreIndexSql, sql
 import { type DuplicateKeyCheck, judgeInvalidIndexes } from './invalid.js';
 import type { AuditColumn, AuditForeignKey, AuditIndex } from './model.js';
 import { constraintProtection, dropProtection, fkSupporters, q, tq, usable } from './rules.js';
+import { skipScanRedundant } from './skipScan.js';
 
 export interface AuditThresholds {
   /** Statistics younger than this (on any host) → no unused findings. */
@@ -94,6 +96,8 @@ export interface AnalyzeInput {
   columns?: AuditColumn[];
   /** Duplicate keys of the invalid UNIQUE indexes, by index oid (./read.ts readDuplicateKeys); none: not checked. */
   duplicateKeys?: ReadonlyMap<number, DuplicateKeyCheck>;
+  /** Major version of the primary (default 0: none of what newer servers do, such as 18's skip scan). */
+  serverVersion?: number;
   /** block_size and MAXALIGN of the server (default 8192 and 8), for size estimates. */
   blockSize?: number;
   maxAlign?: number;
@@ -440,13 +444,17 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
     });
   }
 
+  // 4b. On 18+, a b-tree another one serves by a skip scan: report only (./skipScan.ts)
+  const columnsByKey = new Map((input.columns ?? []).map((c) => [columnKey(c.tableOid, c.attnum), c]));
+  findings.push(...skipScanRedundant({ indexes, columns: columnsByKey, dropped, serverVersion: input.serverVersion ?? 0 }));
+
   // 5. Mostly NULL leading key: replaced by a partial index where that is safe
   const taken = new Map<string, Set<string>>();
   for (const [schema, names] of Object.entries(input.relationNames)) taken.set(schema, new Set(names));
   const checkInput = (): CheckInput => ({
     indexes,
     foreignKeys: input.foreignKeys,
-    columns: new Map((input.columns ?? []).map((c) => [columnKey(c.tableOid, c.attnum), c])),
+    columns: columnsByKey,
     dropped,
     taken,
     nullFrac: t.nullFrac,

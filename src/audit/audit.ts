@@ -357,6 +357,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
       columns,
       blockSize: primaryRead.info.blockSize,
       maxAlign: primaryRead.info.maxAlign,
+      serverVersion: primaryRead.info.serverVersion,
     });
     return {
       generatedAt,
@@ -380,7 +381,7 @@ function withStats(columns: Omit<AuditColumn, 'stats'>[], catalog: Catalog): Aud
   return columns.map((c) => {
     const stats = byTable.get(c.tableOid)?.columns.find((x) => x.name === c.name)?.stats;
     if (!stats) return c;
-    const s: NonNullable<AuditColumn['stats']> = { nullFrac: stats.nullFrac, avgWidth: stats.avgWidth };
+    const s: NonNullable<AuditColumn['stats']> = { nullFrac: stats.nullFrac, avgWidth: stats.avgWidth, nDistinct: stats.nDistinct };
     if (stats.mostCommonVals && stats.mostCommonFreqs) {
       s.mostCommonVals = stats.mostCommonVals;
       s.mostCommonFreqs = stats.mostCommonFreqs;

@@ -439,6 +439,42 @@ describe('analysis', () => {
     expect(kinds(withheld)).toEqual(['duplicate:a2:drop']);
   });
 
+  it('calls (b) redundant beside (a, b) on no version, and on 18 reports it (review) when a skip scan over few values of a serves it', () => {
+    const ab = index('t_a_b', [col(2, 'a'), col(3, 'b')]);
+    const b = index('t_b', [col(3, 'b')]);
+    const a = index('t_a', [col(2, 'a')]); // a leading prefix: redundant on every version
+    const all = [ab, b, a];
+    const column = (attnum: number, name: string, nDistinct: number): AuditColumn => ({
+      tableOid: 1,
+      attnum,
+      name,
+      type: 'integer',
+      category: 'N',
+      notNull: false,
+      stats: { nullFrac: 0, avgWidth: 4, nDistinct },
+    });
+    const columns = (aValues: number) => [column(2, 'a', aValues), column(3, 'b', -1)];
+    const scans = scansFor(all, { t_a_b: [50], t_b: [900], t_a: [10] });
+    const on = (serverVersion: number, aValues = 3) => run(all, { scans, columns: columns(aValues), serverVersion });
+    expect(kinds(on(15))).toEqual(['redundant:t_a:drop']);
+    expect(kinds(on(17))).toEqual(['redundant:t_a:drop']);
+    const r18 = on(18);
+    expect(kinds(r18)).toEqual(['redundant:t_a:drop', 'redundant:t_b:review']);
+    const f = r18.findings.find((x) => x.index === 't_b')!;
+    expect(f.evidence).toMatchObject({ redundantWith: 'public.t_a_b', skipScanOver: 'a', skipScanSearches: 3 });
+    expect(f.summary).toMatch(
+      /may be redundant on PostgreSQL 18: public\.t_a_b serves its equality lookups by a skip scan over a \(3 index searches\)/,
+    );
+    // Report only: every line of its migration is a comment, and nothing is given back by it.
+    expect(f.upSql.length).toBeGreaterThan(1);
+    expect(f.upSql.every((l) => l.startsWith('--'))).toBe(true);
+    expect(f.reclaimableBytes).toBeUndefined();
+    // Many values of a: the skip scan reads much of the index, (b) is no less needed than on 15.
+    expect(kinds(on(18, 50))).toEqual(['redundant:t_a:drop']);
+    // No statistics for a: nothing is assumed.
+    expect(kinds(run(all, { scans, columns: [column(3, 'b', -1)], serverVersion: 18 }))).toEqual(['redundant:t_a:drop']);
+  });
+
   it('keeps an unused index that is the only one for a foreign key, and finds foreign keys without one', () => {
     const fkIdx = index('t_parent_idx', [col(2, 'parent_id')]);
     const fk = foreignKey('t_parent_fkey', [2], ['parent_id']);
