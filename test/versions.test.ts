@@ -244,3 +244,26 @@ describe('skip scan (18): an existing (a, b) serves b = $1 when a has few values
     }
   });
 });
+
+describe("the advisor's own statements in pg_stat_statements", () => {
+  it('are known by their marker on every version: 18 stores a statement without its leading comment', async () => {
+    await db.client.query('CREATE TABLE dups (id int, k int); INSERT INTO dups SELECT i, i % 10 FROM generate_series(1, 100) i');
+    // A failed unique build leaves an INVALID index, whose duplicate keys the audit counts by reading the table.
+    await expect(db.client.query('CREATE UNIQUE INDEX CONCURRENTLY dups_k ON dups (k)')).rejects.toMatchObject({ code: '23505' });
+    await resetStatementStats(db.client);
+    await db.client.query('/* pg-index-advisor */ SELECT count(*) FROM dups WHERE k = 1');
+    const stored = await db.client.query<{ query: string }>(
+      "SELECT query FROM pg_stat_statements WHERE query LIKE '%FROM dups WHERE k%' AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    );
+    expect(stored.rows.map((r) => r.query)).toEqual([
+      major >= 18 ? 'SELECT count(*) FROM dups WHERE k = $1' : '/* pg-index-advisor */ SELECT count(*) FROM dups WHERE k = $1',
+    ]);
+
+    const r = await audit({ urls: [db.url], schemas: ['public'] });
+    expect(r.findings.find((f) => f.index === 'dups_k')?.evidence).toMatchObject({ duplicatedKeyValues: 10 });
+    const workload = await harvestPgStatStatements(db.client, db.url);
+    // The audit's read of the table is its own, not the workload's (the hand-marked line above shows what 18 would lose).
+    expect(workload.statements.filter((s) => /GROUP BY/.test(s.query))).toEqual([]);
+    expect(workload.skipped.filter((s) => /FROM public\.dups/.test(s.query)).map((s) => s.reason)).toEqual(["the advisor's own statement"]);
+  });
+});

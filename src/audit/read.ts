@@ -6,7 +6,7 @@
 // pg_stats (rows only for tables the role may SELECT), and pgstattuple's pgstatindex() (needs
 // pg_stat_scan_tables, which pg_monitor includes).
 import type pg from 'pg';
-import { ADVISOR_MARKER } from '../db/connect.js';
+import { ADVISOR_MARKER, markedWithin } from '../db/connect.js';
 import { quoteIdent, quoteQualified } from '../db/quote.js';
 import type { DuplicateKeyCheck } from './invalid.js';
 import type { AuditColumn, AuditForeignKey, AuditIndex, ColumnStats, IndexScanStats, PgstatindexRow } from './model.js';
@@ -294,12 +294,12 @@ export async function readDuplicateKeys(
   const shown = `'(${keys.join(', ').replace(/'/g, "''")})=(' || concat_ws(', ', ${keys.map((k) => `coalesce((${k})::text, 'NULL')`).join(', ')}) || ')'`;
   try {
     const r = await client.query<{ groups: number; rows: number; examples: string[] }>(
-      `${ADVISOR_MARKER}
+      markedWithin(`
       WITH d AS (SELECT ${shown} AS key, count(*) AS n FROM ${quoteQualified(ix.schema, ix.table)}
                   ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
                   GROUP BY ${keys.map((k) => `(${k})`).join(', ')} HAVING count(*) > 1)
       SELECT (SELECT count(*) FROM d)::float8 AS groups, (SELECT coalesce(sum(n), 0) FROM d)::float8 AS rows,
-             ARRAY(SELECT key || ' × ' || n FROM d ORDER BY n DESC, key LIMIT 5) AS examples`,
+             ARRAY(SELECT key || ' × ' || n FROM d ORDER BY n DESC, key LIMIT 5) AS examples`),
     );
     const row = r.rows[0]!;
     return { groups: row.groups, rows: row.rows, examples: row.examples };
