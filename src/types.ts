@@ -673,6 +673,8 @@ export interface AuditResult {
   settings?: {
     minStatsAgeDays: number;
     maxScans: number;
+    /** PostgreSQL 16+: an index last scanned longer ago than this (days) is unused whatever its scan count; 0: off. */
+    lastScanAgeDays?: number;
     bloatRatio: number;
     bloatMinBytes: number;
     /** Mostly NULL: share of NULLs in an index's leading key column (pg_stats.null_frac) from which it is reported. */

@@ -2,6 +2,9 @@
 // whichever server this run has: how a `$n` statement is costed (EXPLAIN (GENERIC_PLAN) on 16+,
 // PREPARE + EXPLAIN EXECUTE before), the shape of pg_stat_statements (17 renames the block-time
 // columns and adds stats_since; 18 folds constant lists into `IN ($1 /*, ... */)`), and the audit.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { advise } from '../src/advise.js';
@@ -143,11 +146,124 @@ describe('pg_stat_statements of this version', () => {
 });
 
 describe('audit', () => {
+  beforeAll(async () => {
+    await db.client.query(`
+      CREATE TABLE seen (id int, a int);
+      INSERT INTO seen SELECT i, i % 500 FROM generate_series(1, 20000) i;
+      CREATE INDEX seen_a ON seen (a);
+      ANALYZE seen;
+      SET enable_seqscan = off;
+      SET enable_bitmapscan = off;`);
+    for (let i = 0; i < 3; i++) await db.client.query('SELECT count(*) FROM seen WHERE a = $1', [i]);
+    await db.client.query('RESET enable_seqscan; RESET enable_bitmapscan');
+    // The counters (and last_idx_scan) reach pg_stat_user_indexes when the backend flushes them: now.
+    await db.client.query('SELECT pg_stat_force_next_flush()');
+  });
+
+  it('reads last_idx_scan on 16+ and calls an index unused by it, whatever its scan count; before 16 only the count decides', async () => {
+    const stored = await db.client.query<{ scans: number; last: Date | null }>(
+      major >= 16
+        ? "SELECT idx_scan::int AS scans, last_idx_scan AS last FROM pg_stat_user_indexes WHERE indexrelname = 'seen_a'"
+        : "SELECT idx_scan::int AS scans, NULL::timestamptz AS last FROM pg_stat_user_indexes WHERE indexrelname = 'seen_a'",
+    );
+    expect(stored.rows[0]!.scans).toBe(3);
+    // A window of a few microseconds: the scans above are older than that, so on 16+ the index counts as unused.
+    const r = await audit({ urls: [db.url], minStatsAgeDays: 0, lastScanAgeDays: 1e-9 });
+    const f = r.findings.find((x) => x.index === 'seen_a');
+    if (major >= 16) {
+      expect(f).toMatchObject({ kind: 'unused', action: 'drop' });
+      expect(f!.evidence).toMatchObject({ scans: 3, lastScanAgeDays: 1e-9 });
+      // The finding's last scan is the stored one (to the millisecond the audit reads it with).
+      expect(Math.abs(Date.parse(String(f!.evidence.lastIdxScan)) - stored.rows[0]!.last!.getTime())).toBeLessThanOrEqual(1);
+      expect(f!.summary).toMatch(/was last used \d+ minutes? ago, beyond 0 minutes \(--last-scan-age\), though it counts 3 scans/);
+    } else {
+      expect(f).toBeUndefined();
+    }
+    // With the default window (30 days) an index scanned a moment ago is in use on every version.
+    const byDefault = await audit({ urls: [db.url], minStatsAgeDays: 0 });
+    expect(byDefault.findings.find((x) => x.index === 'seen_a')).toBeUndefined();
+    expect(byDefault.settings).toMatchObject({ lastScanAgeDays: 30 });
+  });
+
   it('finds the duplicate and the unused index', async () => {
     const r = await audit({ urls: [db.url], minStatsAgeDays: 0 });
     expect(r.serverVersion).toBe(major);
     const kinds = r.findings.map((f) => `${f.kind}:${f.index ?? f.table}`);
     expect(kinds).toContainEqual(expect.stringMatching(/^duplicate:orders_status_(unused|copy)$/));
     expect(r.findings.some((f) => f.kind === 'unused')).toBe(true);
+  });
+});
+
+describe('skip scan (18): an existing (a, b) serves b = $1 when a has few values', () => {
+  let dir: string;
+  beforeAll(async () => {
+    await db.client.query(`
+      CREATE TABLE skips (id int, a int, b int, pad text);
+      INSERT INTO skips SELECT i, i % 3, (i * 7919) % 60000, repeat('x', 40) FROM generate_series(1, 60000) i;
+      CREATE INDEX skips_a_b ON skips (a, b);`);
+    await vacuumAnalyze(db.client, 'skips');
+    dir = await mkdtemp(path.join(tmpdir(), 'pgia-skip-'));
+    await writeFile(path.join(dir, 'workload.sql'), '-- calls: 1000\nSELECT * FROM skips WHERE b = $1;\n');
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('proposes no (b) on 18, where the planner reads (a, b) by a skip scan; proposes it before 18', async () => {
+    const plan = await db.client.query(
+      major >= 16 ? 'EXPLAIN (GENERIC_PLAN) SELECT * FROM skips WHERE b = $1' : 'EXPLAIN SELECT * FROM skips WHERE b = 42',
+    );
+    const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+    const result = await advise({ url: db.url, workloadFile: path.join(dir, 'workload.sql'), activity: { samples: 0 } });
+    const onB = result.recommendations.filter((r) => /ON public\.skips (USING btree )?\(b\)/.test(r.definition));
+    if (major >= 18) {
+      // The premise: 18 already answers the lookup through (a, b), three searches of the index.
+      expect(text).toMatch(/Index Scan using skips_a_b/);
+      expect(onB).toEqual([]);
+      expect(result.warnings.join('\n')).toMatch(
+        /public\.skips \(b\) not proposed: on PostgreSQL 18 the existing index skips_a_b serves its lookups by a skip scan over a \(3 index searches/,
+      );
+    } else {
+      expect(onB).toHaveLength(1);
+    }
+  }, 120_000);
+
+  it('the audit reports a (b) beside (a, b) for review on 18 only, and never drops it', async () => {
+    await db.client.query('CREATE INDEX skips_b ON skips (b)');
+    await vacuumAnalyze(db.client, 'skips');
+    // Statistics younger than --min-stats-age: no index is unused, so the redundancy rules alone decide.
+    const r = await audit({ urls: [db.url], schemas: ['public'] });
+    const onB = r.findings.filter((f) => f.index === 'skips_b' && f.kind === 'redundant');
+    if (major >= 18) {
+      expect(onB).toEqual([
+        expect.objectContaining({ action: 'review', evidence: expect.objectContaining({ skipScanOver: 'a', skipScanSearches: 3 }) }),
+      ]);
+      expect(onB[0]!.upSql.every((l) => l.startsWith('--'))).toBe(true);
+    } else {
+      expect(onB).toEqual([]);
+    }
+  });
+});
+
+describe("the advisor's own statements in pg_stat_statements", () => {
+  it('are known by their marker on every version: 18 stores a statement without its leading comment', async () => {
+    await db.client.query('CREATE TABLE dups (id int, k int); INSERT INTO dups SELECT i, i % 10 FROM generate_series(1, 100) i');
+    // A failed unique build leaves an INVALID index, whose duplicate keys the audit counts by reading the table.
+    await expect(db.client.query('CREATE UNIQUE INDEX CONCURRENTLY dups_k ON dups (k)')).rejects.toMatchObject({ code: '23505' });
+    await resetStatementStats(db.client);
+    await db.client.query('/* pg-index-advisor */ SELECT count(*) FROM dups WHERE k = 1');
+    const stored = await db.client.query<{ query: string }>(
+      "SELECT query FROM pg_stat_statements WHERE query LIKE '%FROM dups WHERE k%' AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    );
+    expect(stored.rows.map((r) => r.query)).toEqual([
+      major >= 18 ? 'SELECT count(*) FROM dups WHERE k = $1' : '/* pg-index-advisor */ SELECT count(*) FROM dups WHERE k = $1',
+    ]);
+
+    const r = await audit({ urls: [db.url], schemas: ['public'] });
+    expect(r.findings.find((f) => f.index === 'dups_k')?.evidence).toMatchObject({ duplicatedKeyValues: 10 });
+    const workload = await harvestPgStatStatements(db.client, db.url);
+    // The audit's read of the table is its own, not the workload's (the hand-marked line above shows what 18 would lose).
+    expect(workload.statements.filter((s) => /GROUP BY/.test(s.query))).toEqual([]);
+    expect(workload.skipped.filter((s) => /FROM public\.dups/.test(s.query)).map((s) => s.reason)).toEqual(["the advisor's own statement"]);
   });
 });

@@ -8,7 +8,8 @@
 //   2. duplicate   - of identical indexes one stays (the one that backs a constraint, is unique, or is older)
 //   3. unused      - judged on the scans of the whole duplicate group, so the survivor of a duplicate
 //                    group is never dropped for being unused while its twin was used
-//   4. redundant   - a b-tree that is a leading prefix of another b-tree that stays (after 1-3)
+//   4. redundant   - a b-tree that is a leading prefix of another b-tree that stays (after 1-3); on
+//                    18+, one another b-tree serves by a skip scan is reported only (./skipScan.ts)
 //   5. mostly-null-index - a b-tree that stays, on a mostly NULL leading column: replaced by a
 //                    partial index (./checks.ts), so not reindexed below
 //   6. bloated     - only indexes that stay
@@ -34,12 +35,18 @@ import { dropIndexSql, fkIndexName, fkIndexSql, reindexSql, restoreIndexSql, sql
 import { type DuplicateKeyCheck, judgeInvalidIndexes } from './invalid.js';
 import type { AuditColumn, AuditForeignKey, AuditIndex } from './model.js';
 import { constraintProtection, dropProtection, fkSupporters, q, tq, usable } from './rules.js';
+import { skipScanRedundant } from './skipScan.js';
 
 export interface AuditThresholds {
   /** Statistics younger than this (on any host) → no unused findings. */
   minStatsAgeDays: number;
   /** An index with at most this many scans (summed over hosts) is unused. */
   maxScans: number;
+  /**
+   * PostgreSQL 16+: an index whose last scan (pg_stat_all_indexes.last_idx_scan, the latest over
+   * the hosts) is older than this many days is unused whatever its scan count. 0 turns it off.
+   */
+  lastScanAgeDays: number;
   /** Bloated: share of the index a rebuild gives back above this (0..1)... */
   bloatRatio: number;
   /** ...and at least this many bytes given back. */
@@ -51,6 +58,7 @@ export interface AuditThresholds {
 export const DEFAULT_THRESHOLDS: AuditThresholds = {
   minStatsAgeDays: 7,
   maxScans: 0,
+  lastScanAgeDays: 30,
   bloatRatio: 0.3,
   bloatMinBytes: 10_000_000,
   nullFrac: 0.5,
@@ -59,8 +67,13 @@ export const DEFAULT_THRESHOLDS: AuditThresholds = {
 export interface ScanSummary {
   /** Redacted host URLs, in the order of perHost. */
   hosts: string[];
-  /** Per `schema.index` key (see scanKey): the scans on each host, null where the host did not report the index. */
-  byIndex: Map<string, { perHost: Array<number | null>; lastIdxScan: string | null }>;
+  /**
+   * Per `schema.index` key (see scanKey): the scans on each host, null where the host did not report
+   * the index; its last scan (ISO, PG 16+) on each host and the latest of them.
+   */
+  byIndex: Map<string, { perHost: Array<number | null>; lastByHost: Array<string | null>; lastIdxScan: string | null }>;
+  /** When the counters were read (ISO, the primary's clock), to age the last scans; default: now. */
+  readAt?: string;
   /** Youngest statistics window over the hosts that answered, in seconds (null: unknown). */
   statsAgeSeconds: number | null;
   /** Start of that window (ISO) and the host it belongs to. */
@@ -83,6 +96,8 @@ export interface AnalyzeInput {
   columns?: AuditColumn[];
   /** Duplicate keys of the invalid UNIQUE indexes, by index oid (./read.ts readDuplicateKeys); none: not checked. */
   duplicateKeys?: ReadonlyMap<number, DuplicateKeyCheck>;
+  /** Major version of the primary (default 0: none of what newer servers do, such as 18's skip scan). */
+  serverVersion?: number;
   /** block_size and MAXALIGN of the server (default 8192 and 8), for size estimates. */
   blockSize?: number;
   maxAlign?: number;
@@ -147,6 +162,39 @@ function losesUniqueness(dup: AuditIndex, keeper: AuditIndex): boolean {
   if (!dup.unique) return false;
   if (!keeper.unique) return true;
   return dup.nullsNotDistinct && !keeper.nullsNotDistinct;
+}
+
+/** The latest of some ISO timestamps (they sort as text), or null. */
+function latest(times: Array<string | null | undefined>): string | null {
+  return (
+    times
+      .filter((v): v is string => !!v)
+      .sort()
+      .at(-1) ?? null
+  );
+}
+
+/**
+ * How long (seconds) no host has scanned an index, where every host can tell: one that names its
+ * last scan (last_idx_scan, PG 16+) since then, one that never scanned it for its whole statistics
+ * window (the youngest window stands for each: it only makes the figure smaller). null when no host
+ * names a last scan (the scan count alone decides), or one scanned it without saying when (before 16).
+ */
+export function idleSeconds(
+  lastByHost: Array<string | null>,
+  scansByHost: number[],
+  statsAgeSeconds: number | null,
+  readAt: number,
+): number | null {
+  const last = latest(lastByHost);
+  if (!last) return null;
+  let idle = (readAt - Date.parse(last)) / 1000;
+  for (const [h, scans] of scansByHost.entries()) {
+    if (lastByHost[h]) continue;
+    if (scans > 0 || statsAgeSeconds === null) return null;
+    idle = Math.min(idle, statsAgeSeconds);
+  }
+  return idle;
 }
 
 export function analyze(input: AnalyzeInput): AnalyzeOutput {
@@ -238,10 +286,12 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
     }
   }
 
-  // 3. Unused
+  // 3. Unused: no more than maxScans over a window of minStatsAgeDays, or (16+) no scan for lastScanAgeDays
   const minAge = t.minStatsAgeDays * 86400;
   const ageKnown = scans.statsAgeSeconds !== null;
   const oldEnough = ageKnown && scans.statsAgeSeconds! >= minAge;
+  const lastScanWindow = t.lastScanAgeDays * 86400;
+  const readAt = scans.readAt ? Date.parse(scans.readAt) : Date.now();
   const scanOf = (ix: AuditIndex) => scans.byIndex.get(scanKey(ix.schema, ix.name));
   let zeroButYoung = 0;
   const missingOnHosts: string[] = [];
@@ -261,14 +311,18 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
       continue;
     }
     const total = (perHost as number[]).reduce((a, b) => a + b, 0);
-    if (total > t.maxScans) continue;
-    if (scans.withheld) continue;
-    if (!oldEnough) {
-      if (!dropProtection(ix)) zeroButYoung++;
+    const lastByHost = scans.hosts.map((_, h) => latest(members.map((m) => scanOf(m)?.lastByHost[h] ?? null)));
+    const idle = lastScanWindow > 0 ? idleSeconds(lastByHost, perHost as number[], scans.statsAgeSeconds, readAt) : null;
+    const byLastScan = idle !== null && idle >= lastScanWindow;
+    const byCount = total <= t.maxScans && oldEnough;
+    if (!byCount && !byLastScan) {
+      if (total <= t.maxScans && !scans.withheld && !dropProtection(ix)) zeroButYoung++;
       continue;
     }
+    if (scans.withheld) continue;
     const protection = dropProtection(ix);
-    const scanText = `${total} scan${total === 1 ? '' : 's'} in ${formatAge(scans.statsAgeSeconds!)}`;
+    const countText = `${total} scan${total === 1 ? '' : 's'}${ageKnown ? ` in ${formatAge(scans.statsAgeSeconds!)}` : ''}`;
+    const scanText = byCount ? countText : `last scanned ${formatAge(idle)} ago (${countText})`;
     if (protection) {
       keep(ix, `${scanText}, but it ${protection}`);
       continue;
@@ -286,29 +340,36 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
       continue;
     }
     dropped.add(ix.oid);
-    const last = members.map((m) => scanOf(m)?.lastIdxScan).find((v) => v) ?? null;
     const evidence: AuditFinding['evidence'] = {
       scans: total,
       maxScans: t.maxScans,
-      statsAge: formatAge(scans.statsAgeSeconds!),
-      statsAgeSeconds: Math.round(scans.statsAgeSeconds!),
+      statsAge: formatAge(scans.statsAgeSeconds),
+      statsAgeSeconds: ageKnown ? Math.round(scans.statsAgeSeconds!) : null,
       statsSince: scans.statsSince ?? null,
       hosts: scans.hosts.length,
-      lastIdxScan: last,
+      lastIdxScan: latest(lastByHost),
       bytes: ix.bytes,
       definition: ix.definition,
     };
+    if (idle !== null && latest(lastByHost)) {
+      evidence.lastScanAge = formatAge(idle);
+      evidence.lastScanAgeSeconds = Math.round(idle);
+    }
+    if (!byCount) evidence.lastScanAgeDays = t.lastScanAgeDays;
     if (scans.hosts.length > 1) evidence.scansByHost = scans.hosts.map((h, i) => `${h}: ${perHost[i]}`).join('; ');
     if (members.length > 1) evidence.includesScansOfDuplicates = members.slice(1).map(q).join(', ');
+    const onHosts = scans.hosts.length > 1 ? ` on ${scans.hosts.length} hosts` : '';
+    const drop = `drop it (gives back ${formatBytes(ix.bytes)}; writes no longer maintain it).`;
     findings.push({
       kind: 'unused',
       schema: ix.schema,
       table: ix.table,
       index: ix.name,
       action: 'drop',
-      summary:
-        `Index ${q(ix)} was scanned ${total} time${total === 1 ? '' : 's'} in ${formatAge(scans.statsAgeSeconds!)}` +
-        `${scans.hosts.length > 1 ? ` on ${scans.hosts.length} hosts` : ''}: drop it (gives back ${formatBytes(ix.bytes)}; writes no longer maintain it).`,
+      summary: byCount
+        ? `Index ${q(ix)} was scanned ${total} time${total === 1 ? '' : 's'} in ${formatAge(scans.statsAgeSeconds!)}${onHosts}: ${drop}`
+        : `Index ${q(ix)} was last used ${formatAge(idle)} ago${onHosts ? ` (the latest scan${onHosts})` : ''}, ` +
+          `beyond ${formatAge(lastScanWindow)} (--last-scan-age), though it counts ${countText}: ${drop}`,
       evidence,
       bytes: ix.bytes,
       reclaimableBytes: ix.bytes,
@@ -322,7 +383,11 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
     warnings.push(
       `statistics too young: ${formatAge(scans.statsAgeSeconds!)}` +
         `${scans.statsSince ? ` (since ${scans.statsSince}${scans.statsHost ? ` on ${scans.statsHost}` : ''})` : ''}` +
-        `; unused indexes are reported only after ${formatAge(t.minStatsAgeDays * 86_400)} (--min-stats-age). ` +
+        `; unused indexes are reported only after ${formatAge(t.minStatsAgeDays * 86_400)} (--min-stats-age)` +
+        (lastScanWindow > 0
+          ? `, or when their last scan is older than ${formatAge(lastScanWindow)} (--last-scan-age, PostgreSQL 16+)`
+          : '') +
+        '. ' +
         `${zeroButYoung} droppable index${zeroButYoung === 1 ? ' has' : 'es have'} at most ${t.maxScans} scans so far.`,
     );
   }
@@ -379,13 +444,17 @@ export function analyze(input: AnalyzeInput): AnalyzeOutput {
     });
   }
 
+  // 4b. On 18+, a b-tree another one serves by a skip scan: report only (./skipScan.ts)
+  const columnsByKey = new Map((input.columns ?? []).map((c) => [columnKey(c.tableOid, c.attnum), c]));
+  findings.push(...skipScanRedundant({ indexes, columns: columnsByKey, dropped, serverVersion: input.serverVersion ?? 0 }));
+
   // 5. Mostly NULL leading key: replaced by a partial index where that is safe
   const taken = new Map<string, Set<string>>();
   for (const [schema, names] of Object.entries(input.relationNames)) taken.set(schema, new Set(names));
   const checkInput = (): CheckInput => ({
     indexes,
     foreignKeys: input.foreignKeys,
-    columns: new Map((input.columns ?? []).map((c) => [columnKey(c.tableOid, c.attnum), c])),
+    columns: columnsByKey,
     dropped,
     taken,
     nullFrac: t.nullFrac,

@@ -39,6 +39,11 @@ export interface AuditOptions {
   minStatsAgeDays?: number;
   /** An index with at most this many scans, summed over all hosts, is unused (default 0). */
   maxScans?: number;
+  /**
+   * PostgreSQL 16+: an index whose latest last_idx_scan over the hosts is older than this many days
+   * is unused whatever its scan count (default 30; 0 turns the rule off).
+   */
+  lastScanAgeDays?: number;
   /** Bloated when a REINDEX would give back more than this share of the index (0..1, default 0.3)... */
   bloatRatio?: number;
   /** ...and more than this many bytes (default 10 MB, 10^7). */
@@ -104,6 +109,7 @@ function checkOptions(opts: AuditOptions): AuditThresholds {
   const t: AuditThresholds = {
     minStatsAgeDays: opts.minStatsAgeDays ?? DEFAULT_THRESHOLDS.minStatsAgeDays,
     maxScans: opts.maxScans ?? DEFAULT_THRESHOLDS.maxScans,
+    lastScanAgeDays: opts.lastScanAgeDays ?? DEFAULT_THRESHOLDS.lastScanAgeDays,
     bloatRatio: opts.bloatRatio ?? DEFAULT_THRESHOLDS.bloatRatio,
     bloatMinBytes: opts.bloatMinBytes ?? DEFAULT_THRESHOLDS.bloatMinBytes,
     nullFrac: opts.nullFrac ?? DEFAULT_THRESHOLDS.nullFrac,
@@ -228,11 +234,12 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     for (const ix of indexes) {
       const key = scanKey(ix.schema, ix.name);
       const entries = perHostMaps.map((m) => m.get(key));
+      const lastByHost = entries.map((e) => e?.lastIdxScan ?? null);
       byIndex.set(key, {
         perHost: entries.map((e) => (e ? e.idxScan : null)),
+        lastByHost,
         lastIdxScan:
-          entries
-            .map((e) => e?.lastIdxScan)
+          lastByHost
             .filter((v): v is string => !!v)
             .sort()
             .at(-1) ?? null,
@@ -251,6 +258,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
       statsAgeSeconds: ageUnknown || !youngest ? null : youngest.age,
       statsSince: youngest?.since ?? null,
       statsHost: youngest?.host,
+      readAt: primaryRead.info.now,
     };
     if (failed.length) {
       scans.withheld =
@@ -349,6 +357,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
       columns,
       blockSize: primaryRead.info.blockSize,
       maxAlign: primaryRead.info.maxAlign,
+      serverVersion: primaryRead.info.serverVersion,
     });
     return {
       generatedAt,
@@ -372,7 +381,7 @@ function withStats(columns: Omit<AuditColumn, 'stats'>[], catalog: Catalog): Aud
   return columns.map((c) => {
     const stats = byTable.get(c.tableOid)?.columns.find((x) => x.name === c.name)?.stats;
     if (!stats) return c;
-    const s: NonNullable<AuditColumn['stats']> = { nullFrac: stats.nullFrac, avgWidth: stats.avgWidth };
+    const s: NonNullable<AuditColumn['stats']> = { nullFrac: stats.nullFrac, avgWidth: stats.avgWidth, nDistinct: stats.nDistinct };
     if (stats.mostCommonVals && stats.mostCommonFreqs) {
       s.mostCommonVals = stats.mostCommonVals;
       s.mostCommonFreqs = stats.mostCommonFreqs;

@@ -69,7 +69,7 @@ export interface AuditColumn {
   category: string;
   notNull: boolean;
   /** pg_stats of the column, when it was analyzed and the role may see it. Most common values as text. */
-  stats?: { nullFrac: number; avgWidth: number; mostCommonVals?: string[]; mostCommonFreqs?: number[] };
+  stats?: { nullFrac: number; avgWidth: number; nDistinct?: number; mostCommonVals?: string[]; mostCommonFreqs?: number[] };
 }
 
 /** An index with, per key and INCLUDE position, where pg_stats keeps its statistics (for the bloat estimate). */

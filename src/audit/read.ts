@@ -6,7 +6,7 @@
 // pg_stats (rows only for tables the role may SELECT), and pgstattuple's pgstatindex() (needs
 // pg_stat_scan_tables, which pg_monitor includes).
 import type pg from 'pg';
-import { ADVISOR_MARKER } from '../db/connect.js';
+import { ADVISOR_MARKER, markedWithin } from '../db/connect.js';
 import { quoteIdent, quoteQualified } from '../db/quote.js';
 import type { DuplicateKeyCheck } from './invalid.js';
 import type { AuditColumn, AuditForeignKey, AuditIndex, ColumnStats, IndexScanStats, PgstatindexRow } from './model.js';
@@ -27,6 +27,8 @@ function relationFilter(schemaParam: string | null): string {
 export interface HostInfo {
   serverVersion: number;
   inRecovery: boolean;
+  /** The server's now() (ISO 8601): last scans are aged by the clock that stamped them. */
+  now: string;
   /** Start of the statistics window (ISO 8601) and where it came from. */
   statsSince: string | null;
   statsSinceSource: 'stats_reset' | 'postmaster_start';
@@ -55,6 +57,7 @@ export async function readHostInfo(client: pg.Client): Promise<HostInfo> {
            current_setting('block_size')::int AS block_size,
            (version() ~ 'mingw32|64-bit|x86_64|ppc64|ia64|amd64|aarch64') AS is64,
            current_user::text AS current_user,
+           to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS now,
            to_char(coalesce(d.stats_reset, pg_postmaster_start_time()) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS since,
            d.stats_reset IS NOT NULL AS from_reset,
            extract(epoch FROM now() - coalesce(d.stats_reset, pg_postmaster_start_time()))::float8 AS age
@@ -63,6 +66,7 @@ export async function readHostInfo(client: pg.Client): Promise<HostInfo> {
   return {
     serverVersion: Math.floor(Number(row.version_num) / 10000),
     inRecovery: row.in_recovery,
+    now: row.now,
     statsSince: row.since ?? null,
     statsSinceSource: row.from_reset ? 'stats_reset' : 'postmaster_start',
     statsAgeSeconds: row.age ?? null,
@@ -90,7 +94,7 @@ export async function readIndexScans(client: pg.Client, serverVersion: number, s
                ? `to_char((CASE WHEN ic.relkind = 'I'
                       THEN (SELECT max(s2.last_idx_scan) FROM pg_partition_tree(ic.oid) p
                               JOIN pg_stat_all_indexes s2 ON s2.indexrelid = p.relid)
-                      ELSE s.last_idx_scan END) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`
+                      ELSE s.last_idx_scan END) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
                : 'NULL::text'
            } AS last_idx_scan
       FROM pg_index i
@@ -290,12 +294,12 @@ export async function readDuplicateKeys(
   const shown = `'(${keys.join(', ').replace(/'/g, "''")})=(' || concat_ws(', ', ${keys.map((k) => `coalesce((${k})::text, 'NULL')`).join(', ')}) || ')'`;
   try {
     const r = await client.query<{ groups: number; rows: number; examples: string[] }>(
-      `${ADVISOR_MARKER}
+      markedWithin(`
       WITH d AS (SELECT ${shown} AS key, count(*) AS n FROM ${quoteQualified(ix.schema, ix.table)}
                   ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
                   GROUP BY ${keys.map((k) => `(${k})`).join(', ')} HAVING count(*) > 1)
       SELECT (SELECT count(*) FROM d)::float8 AS groups, (SELECT coalesce(sum(n), 0) FROM d)::float8 AS rows,
-             ARRAY(SELECT key || ' × ' || n FROM d ORDER BY n DESC, key LIMIT 5) AS examples`,
+             ARRAY(SELECT key || ' × ' || n FROM d ORDER BY n DESC, key LIMIT 5) AS examples`),
     );
     const row = r.rows[0]!;
     return { groups: row.groups, rows: row.rows, examples: row.examples };

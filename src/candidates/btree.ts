@@ -7,7 +7,11 @@ import { quoteIdent } from '../db/quote.js';
 import type { CatalogTable, IndexCandidate, IndexColumn, KeyPart, Predicate, SortKey, TableAccess } from '../types.js';
 import { predicateFraction, predicateSelectivity } from './selectivity.js';
 
-export type Proposal = Omit<IndexCandidate, 'key' | 'statementIds' | 'reasons'> & { reason: string };
+export type Proposal = Omit<IndexCandidate, 'key' | 'statementIds' | 'reasons'> & {
+  reason: string;
+  /** Every key matches an equality condition of the statement (=, IN, IS NULL, a boolean): a lookup. */
+  equality?: boolean;
+};
 
 /** A partial index is proposed when its predicate keeps at most this share of the rows. */
 export const PARTIAL_MAX_FRACTION = 0.2;
@@ -46,14 +50,23 @@ export function btreeProposals(access: TableAccess, table: CatalogTable, maxColu
   eq.sort((a, b) => a.selectivity - b.selectivity);
 
   const out: Proposal[] = [];
-  const emit = (columns: IndexColumn[], reason: string, where?: string, include: string[] = []) => {
+  const emit = (columns: IndexColumn[], reason: string, where?: string, include: string[] = [], equality = false) => {
     if (columns.length === 0 || columns.length > maxColumns) return;
     if (new Set(columns.map((c) => c.sql)).size !== columns.length) return;
-    out.push({ schema: table.schema, table: table.name, method: 'btree', columns, include, ...(where ? { where } : {}), reason });
+    out.push({
+      schema: table.schema,
+      table: table.name,
+      method: 'btree',
+      columns,
+      include,
+      ...(where ? { where } : {}),
+      reason,
+      ...(equality ? { equality } : {}),
+    });
   };
 
   const shapes = keyShapes(eq, range, joins, sort, access.hasLimit, maxColumns);
-  for (const s of shapes) emit(s.columns, s.reason);
+  for (const s of shapes) emit(s.columns, s.reason, undefined, [], s.equality);
 
   // GROUP BY keys deliver sorted groups (GroupAggregate, no sort, no hash table).
   const group = access.groupBy.map((g) => keyOf(g)).filter((k): k is Key => k !== undefined);
@@ -75,7 +88,7 @@ export function btreeProposals(access: TableAccess, table: CatalogTable, maxColu
       access.hasLimit,
       maxColumns,
     );
-    for (const s of partialShapes) emit(s.columns, `${s.reason}, ${why}`, where);
+    for (const s of partialShapes) emit(s.columns, `${s.reason}, ${why}`, where, [], s.equality);
     if (partialShapes.length === 0) {
       // Nothing else to key on: the condition's own column, so the index holds just those rows.
       const k = keyOf(partial[0]!.key);
@@ -92,7 +105,7 @@ export function btreeProposals(access: TableAccess, table: CatalogTable, maxColu
         (c) => !inKey.has(c) && table.columns.some((x) => x.name === c) && !(s.where && fixed.has(c)),
       );
       if (include.length > 0 && include.length <= MAX_INCLUDE)
-        emit(s.columns, `${s.reason}, covering the columns read (index-only scan)`, s.where, include);
+        emit(s.columns, `${s.reason}, covering the columns read (index-only scan)`, s.where, include, s.equality);
     }
   }
   return out;
@@ -106,6 +119,8 @@ interface Shape {
   /** The widest shapes for the statement: the ones worth a covering variant. */
   primary: boolean;
   where?: string;
+  /** Every key is an equality key. */
+  equality?: boolean;
 }
 
 function keyShapes(
@@ -117,10 +132,10 @@ function keyShapes(
   maxColumns: number,
 ): Shape[] {
   const shapes: Shape[] = [];
-  const add = (keys: IndexColumn[], reason: string, primary = false) => {
-    if (keys.length > 0 && keys.length <= maxColumns) shapes.push({ columns: keys, reason, primary });
+  const add = (keys: IndexColumn[], reason: string, primary = false, equality = false) => {
+    if (keys.length > 0 && keys.length <= maxColumns) shapes.push({ columns: keys, reason, primary, ...(equality ? { equality } : {}) });
   };
-  for (const k of eq) add([k.col], `equality on ${k.name}`, eq.length === 1 && range.length === 0 && sort.length === 0);
+  for (const k of eq) add([k.col], `equality on ${k.name}`, eq.length === 1 && range.length === 0 && sort.length === 0, true);
   // Each range alone is worth a covering variant: with several ranges, the index-only scan on the
   // most selective one filters the others from the index (TPC-H Q6).
   for (const k of range) add([k.col], `range on ${k.name}`, eq.length === 0);
@@ -140,6 +155,7 @@ function keyShapes(
       eqPrefix.slice(0, n).map((k) => k.col),
       `equality on ${names(eqPrefix.slice(0, n))}`,
       n === eqPrefix.length && range.length === 0 && sort.length === 0,
+      true,
     );
   }
   if (eqPrefix.length > 0) {

@@ -69,21 +69,22 @@ export function createIndexSql(
 /**
  * True when an existing index already serves everything the candidate would: same method, the
  * candidate's keys are a leading prefix of the index's keys (same directions), its INCLUDE columns
- * are in the index, and the index is not partial unless it has the very same predicate.
+ * are in the index, and the index is not partial unless it has the very same predicate. With
+ * `skip`, the candidate's keys follow the index's first `skip` keys instead (a skip scan, ./skipScan.ts).
  */
-export function existingIndexCovers(existing: CatalogIndex, c: IndexCandidate): boolean {
+export function existingIndexCovers(existing: CatalogIndex, c: IndexCandidate, skip = 0): boolean {
   if (!existing.valid || existing.method !== c.method) return false;
   // A full index also serves a partial candidate's statements: a second, smaller index beside a
   // usable one is rarely worth its upkeep. A partial index serves only its own predicate.
   if (existing.predicate && normalizeExpr(existing.predicate) !== normalizeExpr(c.where)) return false;
-  if (c.columns.length > existing.keys.length) return false;
+  if (skip + c.columns.length > existing.keys.length) return false;
   const existingDirs = parseKeyDirections(existing.definition);
   for (let i = 0; i < c.columns.length; i++) {
     const want = c.columns[i]!;
-    const have = existing.keys[i]!;
+    const have = existing.keys[skip + i]!;
     if (want.column !== undefined ? have.column !== want.column : normalizeExpr(have.expression) !== normalizeExpr(want.sql)) return false;
-    if ((existing.opclasses[i] ?? undefined) !== want.opclass) return false;
-    const dir = existingDirs[i];
+    if ((existing.opclasses[skip + i] ?? undefined) !== want.opclass) return false;
+    const dir = existingDirs[skip + i];
     if (
       c.method === 'btree' &&
       dir &&

@@ -260,6 +260,11 @@ program
   .option('--json', 'also print audit.json to stdout')
   .option('--min-stats-age <age>', 'do not call an index unused before statistics are this old (7, 7d, 12h, 30m; 0 disables)', '7d')
   .option('--max-scans <n>', 'an index with at most this many scans over all hosts is unused', parseInteger, 0)
+  .option(
+    '--last-scan-age <age>',
+    'PostgreSQL 16+: an index last scanned longer ago than this (on every host) is unused whatever its scan count (0 disables)',
+    '30d',
+  )
   .addOption(
     fraction('--bloat-ratio <fraction>', 'reindex when a rebuild would give back more than this share', DEFAULT_THRESHOLDS.bloatRatio),
   )
@@ -292,6 +297,7 @@ program
         urls,
         minStatsAgeDays: parseStatsAge(o.minStatsAge),
         maxScans: o.maxScans,
+        lastScanAgeDays: parseStatsAge(o.lastScanAge, '--last-scan-age'),
         bloatRatio: o.bloatRatio,
         bloatMinBytes: o.bloatMinBytes,
         nullFrac: o.nullFrac,

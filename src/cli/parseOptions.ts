@@ -62,10 +62,10 @@ export function parseDuration(value: string): number {
   return ms;
 }
 
-/** `--min-stats-age`: a duration in days (a bare number is days): `7`, `7d`, `12h`, `30m`, `0`. */
-export function parseStatsAge(value: string): number {
+/** `--min-stats-age`, `--last-scan-age`: a duration in days (a bare number is days): `7`, `7d`, `12h`, `30m`, `0`. */
+export function parseStatsAge(value: string, option = '--min-stats-age'): number {
   const ms = durationMs(value, 'd');
-  if (ms === undefined) throw new InvalidArgumentError(`--min-stats-age: expected a number of days or e.g. 7d, 12h, 30m (got "${value}")`);
+  if (ms === undefined) throw new InvalidArgumentError(`${option}: expected a number of days or e.g. 7d, 12h, 30m (got "${value}")`);
   return ms / DAY_MS;
 }
 

@@ -4,6 +4,16 @@ import { serverMayComeBack, watchConnection } from './errors.js';
 /** The marker the advisor puts in front of its own SQL, so harvest can leave those statements out. */
 export const ADVISOR_MARKER = '/* pg-index-advisor */';
 
+/**
+ * `sql` with ADVISOR_MARKER after its first keyword (`WITH <marker> d AS ...`), for
+ * statements that read the user's tables: PostgreSQL 18's pg_stat_statements stores a statement
+ * from its first token on, without a leading comment, and harvest would take such a statement for
+ * the workload's. (Those that read only catalogs are set aside by what they read, marked or not.)
+ */
+export function markedWithin(sql: string): string {
+  return sql.replace(/^\s*([A-Za-z]+)/, `$1 ${ADVISOR_MARKER}`);
+}
+
 export interface ConnectOptions {
   /** statement_timeout for every statement of the session, in ms. */
   statementTimeoutMs?: number;

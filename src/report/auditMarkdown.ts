@@ -73,7 +73,9 @@ export function auditMarkdownSection(r: AuditResult, level = 2, title = 'Existin
   if (r.settings) {
     const s = r.settings;
     out.push(
-      `- Thresholds: unused = at most ${s.maxScans} scans over at least ${formatAge(s.minStatsAgeDays * 86_400)}; ` +
+      `- Thresholds: unused = at most ${s.maxScans} scans over at least ${formatAge(s.minStatsAgeDays * 86_400)}` +
+        (s.lastScanAgeDays ? `, or last scanned over ${formatAge(s.lastScanAgeDays * 86_400)} ago (PostgreSQL 16+)` : '') +
+        '; ' +
         `bloated = over ${Math.round(s.bloatRatio * 100)} % and ${formatBytes(s.bloatMinBytes)} to give back (bloat from ${s.bloatSource})` +
         (s.nullFrac === undefined ? '' : `; mostly NULL = at least ${Math.round(s.nullFrac * 100)} % NULL in the leading key column`),
     );

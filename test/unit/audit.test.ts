@@ -53,12 +53,35 @@ function index(name: string, keys: IndexPosition[], extra: Partial<AuditIndex> =
   };
 }
 
-function scansFor(indexes: AuditIndex[], perIndex: Record<string, number[]> = {}, hosts = 1, age = 30 * 86400): ScanSummary {
+function scansFor(
+  indexes: AuditIndex[],
+  perIndex: Record<string, number[]> = {},
+  hosts = 1,
+  age = 30 * 86400,
+  lastScans: Record<string, Array<string | null>> = {},
+): ScanSummary {
   const byIndex: ScanSummary['byIndex'] = new Map();
-  for (const ix of indexes)
-    byIndex.set(scanKey(ix.schema, ix.name), { perHost: perIndex[ix.name] ?? Array(hosts).fill(0), lastIdxScan: null });
-  return { hosts: Array.from({ length: hosts }, (_, i) => `host${i}`), byIndex, statsAgeSeconds: age, statsSince: '2024-01-01T00:00:00Z' };
+  for (const ix of indexes) {
+    const lastByHost = lastScans[ix.name] ?? Array(hosts).fill(null);
+    const lastIdxScan =
+      lastByHost
+        .filter((v) => v)
+        .sort()
+        .at(-1) ?? null;
+    byIndex.set(scanKey(ix.schema, ix.name), { perHost: perIndex[ix.name] ?? Array(hosts).fill(0), lastByHost, lastIdxScan });
+  }
+  return {
+    hosts: Array.from({ length: hosts }, (_, i) => `host${i}`),
+    byIndex,
+    statsAgeSeconds: age,
+    statsSince: '2024-01-01T00:00:00Z',
+    readAt: READ_AT,
+  };
 }
+
+/** The moment the hand-made counters were read: last scans are aged against it. */
+const READ_AT = '2024-06-30T12:00:00.000Z';
+const daysBefore = (days: number) => new Date(Date.parse(READ_AT) - days * 86_400_000).toISOString();
 
 function run(indexes: AuditIndex[], extra: Partial<AnalyzeInput> = {}) {
   return analyze({
@@ -349,6 +372,107 @@ describe('analysis', () => {
     const withheld = run(all, { scans: { ...scansFor(all, { ...perIndex, a: [0, 0] }, 2), withheld: 'replica down' } });
     expect(kinds(withheld)).toEqual(['duplicate:b2:drop']);
     expect(withheld.warnings).toContain('replica down');
+  });
+
+  it('calls an index unused when its last scan (16+) is older than lastScanAgeDays, whatever its scan count', () => {
+    const a = index('a', [col(2, 'a')]);
+    const b = index('b', [col(3, 'b')]);
+    const c = index('c', [col(4, 'c')]);
+    const u = index('u', [col(5, 'u')], { unique: true });
+    const all = [a, b, c, u];
+    const perIndex = { a: [120], b: [5000], c: [0], u: [40] };
+    // a: last used 40 days ago; b: yesterday; c: never scanned (NULL), u: unique, 45 days ago.
+    const last = { a: [daysBefore(40)], b: [daysBefore(1)], c: [null], u: [daysBefore(45)] };
+    const out = run(all, { scans: scansFor(all, perIndex, 1, 90 * 86400, last) });
+    expect(kinds(out)).toEqual(['unused:a:drop', 'unused:c:drop']);
+    const f = out.findings.find((x) => x.index === 'a')!;
+    expect(f.summary).toMatch(
+      /^Index public\.a was last used 40 days ago, beyond 30 days \(--last-scan-age\), though it counts 120 scans in 90 days/,
+    );
+    expect(f.evidence).toMatchObject({ scans: 120, lastIdxScan: daysBefore(40), lastScanAge: '40 days', lastScanAgeDays: 30 });
+    // The never-scanned index keeps today's rule: no scans over the window.
+    expect(out.findings.find((x) => x.index === 'c')!.summary).toMatch(/was scanned 0 times in 90 days/);
+    expect(out.kept).toEqual([
+      { index: 'public.u', reason: expect.stringMatching(/^last scanned 45 days ago \(40 scans in 90 days\), but it enforces uniqueness/) },
+    ]);
+
+    // The window is an option: at 60 days a is in use; 0 turns the rule off.
+    const wide = { ...DEFAULT_THRESHOLDS, lastScanAgeDays: 60 };
+    expect(kinds(run(all, { scans: scansFor(all, perIndex, 1, 90 * 86400, last), thresholds: wide }))).toEqual(['unused:c:drop']);
+    const off = { ...DEFAULT_THRESHOLDS, lastScanAgeDays: 0 };
+    expect(kinds(run(all, { scans: scansFor(all, perIndex, 1, 90 * 86400, last), thresholds: off }))).toEqual(['unused:c:drop']);
+
+    // The last scan is its own proof of the window: statistics counted from a recent restart do not hold it back.
+    const restarted = run(all, { scans: scansFor(all, perIndex, 1, 2 * 86400, last) });
+    expect(kinds(restarted)).toEqual(['unused:a:drop']);
+    expect(restarted.warnings.join('\n')).toMatch(
+      /statistics too young: 2 days .* or when their last scan is older than 30 days \(--last-scan-age/,
+    );
+  });
+
+  it('takes the latest last scan over hosts and duplicates, and never guesses for a host that does not say when', () => {
+    const a = index('a', [col(2, 'a')]);
+    const a2 = index('a2', [col(2, 'a')]); // a's duplicate: its scans count for a
+    const b = index('b', [col(3, 'b')]);
+    const c = index('c', [col(4, 'c')]);
+    const d = index('d', [col(5, 'd')]);
+    const all = [a, a2, b, c, d];
+    const perIndex = { a: [10, 0], a2: [0, 3], b: [10, 7], c: [10, 0], d: [10, 4] };
+    const last = {
+      a: [daysBefore(50), null],
+      a2: [null, daysBefore(3)], // used on the replica 3 days ago
+      b: [daysBefore(50), daysBefore(35)], // both hosts long ago: the latest, 35 days, counts
+      c: [daysBefore(50), null], // never scanned on the replica
+      d: [daysBefore(50), null], // scanned on the replica, which does not say when (before 16)
+    };
+    const out = run(all, { scans: scansFor(all, perIndex, 2, 90 * 86400, last) });
+    expect(kinds(out)).toEqual(['duplicate:a2:drop', 'unused:b:drop', 'unused:c:drop']);
+    expect(out.findings.find((x) => x.index === 'b')!.evidence).toMatchObject({
+      lastScanAge: '35 days',
+      scansByHost: 'host0: 10; host1: 7',
+    });
+    // The replica's own window bounds what "never scanned there" proves: 20 days is not 30.
+    const young = run(all, { scans: scansFor(all, perIndex, 2, 20 * 86400, last) });
+    expect(kinds(young)).toEqual(['duplicate:a2:drop', 'unused:b:drop']);
+    // A replica that did not answer withholds every unused finding.
+    const withheld = run(all, { scans: { ...scansFor(all, perIndex, 2, 90 * 86400, last), withheld: 'replica down' } });
+    expect(kinds(withheld)).toEqual(['duplicate:a2:drop']);
+  });
+
+  it('calls (b) redundant beside (a, b) on no version, and on 18 reports it (review) when a skip scan over few values of a serves it', () => {
+    const ab = index('t_a_b', [col(2, 'a'), col(3, 'b')]);
+    const b = index('t_b', [col(3, 'b')]);
+    const a = index('t_a', [col(2, 'a')]); // a leading prefix: redundant on every version
+    const all = [ab, b, a];
+    const column = (attnum: number, name: string, nDistinct: number): AuditColumn => ({
+      tableOid: 1,
+      attnum,
+      name,
+      type: 'integer',
+      category: 'N',
+      notNull: false,
+      stats: { nullFrac: 0, avgWidth: 4, nDistinct },
+    });
+    const columns = (aValues: number) => [column(2, 'a', aValues), column(3, 'b', -1)];
+    const scans = scansFor(all, { t_a_b: [50], t_b: [900], t_a: [10] });
+    const on = (serverVersion: number, aValues = 3) => run(all, { scans, columns: columns(aValues), serverVersion });
+    expect(kinds(on(15))).toEqual(['redundant:t_a:drop']);
+    expect(kinds(on(17))).toEqual(['redundant:t_a:drop']);
+    const r18 = on(18);
+    expect(kinds(r18)).toEqual(['redundant:t_a:drop', 'redundant:t_b:review']);
+    const f = r18.findings.find((x) => x.index === 't_b')!;
+    expect(f.evidence).toMatchObject({ redundantWith: 'public.t_a_b', skipScanOver: 'a', skipScanSearches: 3 });
+    expect(f.summary).toMatch(
+      /may be redundant on PostgreSQL 18: public\.t_a_b serves its equality lookups by a skip scan over a \(3 index searches\)/,
+    );
+    // Report only: every line of its migration is a comment, and nothing is given back by it.
+    expect(f.upSql.length).toBeGreaterThan(1);
+    expect(f.upSql.every((l) => l.startsWith('--'))).toBe(true);
+    expect(f.reclaimableBytes).toBeUndefined();
+    // Many values of a: the skip scan reads much of the index, (b) is no less needed than on 15.
+    expect(kinds(on(18, 50))).toEqual(['redundant:t_a:drop']);
+    // No statistics for a: nothing is assumed.
+    expect(kinds(run(all, { scans, columns: [column(3, 'b', -1)], serverVersion: 18 }))).toEqual(['redundant:t_a:drop']);
   });
 
   it('keeps an unused index that is the only one for a foreign key, and finds foreign keys without one', () => {

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { markedWithin } from '../../src/db/connect.js';
 import { skipReason } from '../../src/harvest/filter.js';
 import { ensureParser } from '../../src/parse/parser.js';
 
@@ -24,6 +25,10 @@ describe('skipReason', () => {
     );
     expect(skipReason('SELECT pg_stat_statements_reset()')).toBe('reads no table');
     expect(skipReason('/* pg-index-advisor */ SELECT * FROM orders')).toBe("the advisor's own statement");
+    // Where PostgreSQL 18 keeps it: after the first keyword.
+    const own = markedWithin('  WITH d AS (SELECT k, count(*) AS n FROM public.dups GROUP BY k) SELECT * FROM d');
+    expect(own).toBe('WITH /* pg-index-advisor */ d AS (SELECT k, count(*) AS n FROM public.dups GROUP BY k) SELECT * FROM d');
+    expect(skipReason(own)).toBe("the advisor's own statement");
     expect(skipReason('SELECT * FROM hypopg_create_index($1)')).toBe("the advisor's own statement");
     expect(skipReason('<insufficient privilege>')).toMatch(/pg_read_all_stats/);
     expect(
