@@ -1,8 +1,10 @@
+import { quoteQualified } from '../db/quote.js';
 import { formatBytes, formatCost, formatPercent, oneLine } from '../format.js';
 import type { AdviceResult, PartialRun, Recommendation, RecoveredConstant } from '../types.js';
 import { auditMarkdownSection } from './auditMarkdown.js';
 import { changesMarkdown } from './changesMarkdown.js';
 import { mdCell } from './format.js';
+import { hidingText, slowerTable } from './hiding.js';
 import { isCreated } from './migration.js';
 
 /** Candidates listed one by one under "Candidates not chosen" (advice.json has them all). */
@@ -153,6 +155,14 @@ function recommendation(out: string[], r: Recommendation, i: number, result: Adv
   }
   out.push(`- Verified: ${VERIFIED_BY[r.verifiedBy ?? (r.verified ? 'hypopg' : 'none')]} — ${r.verification}`);
   for (const n of r.notes ?? []) out.push(`- Kept: ${n}`);
+  if (r.replaces) {
+    const x = r.replaces;
+    out.push(
+      `- Replaces: \`${mdCell(quoteQualified(x.schema, x.index))}\` (${formatBytes(x.bytes)}), dropped after this index is built: ` +
+        `${hidingText(x.check)} (hypopg hid it with ${x.check.against} in place)`,
+    );
+    for (const line of slowerTable(x.check)) out.push(line);
+  }
   out.push('', '| statement | calls | cost before | cost after |', '|---|---:|---:|---:|');
   const byId = new Map(result.statements.map((s) => [s.statementId, s]));
   for (const s of r.statements) {
