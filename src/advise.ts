@@ -200,14 +200,6 @@ export async function adviseWithStatements(
     return { definition: createIndexSql(c), reason };
   });
   const final = special.final;
-  if (verified.hiding && !verified.hiding.available) {
-    // Said once: replacements and the audit's confirmation both need it.
-    warnings.push(
-      `hypopg ${verified.hiding.hypopgVersion} cannot hide an existing index from the planner (hypopg_hide_index came in 1.4): ` +
-        "no existing index is proposed for replacement, and the audit's unused, duplicate and redundant findings are not confirmed " +
-        'by hiding. Install hypopg 1.4 or later and run ALTER EXTENSION hypopg UPDATE for both.',
-    );
-  }
   const recommendations = toRecommendations([...selection.chosen, ...special.chosen], catalog, selection, verified.serverVersion).map((r) =>
     withReplacement(r, verified.replacements),
   );
@@ -237,9 +229,24 @@ export async function adviseWithStatements(
     ...(lost
       ? { partial: partialRun(lost, missingParts(verified, advisable, opts, realOnly.length), verified.selection !== undefined) }
       : {}),
-    ...(verified.hiding ? { hiding: verified.hiding } : {}),
+    ...(verified.hiding ? { hiding: hidingSupport(verified.hiding) } : {}),
   };
   return { result, statements: advisable, tablesOf: tablesRead(advisable, catalog) };
+}
+
+/**
+ * Whether replacements and the audit's confirmation could run. Where hypopg cannot hide, the report
+ * says so once (a note, not a warning on stderr at every run: the advice is what it was before).
+ */
+function hidingSupport(h: { available: boolean; hypopgVersion: string }): NonNullable<AdviceResult['hiding']> {
+  if (h.available) return h;
+  return {
+    ...h,
+    note:
+      `hypopg ${h.hypopgVersion} cannot hide an existing index from the planner (hypopg_hide_index came in 1.4): ` +
+      "no existing index is proposed for replacement, and the audit's unused, duplicate and redundant findings are not confirmed " +
+      'by hiding. Install hypopg 1.4 or later and run ALTER EXTENSION hypopg UPDATE for both.',
+  };
 }
 
 /** The existing index a recommendation replaces (proven by hiding it), or why one it could replace stays. */

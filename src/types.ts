@@ -588,7 +588,7 @@ export interface AdviceResult {
    * Whether the target's hypopg can hide an existing index (1.4+): replacements and the audit's
    * confirmation by hiding need it. Absent when no what-if session was opened.
    */
-  hiding?: { available: boolean; hypopgVersion: string };
+  hiding?: { available: boolean; hypopgVersion: string /** Where it is not available: what that means for this report. */; note?: string };
 }
 
 /**

@@ -36,6 +36,7 @@ export function adviceMarkdown(result: AdviceResult): string {
         ? `, and ${proposed} unverified proposal${proposed === 1 ? '' : 's'} (as comments in the migration, not in this estimate)`
         : ''),
   );
+  if (result.hiding?.note) out.push(`- Hiding existing indexes: not available. ${result.hiding.note}`);
   out.push('');
   if (result.history) out.push(changesMarkdown(result.history), '');
   for (const w of result.warnings) out.push(`> **Warning:** ${w}`, '');

@@ -72,6 +72,8 @@ export interface IndexMigration {
   summary: string;
   up: string[];
   down: string[];
+  /** The last steps of `up` when the index replaces an existing one, each with its own way back (the first ones of `down`). */
+  replacement?: Array<{ up: string; down: string }>;
 }
 
 /** The plain migration's statements, per index it creates: what the other migration formats are written from. */
@@ -82,33 +84,47 @@ export function indexMigrations(result: AdviceResult): IndexMigration[] {
     summary: oneLineComment(r.candidate.reasons.join('; ')),
     up: statements([...createStatements(r), ...replaceStatements(r)]),
     down: statements([...restoreStatements(r), ...dropStatements(r)]),
+    replacement: replacementSteps(r),
   }));
 }
 
 /**
- * 'Drop X and add Y': after Y's build, X goes, once Y is there and valid (a rerun after a failed
- * concurrent build would otherwise skip Y's INVALID leftover and drop the index that works).
+ * 'Drop X and add Y', after Y's build, as steps each with its way back: Y checked valid (a rerun
+ * after a failed concurrent build would otherwise skip Y's INVALID leftover and drop the index that
+ * works), then X dropped. Undone in reverse: X built again from its definition, X checked, (then Y
+ * dropped by dropStatements).
  */
-function replaceStatements(r: Recommendation): string[] {
+function replacementSteps(r: Recommendation): Array<{ up: string; down: string }> {
   const x = r.replaces;
   if (!x || !isCreated(r)) return [];
   const old = quoteQualified(x.schema, x.index);
   return [
-    `-- replaces ${oneLineComment(old)}: with this index in place and it hidden from the planner (hypopg), none of ` +
-      `${x.check.statementsCosted} statement(s) on the table costs more than 10 % more; gives back ~${formatBytes(x.bytes)}`,
-    requireValidIndexSql(r.candidate.schema, r.name, old),
-    `DROP INDEX CONCURRENTLY IF EXISTS ${old};`,
+    {
+      up: requireValidIndexSql(r.candidate.schema, r.name, old),
+      down: requireValidIndexSql(x.schema, x.index, quoteQualified(r.candidate.schema, r.name)),
+    },
+    { up: `DROP INDEX CONCURRENTLY IF EXISTS ${old};`, down: rebuildSql(x.definition, { partitioned: false, ifNotExists: true }) },
   ];
 }
 
-/** The down step of a replacement: X built again (from its definition) and checked, before Y goes. */
-function restoreStatements(r: Recommendation): string[] {
-  const x = r.replaces;
-  if (!x || !isCreated(r)) return [];
+function replaceStatements(r: Recommendation): string[] {
+  const steps = replacementSteps(r);
+  if (!steps.length) return [];
+  const x = r.replaces!;
   return [
-    `-- restores ${oneLineComment(quoteQualified(x.schema, x.index))}, which the up step replaced`,
-    rebuildSql(x.definition, { partitioned: false, ifNotExists: true }),
-    requireValidIndexSql(x.schema, x.index, quoteQualified(r.candidate.schema, r.name)),
+    `-- replaces ${oneLineComment(quoteQualified(x.schema, x.index))}: with this index in place and it hidden from the planner (hypopg), none of ` +
+      `${x.check.statementsCosted} statement(s) on the table costs more than 10 % more; gives back ~${formatBytes(x.bytes)}`,
+    ...steps.map((st) => st.up),
+  ];
+}
+
+/** The down step of a replacement: X built again and checked, before Y goes. */
+function restoreStatements(r: Recommendation): string[] {
+  const steps = replacementSteps(r);
+  if (!steps.length) return [];
+  return [
+    `-- restores ${oneLineComment(quoteQualified(r.replaces!.schema, r.replaces!.index))}, which the up step replaced`,
+    ...[...steps].reverse().map((st) => st.down),
   ];
 }
 

@@ -4,7 +4,8 @@
 // that answers from a table (test/hide.test.ts does it against a real server through the CLI).
 import { describe, expect, it } from 'vitest';
 import { confirmByHiding } from '../../src/audit/confirmByHiding.js';
-import { migrationDown, migrationUp } from '../../src/report/migration.js';
+import { indexMigrations, migrationDown, migrationUp } from '../../src/report/migration.js';
+import { migrationFiles } from '../../src/report/migrationFormats.js';
 import { reconcileAdviceWithAudit } from '../../src/report/reconcile.js';
 import type { Costing } from '../../src/select/costing.js';
 import { findReplacements, mayReplace, slowerWhenHidden } from '../../src/select/replacements.js';
@@ -209,6 +210,32 @@ describe('the migration of a replacement, and the audit', () => {
     const checked = down.findIndex((l) => l.includes("to_regclass('public.posts_author_idx')"));
     const dropNew = down.indexOf('DROP INDEX CONCURRENTLY IF EXISTS public.posts_author_id_created_at_idx;');
     expect([restore >= 0, checked > restore, dropNew > checked]).toEqual([true, true, true]);
+  });
+
+  it('golang-migrate: one statement a step, each with its own way back', () => {
+    const files = migrationFiles('golang-migrate', indexMigrations(result), '2026-01-01T00:00:00Z');
+    const body = (path: string) =>
+      files
+        .find((f) => f.path.endsWith(path))!
+        .text.split('\n')
+        .filter((l) => l && !l.startsWith('--'))
+        .join('\n');
+    expect(files.map((f) => f.path.replace(/^golang-migrate\/\d+_/, ''))).toEqual([
+      'create_posts_author_id_created_at_idx_step1.up.sql',
+      'create_posts_author_id_created_at_idx_step1.down.sql',
+      'create_posts_author_id_created_at_idx_step2.up.sql',
+      'create_posts_author_id_created_at_idx_step2.down.sql',
+      'create_posts_author_id_created_at_idx_step3.up.sql',
+      'create_posts_author_id_created_at_idx_step3.down.sql',
+    ]);
+    expect(body('step1.up.sql')).toMatch(/^CREATE INDEX CONCURRENTLY IF NOT EXISTS posts_author_id_created_at_idx /);
+    expect(body('step1.down.sql')).toBe('DROP INDEX CONCURRENTLY IF EXISTS public.posts_author_id_created_at_idx;');
+    expect(body('step2.up.sql')).toMatch(/^DO \$pgia\$.*to_regclass\('public\.posts_author_id_created_at_idx'\)/);
+    expect(body('step2.down.sql')).toMatch(/^DO \$pgia\$.*to_regclass\('public\.posts_author_idx'\)/);
+    expect(body('step3.up.sql')).toBe('DROP INDEX CONCURRENTLY IF EXISTS public.posts_author_idx;');
+    expect(body('step3.down.sql')).toBe(
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS posts_author_idx ON public.posts USING btree (author_id);',
+    );
   });
 
   it('an index the audit drops anyway is dropped once, by the audit', () => {
