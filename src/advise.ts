@@ -162,6 +162,7 @@ export async function adviseWithStatements(
   });
   progress.done();
   warnings.push(...reconnections, ...verified.reconnections, ...(real?.reconnections ?? []));
+  if (verified.hidingError) warnings.push(`no existing index is proposed for replacement: ${verified.hidingError}`);
 
   // 6. The result: recommendations named and written out, every statement before and after, every "no" with its reason.
   const disagreeing = [...verified.representative.values()].filter((r) => !r.agrees).length;
@@ -427,6 +428,8 @@ interface HypopgOutcome {
   hiding?: { available: boolean; hypopgVersion: string };
   /** Existing indexes the chosen ones replace, proven by hiding them (select/replacements.ts). */
   replacements?: Replacements;
+  /** Why no replacement could be proven although hypopg can hide (an error of hiding's own). */
+  hidingError?: string;
 }
 
 /** Selection over what-if connections (hypopg), then the second costing with representative values. */
@@ -517,8 +520,9 @@ async function selectWithHypopg(
       );
       return { ...done(), selection, representative, replacements };
     } catch (err) {
-      if (!(err instanceof ConnectionLostError)) throw err;
-      return { ...done(), selection, representative, lost: err };
+      if (err instanceof ConnectionLostError) return { ...done(), selection, representative, lost: err };
+      // Hiding failed on a server that still answers: the advice stands, without replacements.
+      return { ...done(), selection, representative, hidingError: (err as Error).message };
     }
   } finally {
     await evaluator.close();

@@ -244,7 +244,10 @@ export class WhatIfSession {
       );
     } catch (err) {
       if (errorScope(err, this.client) === 'connection') throw err;
-      throw new SessionLostError(`existing indexes could not be hidden: ${(err as Error).message}`, err);
+      // Which indexes are hidden now is unknown: the next call starts again from none. The error
+      // is hiding's own (the caller goes on without it), not a reason to end the run.
+      this.hidden = [-1];
+      throw new VerifyError(`existing indexes could not be hidden: ${describeDbError(err)}`);
     }
     this.hidden = want;
   }
