@@ -20,6 +20,7 @@ import { inferConstants } from './parse/infer.js';
 import { ensureParser } from './parse/parser.js';
 import { parseStatement } from './parse/parseStatement.js';
 import { chooseMeasured, needsRealIndex, proposeUnverified, type RealOnlyChoice, statementsFor } from './select/realOnly.js';
+import { findReplacements, type Replacements } from './select/replacements.js';
 import { counts, makeScoring, workloadCost } from './select/scoring.js';
 import { SELECT_DEFAULTS, type SelectOptions, selectIndexes } from './select/selectIndexes.js';
 import { BULK_ROWS_PER_CALL, bulkWrites, tableWrites, writeCostOf } from './select/writeCost.js';
@@ -86,6 +87,16 @@ export interface AdviseOptions extends HarvestOptions, ConstantOptions, Omit<Sel
 }
 
 export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
+  return (await adviseWithStatements(opts)).result;
+}
+
+/**
+ * The advice, and the statements it costed with the tables each reads: the nightly report costs
+ * them again with the audit's drops hidden (audit/confirmByHiding.ts).
+ */
+export async function adviseWithStatements(
+  opts: AdviseOptions,
+): Promise<{ result: AdviceResult; statements: ParsedStatement[]; tablesOf: ReadonlyMap<string, ReadonlySet<string>> }> {
   const progress = opts.progress ?? silentProgress;
   const statementTimeoutMs = opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   await ensureParser();
@@ -99,7 +110,7 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
   try {
     inputs = await readInputs(opts, statementTimeoutMs, (why) => reconnections.push(why));
   } catch (err) {
-    if (err instanceof ConnectionLostError) return nothingRead(opts, err, reconnections);
+    if (err instanceof ConnectionLostError) return { result: nothingRead(opts, err, reconnections), statements: [], tablesOf: new Map() };
     throw err;
   }
   const { catalog, workload, costSettings } = inputs;
@@ -151,6 +162,7 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
   });
   progress.done();
   warnings.push(...reconnections, ...verified.reconnections, ...(real?.reconnections ?? []));
+  if (verified.hidingError) warnings.push(`no existing index is proposed for replacement: ${verified.hidingError}`);
 
   // 6. The result: recommendations named and written out, every statement before and after, every "no" with its reason.
   const disagreeing = [...verified.representative.values()].filter((r) => !r.agrees).length;
@@ -189,13 +201,16 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     return { definition: createIndexSql(c), reason };
   });
   const final = special.final;
-  return {
+  const recommendations = toRecommendations([...selection.chosen, ...special.chosen], catalog, selection, verified.serverVersion).map((r) =>
+    withReplacement(r, verified.replacements),
+  );
+  const result: AdviceResult = {
     generatedAt: new Date().toISOString(),
     target: redactUrl(opts.url),
     serverVersion: verified.serverVersion,
     workloadOrigin: workload.origin,
     weight: opts.weight ?? 'calls',
-    recommendations: toRecommendations([...selection.chosen, ...special.chosen], catalog, selection, verified.serverVersion),
+    recommendations,
     notAdvisable,
     skipped: workload.skipped,
     statements: advisable.map((p) =>
@@ -215,6 +230,35 @@ export async function advise(opts: AdviseOptions): Promise<AdviceResult> {
     ...(lost
       ? { partial: partialRun(lost, missingParts(verified, advisable, opts, realOnly.length), verified.selection !== undefined) }
       : {}),
+    ...(verified.hiding ? { hiding: hidingSupport(verified.hiding) } : {}),
+  };
+  return { result, statements: advisable, tablesOf: tablesRead(advisable, catalog) };
+}
+
+/**
+ * Whether replacements and the audit's confirmation could run. Where hypopg cannot hide, the report
+ * says so once (a note, not a warning on stderr at every run: the advice is what it was before).
+ */
+function hidingSupport(h: { available: boolean; hypopgVersion: string }): NonNullable<AdviceResult['hiding']> {
+  if (h.available) return h;
+  return {
+    ...h,
+    note:
+      `hypopg ${h.hypopgVersion} cannot hide an existing index from the planner (hypopg_hide_index came in 1.4): ` +
+      "no existing index is proposed for replacement, and the audit's unused, duplicate and redundant findings are not confirmed " +
+      'by hiding. Install hypopg 1.4 or later and run ALTER EXTENSION hypopg UPDATE for both.',
+  };
+}
+
+/** The existing index a recommendation replaces (proven by hiding it), or why one it could replace stays. */
+function withReplacement(r: Recommendation, found: Replacements | undefined): Recommendation {
+  const replaces = found?.replaces.get(r.candidate.key);
+  const kept = found?.kept.get(r.candidate.key) ?? [];
+  if (!replaces && !kept.length) return r;
+  return {
+    ...r,
+    ...(replaces ? { replaces } : {}),
+    ...(kept.length ? { notes: [...(r.notes ?? []), ...kept] } : {}),
   };
 }
 
@@ -380,6 +424,12 @@ interface HypopgOutcome {
   known?: Map<string, CostOutcome>;
   /** Set when the EXPLAINs show in pg_stat_statements one by one (verify/quietExplain.ts). */
   footprintNote?: string | undefined;
+  /** Whether the target's hypopg hides existing indexes (1.4+); absent when no session opened. */
+  hiding?: { available: boolean; hypopgVersion: string };
+  /** Existing indexes the chosen ones replace, proven by hiding them (select/replacements.ts). */
+  replacements?: Replacements;
+  /** Why no replacement could be proven although hypopg can hide (an error of hiding's own). */
+  hidingError?: string;
 }
 
 /** Selection over what-if connections (hypopg), then the second costing with representative values. */
@@ -412,6 +462,7 @@ async function selectWithHypopg(
   // What the evaluator did, whether the selection finished or the connection was lost for good.
   const done = () => ({
     footprintNote: evaluator.footprintNote,
+    hiding: { available: evaluator.canHide, hypopgVersion: evaluator.hypopgVersion },
     rejected: [...evaluator.rejected],
     serverVersion: evaluator.serverVersion,
     whatIfCalls: evaluator.whatIfCalls,
@@ -446,12 +497,32 @@ async function selectWithHypopg(
       return { ...done(), representative: new Map<string, RepresentativeCost>(), lost: err, known: evaluator.known(input.advisable) };
     }
     input.progress.stage('costing with representative values');
+    let representative: Map<string, RepresentativeCost>;
     try {
-      const representative = await costRepresentative(input.advisable, input.catalog, evaluator, selection);
-      return { ...done(), selection, representative };
+      representative = await costRepresentative(input.advisable, input.catalog, evaluator, selection);
     } catch (err) {
       if (!(err instanceof ConnectionLostError)) throw err;
       return { ...done(), selection, representative: new Map<string, RepresentativeCost>(), lost: err };
+    }
+    if (!evaluator.canHide || selection.chosen.length === 0) return { ...done(), selection, representative };
+    input.progress.stage('hiding existing indexes the new ones could replace');
+    const queryOf = new Map(input.workload.statements.map((s) => [s.id, s.query]));
+    try {
+      const replacements = await findReplacements(
+        {
+          statements: input.advisable.filter((p) => selection.baseline.has(p.id)),
+          chosen: selection.chosen,
+          tables: input.catalog.tables,
+          tablesOf,
+          queryOf: (id) => queryOf.get(id) ?? id,
+        },
+        evaluator,
+      );
+      return { ...done(), selection, representative, replacements };
+    } catch (err) {
+      if (err instanceof ConnectionLostError) return { ...done(), selection, representative, lost: err };
+      // Hiding failed on a server that still answers: the advice stands, without replacements.
+      return { ...done(), selection, representative, hidingError: (err as Error).message };
     }
   } finally {
     await evaluator.close();

@@ -509,6 +509,41 @@ export interface Recommendation {
   notes?: string[];
   /** On a partitioned table: the name of the index the migration builds on each partition, unique in its schema. */
   partitionIndexes?: Array<{ schema: string; table: string; name: string }>;
+  /** An existing index this one makes unnecessary, proven by hiding it (hypopg 1.4+): the migration drops it after the build. */
+  replaces?: Replacement;
+}
+
+/**
+ * What the planner expects when an existing index is hidden from it (hypopg 1.4's
+ * hypopg_hide_index): each statement that reads its table costed with it and without it.
+ */
+export interface HidingCheck {
+  /** Statements costed (those that read the index's table and could be planned). */
+  statementsCosted: number;
+  /** Statements more than 10 % dearer without the index (the regression rule): none for a safe drop. */
+  slower: HiddenCost[];
+  /** What the index was hidden beside: `today's indexes`, or the recommended set. */
+  against: string;
+}
+
+export interface HiddenCost {
+  statementId: string;
+  query: string;
+  /** Planner cost with the index, and with it hidden. */
+  costWith: number;
+  costHidden: number;
+}
+
+/** An existing index a recommendation replaces ('drop X and add Y'). */
+export interface Replacement {
+  schema: string;
+  /** The existing index's name. */
+  index: string;
+  /** Its pg_get_indexdef(), for the down migration. */
+  definition: string;
+  bytes: number;
+  /** The statements costed with the recommended set and this index hidden. */
+  check: HidingCheck;
 }
 
 export interface AdviceResult {
@@ -558,6 +593,11 @@ export interface AdviceResult {
   history?: HistoryReport;
   /** The run ended early and this report has only part of the analysis (exit status 4). */
   partial?: PartialRun;
+  /**
+   * Whether the target's hypopg can hide an existing index (1.4+): replacements and the audit's
+   * confirmation by hiding need it. Absent when no what-if session was opened.
+   */
+  hiding?: { available: boolean; hypopgVersion: string /** Where it is not available: what that means for this report. */; note?: string };
 }
 
 /**
@@ -636,6 +676,8 @@ export interface AuditFinding {
   upSql: string[];
   /** Statements that undo upSql (same form), in the order to run them. */
   downSql: string[];
+  /** unused, duplicate, redundant: the workload costed with the index hidden (hypopg 1.4+, the nightly report). */
+  confirmedByHiding?: HidingCheck;
 }
 
 export interface AuditHost {

@@ -5,6 +5,7 @@ import { quoteQualified } from '../db/quote.js';
 import { formatAge, formatBytes, oneLine } from '../format.js';
 import type { AuditFinding, AuditFindingKind, AuditResult } from '../types.js';
 import { mdCell } from './format.js';
+import { slowerTable } from './hiding.js';
 
 /** Identifiers may hold line breaks: they would break a paragraph or a table row. */
 const flat = (s: string) => s.replace(/[\r\n]+/g, ' ');
@@ -35,6 +36,16 @@ function findingBlock(f: AuditFinding, n: number, level: number): string[] {
   if (f.bytes !== undefined) facts.push(`size ${formatBytes(f.bytes)}`);
   if (f.reclaimableBytes !== undefined) facts.push(`gives back ${formatBytes(f.reclaimableBytes)}`);
   if (facts.length) out.push(`- ${facts.join(', ')}`, '');
+  if (f.confirmedByHiding) {
+    const c = f.confirmedByHiding;
+    out.push(
+      c.slower.length === 0
+        ? `- Confirmed by hiding: no statement slower (${c.statementsCosted} statement(s) on its table costed with it hidden from the planner, against ${c.against})`
+        : `- Not confirmed by hiding: ${c.slower.length} of ${c.statementsCosted} statement(s) on its table more than 10 % dearer with it hidden (against ${c.against})`,
+      ...slowerTable(c),
+      '',
+    );
+  }
   const entries = Object.entries(f.evidence);
   if (entries.length) {
     out.push('| evidence | value |', '|---|---|');

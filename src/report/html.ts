@@ -3,8 +3,10 @@
 // Policy that lets nothing else run or load, so even a name the escaping missed could not act.
 
 import { createHash } from 'node:crypto';
+import { quoteQualified } from '../db/quote.js';
 import { formatAge, formatBytes, formatCost, formatPercent, oneLine } from '../format.js';
 import type { AdviceResult, AuditResult, IndexCandidate, Recommendation, StatementTimePoint } from '../types.js';
+import { hidingText } from './hiding.js';
 import { barChart, lineChart, pairedBarChart, type Series, scatterChart, stackedBarChart } from './htmlCharts.js';
 import { escapeHtml } from './htmlEscape.js';
 import { type Cell, SORT_SCRIPT, sortableTable } from './htmlTable.js';
@@ -315,7 +317,13 @@ function recommendationsTable(id: string, recs: Recommendation[], result: Advice
         { text: formatBytes(r.estimatedBytes), sort: r.estimatedBytes },
         { text: formatCost(r.writeCost), sort: r.writeCost },
         { text: String(r.statements.length), sort: r.statements.length, title: statementList(r, result) },
-        [...r.candidate.reasons, ...(r.notes ?? [])].join('; '),
+        [
+          ...r.candidate.reasons,
+          ...(r.notes ?? []),
+          ...(r.replaces
+            ? [`replaces ${quoteQualified(r.replaces.schema, r.replaces.index)} (dropped after the build): ${hidingText(r.replaces.check)}`]
+            : []),
+        ].join('; '),
       ];
     }),
   );
@@ -379,7 +387,7 @@ function auditSection(audit: AuditResult): string {
             f.action,
             f.bytes === undefined ? { text: '–', sort: null } : { text: formatBytes(f.bytes), sort: f.bytes },
             { text: formatBytes(f.reclaimableBytes ?? 0), sort: f.reclaimableBytes ?? 0 },
-            f.summary,
+            f.confirmedByHiding ? `${f.summary} Hidden from the planner: ${hidingText(f.confirmedByHiding)}.` : f.summary,
           ]),
         )
       : '<p>Nothing found.</p>',

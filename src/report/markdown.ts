@@ -1,8 +1,10 @@
+import { quoteQualified } from '../db/quote.js';
 import { formatBytes, formatCost, formatPercent, oneLine } from '../format.js';
 import type { AdviceResult, PartialRun, Recommendation, RecoveredConstant } from '../types.js';
 import { auditMarkdownSection } from './auditMarkdown.js';
 import { changesMarkdown } from './changesMarkdown.js';
 import { mdCell } from './format.js';
+import { hidingText, slowerTable } from './hiding.js';
 import { isCreated } from './migration.js';
 
 /** Candidates listed one by one under "Candidates not chosen" (advice.json has them all). */
@@ -34,6 +36,7 @@ export function adviceMarkdown(result: AdviceResult): string {
         ? `, and ${proposed} unverified proposal${proposed === 1 ? '' : 's'} (as comments in the migration, not in this estimate)`
         : ''),
   );
+  if (result.hiding?.note) out.push(`- Hiding existing indexes: not available. ${result.hiding.note}`);
   out.push('');
   if (result.history) out.push(changesMarkdown(result.history), '');
   for (const w of result.warnings) out.push(`> **Warning:** ${w}`, '');
@@ -153,6 +156,14 @@ function recommendation(out: string[], r: Recommendation, i: number, result: Adv
   }
   out.push(`- Verified: ${VERIFIED_BY[r.verifiedBy ?? (r.verified ? 'hypopg' : 'none')]} — ${r.verification}`);
   for (const n of r.notes ?? []) out.push(`- Kept: ${n}`);
+  if (r.replaces) {
+    const x = r.replaces;
+    out.push(
+      `- Replaces: \`${mdCell(quoteQualified(x.schema, x.index))}\` (${formatBytes(x.bytes)}), dropped after this index is built: ` +
+        `${hidingText(x.check)} (hypopg hid it with ${x.check.against} in place)`,
+    );
+    for (const line of slowerTable(x.check)) out.push(line);
+  }
   out.push('', '| statement | calls | cost before | cost after |', '|---|---:|---:|---:|');
   const byId = new Map(result.statements.map((s) => [s.statementId, s]));
   for (const s of r.statements) {

@@ -2,6 +2,8 @@
 // lock_timeout so a busy table makes the step fail fast instead of queueing everyone behind it,
 // IF NOT EXISTS so a rerun skips what is already built, and the matching down step.
 
+import { requireValidIndexSql } from '../audit/checks.js';
+import { rebuildSql } from '../audit/ddl.js';
 import { createIndexSql, indexName } from '../candidates/indexDefinition.js';
 import { quoteQualified } from '../db/quote.js';
 import { formatBytes } from '../format.js';
@@ -40,7 +42,7 @@ export function migrationUp(result: AdviceResult): string {
     if (r.verifiedBy === 'model')
       lines.push('--    estimated (cost model): hypopg cannot simulate it; not built to check (--verify-real would)');
     lines.push(`--    saves ${(r.benefitShare * 100).toFixed(1)} % of the workload's estimated cost; ~${formatBytes(r.estimatedBytes)}`);
-    lines.push(...createStatements(r), '');
+    lines.push(...createStatements(r), ...replaceStatements(r), '');
   });
   if (unverified.length) {
     lines.push('-- Unverified: hypopg cannot simulate these, so their benefit was not measured (see the report).');
@@ -56,7 +58,7 @@ export function migrationUp(result: AdviceResult): string {
 export function migrationDown(result: AdviceResult): string {
   const lines = [HEADER(result, 'down'), `SET lock_timeout = '5s';`, ''];
   for (const r of [...result.recommendations].reverse()) {
-    const drop = dropStatements(r);
+    const drop = [...restoreStatements(r), ...dropStatements(r)];
     lines.push(...(isCreated(r) ? drop : drop.map((l) => `-- ${l}`)));
   }
   if (result.recommendations.length === 0) lines.push('-- No index to drop.');
@@ -70,6 +72,8 @@ export interface IndexMigration {
   summary: string;
   up: string[];
   down: string[];
+  /** The last steps of `up` when the index replaces an existing one, each with its own way back (the first ones of `down`). */
+  replacement?: Array<{ up: string; down: string }>;
 }
 
 /** The plain migration's statements, per index it creates: what the other migration formats are written from. */
@@ -78,9 +82,50 @@ export function indexMigrations(result: AdviceResult): IndexMigration[] {
   return result.recommendations.filter(isCreated).map((r) => ({
     name: r.name,
     summary: oneLineComment(r.candidate.reasons.join('; ')),
-    up: statements(createStatements(r)),
-    down: statements(dropStatements(r)),
+    up: statements([...createStatements(r), ...replaceStatements(r)]),
+    down: statements([...restoreStatements(r), ...dropStatements(r)]),
+    replacement: replacementSteps(r),
   }));
+}
+
+/**
+ * 'Drop X and add Y', after Y's build, as steps each with its way back: Y checked valid (a rerun
+ * after a failed concurrent build would otherwise skip Y's INVALID leftover and drop the index that
+ * works), then X dropped. Undone in reverse: X built again from its definition, X checked, (then Y
+ * dropped by dropStatements).
+ */
+function replacementSteps(r: Recommendation): Array<{ up: string; down: string }> {
+  const x = r.replaces;
+  if (!x || !isCreated(r)) return [];
+  const old = quoteQualified(x.schema, x.index);
+  return [
+    {
+      up: requireValidIndexSql(r.candidate.schema, r.name, old),
+      down: requireValidIndexSql(x.schema, x.index, quoteQualified(r.candidate.schema, r.name)),
+    },
+    { up: `DROP INDEX CONCURRENTLY IF EXISTS ${old};`, down: rebuildSql(x.definition, { partitioned: false, ifNotExists: true }) },
+  ];
+}
+
+function replaceStatements(r: Recommendation): string[] {
+  const steps = replacementSteps(r);
+  if (!steps.length) return [];
+  const x = r.replaces!;
+  return [
+    `-- replaces ${oneLineComment(quoteQualified(x.schema, x.index))}: with this index in place and it hidden from the planner (hypopg), none of ` +
+      `${x.check.statementsCosted} statement(s) on the table costs more than 10 % more; gives back ~${formatBytes(x.bytes)}`,
+    ...steps.map((st) => st.up),
+  ];
+}
+
+/** The down step of a replacement: X built again and checked, before Y goes. */
+function restoreStatements(r: Recommendation): string[] {
+  const steps = replacementSteps(r);
+  if (!steps.length) return [];
+  return [
+    `-- restores ${oneLineComment(quoteQualified(r.replaces!.schema, r.replaces!.index))}, which the up step replaced`,
+    ...[...steps].reverse().map((st) => st.down),
+  ];
 }
 
 function dropStatements(r: Recommendation): string[] {

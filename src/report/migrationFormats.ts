@@ -122,13 +122,19 @@ function golangMigrate(migrations: IndexMigration[], t0: number, generatedAt: st
   const files: MigrationFile[] = [];
   let version = 0;
   for (const m of migrations) {
-    m.up.forEach((statement, step) => {
-      const name = `${timestamp(t0 + version++ * 1000)}_create_${slug(m.name)}${m.up.length > 1 ? `_step${step + 1}` : ''}`;
+    // A replacement's steps (check the new index, drop the old one) come last, each with its own way back.
+    const replacement = m.replacement ?? [];
+    const steps = [
+      ...m.up.slice(0, m.up.length - replacement.length).map((up) => ({ up, down: m.down[m.down.length - 1]! })),
+      ...replacement,
+    ];
+    steps.forEach((st, step) => {
+      const name = `${timestamp(t0 + version++ * 1000)}_create_${slug(m.name)}${steps.length > 1 ? `_step${step + 1}` : ''}`;
       // Every step of a partitioned table's index undoes the whole index: its DROP (IF EXISTS) takes the
       // attached partition indexes with it, and runs again harmlessly for the earlier steps.
       files.push(
-        { path: `golang-migrate/${name}.up.sql`, text: sqlFile(m, generatedAt, 'golang-migrate', [noSemicolon(statement)]) },
-        { path: `golang-migrate/${name}.down.sql`, text: sqlFile(m, generatedAt, 'golang-migrate', [noSemicolon(m.down[0]!)]) },
+        { path: `golang-migrate/${name}.up.sql`, text: sqlFile(m, generatedAt, 'golang-migrate', [noSemicolon(st.up)]) },
+        { path: `golang-migrate/${name}.down.sql`, text: sqlFile(m, generatedAt, 'golang-migrate', [noSemicolon(st.down)]) },
       );
     });
   }

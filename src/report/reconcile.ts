@@ -101,7 +101,26 @@ export function reconcileAdviceWithAudit(recommendations: Recommendation[], audi
     const reason = `also indexes foreign key ${f.foreignKey!.name} (instead of the INVALID ${invalid}, which the audit drops)`;
     return { ...r, candidate: { ...r.candidate, reasons: [...r.candidate.reasons, reason] } };
   });
-  return { recommendations: renameClashes(recs, findings, catalog), audit: { ...audit, findings }, struckOut };
+  return {
+    recommendations: renameClashes(
+      recs.map((r) => auditDropsReplaced(r, findings)),
+      findings,
+      catalog,
+    ),
+    audit: { ...audit, findings },
+    struckOut,
+  };
+}
+
+/** An index the advice replaces that the audit drops anyway is dropped once, by the audit. */
+function auditDropsReplaced(r: Recommendation, findings: AuditFinding[]): Recommendation {
+  const x = r.replaces;
+  if (!x) return r;
+  const f = findings.find((f) => f.action === 'drop' && f.schema === x.schema && f.index === x.index);
+  if (!f) return r;
+  const { replaces: _, ...rest } = r;
+  const reason = `makes ${quoteQualified(x.schema, x.index)} unnecessary, which the audit drops (${f.kind})`;
+  return { ...rest, candidate: { ...r.candidate, reasons: [...r.candidate.reasons, reason] } };
 }
 
 /** `schema\0name` of every index a runnable statement of the audit's migration creates. */

@@ -10,10 +10,17 @@ export interface Costing {
   readonly sizes: ReadonlyMap<string, number>;
   /** Candidates that cannot be simulated at all (a function that is not IMMUTABLE...), with why. */
   readonly rejected: ReadonlyMap<string, string>;
+  /** Existing indexes can be hidden from the planner (`hidden`; hypopg 1.4+). Absent: they cannot. */
+  readonly canHide?: boolean;
   estimateSizes(candidates: IndexCandidate[]): Promise<void>;
   /**
    * Each statement's cost with exactly these hypothetical indexes in place; plans name them by
    * candidate key. `remember: false` for configurations that never come back (screening).
+   * `hidden`: oids of existing indexes the planner is to ignore (only where `canHide`).
    */
-  costs(statements: ParsedStatement[], config: IndexCandidate[], opts?: { remember?: boolean }): Promise<Map<string, CostOutcome>>;
+  costs(
+    statements: ParsedStatement[],
+    config: IndexCandidate[],
+    opts?: { remember?: boolean; hidden?: readonly number[] },
+  ): Promise<Map<string, CostOutcome>>;
 }

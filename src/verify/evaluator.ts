@@ -78,6 +78,15 @@ export class WhatIfEvaluator {
     return this.sessions[0]!.serverVersion;
   }
 
+  /** The target's hypopg can hide an existing index (1.4+): `costs(..., { hidden })` then works. */
+  get canHide(): boolean {
+    return this.sessions[0]!.canHide;
+  }
+
+  get hypopgVersion(): string {
+    return this.sessions[0]!.hypopgVersion;
+  }
+
   /** Why this run's EXPLAINs show in pg_stat_statements one by one, when they do (said once for all sessions). */
   get footprintNote(): string | undefined {
     return this.sessions.find((s) => s.footprintNote)?.footprintNote;
@@ -101,24 +110,28 @@ export class WhatIfEvaluator {
     return config.filter((c) => tables.has(tableOf(c)) && !this.rejected.has(c.key) && mayUse(stmt, c));
   }
 
-  private cacheKey(stmt: ParsedStatement, relevant: IndexCandidate[], values?: string[]): string {
+  private cacheKey(stmt: ParsedStatement, relevant: IndexCandidate[], values?: string[], hidden?: readonly number[]): string {
     return `${stmt.id}\u0000${relevant
       .map((c) => c.key)
       .sort()
-      .join('\u0000')}${values ? `\u0001${values.join('\u0000')}` : ''}`;
+      .join(
+        '\u0000',
+      )}${values ? `\u0001${values.join('\u0000')}` : ''}${hidden?.length ? `\u0002${[...hidden].sort((a, b) => a - b).join(',')}` : ''}`;
   }
 
   /**
    * Costs each statement with the given hypothetical indexes in place (plans use the indexes'
    * names as candidate keys in `indexesUsed`). One job runs per connection at a time. With
-   * `values` (SQL literals per statement), the custom plans for those values instead.
+   * `values` (SQL literals per statement), the custom plans for those values instead. With `hidden`
+   * (oids of existing indexes; hypopg 1.4+, see `canHide`), as if those indexes were dropped.
    */
   async costs(
     statements: ParsedStatement[],
     config: IndexCandidate[],
-    opts: { values?: Map<string, string[]>; remember?: boolean } = {},
+    opts: { values?: Map<string, string[]>; remember?: boolean; hidden?: readonly number[] } = {},
   ): Promise<Map<string, CostOutcome>> {
     const values = opts.values;
+    const hidden = opts.hidden ?? [];
     // Screening's every-candidate configurations never come back: neither looked up nor kept
     // (their keys, hundreds of candidates each, cost more than the lookups save).
     const remember = opts.remember ?? true;
@@ -129,7 +142,7 @@ export class WhatIfEvaluator {
     const answer = new Map<string, { resolve: (r: CostOutcome) => void; reject: (e: unknown) => void }>();
     for (const s of statements) {
       if (remember) {
-        const key = this.cacheKey(s, this.relevant(s, config), values?.get(s.id));
+        const key = this.cacheKey(s, this.relevant(s, config), values?.get(s.id), hidden);
         keys.set(s.id, key);
         const hit = this.cache.get(key);
         if (hit) {
@@ -170,6 +183,7 @@ export class WhatIfEvaluator {
       jobs.map((stmts) =>
         this.onSession(async (session) => {
           const usable = await this.install(session, install);
+          await session.useHidden(hidden);
           for (let i = 0; i < stmts.length; i += STATEMENTS_PER_ROUND_TRIP) {
             const batch = stmts.slice(i, i + STATEMENTS_PER_ROUND_TRIP);
             const results = await session.costMany(batch, (s) => values?.get(s.id));
@@ -179,7 +193,9 @@ export class WhatIfEvaluator {
               if (remember) {
                 // The lookup's key holds unless hypopg refused one of the indexes just now.
                 const key =
-                  usable.length === install.length ? keys.get(s.id)! : this.cacheKey(s, this.relevant(s, usable), values?.get(s.id));
+                  usable.length === install.length
+                    ? keys.get(s.id)!
+                    : this.cacheKey(s, this.relevant(s, usable), values?.get(s.id), hidden);
                 this.cache.set(key, outcome);
                 settle(keys.get(s.id)!, outcome);
               }

@@ -48,6 +48,8 @@ export const hypotheticalCount = (c: IndexCandidate): number => Math.max(1, c.pa
 
 export class WhatIfSession {
   private readonly active = new Map<string, HypotheticalIndex>();
+  /** Existing indexes hidden from the planner now (hypopg 1.4+), by oid, sorted. */
+  private hidden: number[] = [];
   private created = 0;
   private readonly coster: PlanCoster;
   private closed = false;
@@ -60,6 +62,9 @@ export class WhatIfSession {
     quiet: QuietExplain,
     private readonly url: string,
     private readonly opts: ConnectOptions,
+    /** The target's hypopg version, and whether it can hide an existing index (hypopg_hide_index, 1.4+). */
+    readonly hypopgVersion: string,
+    readonly canHide: boolean,
   ) {
     this.coster = new PlanCoster(client, serverVersion, quiet.runner);
     this.footprintNote = quiet.note;
@@ -81,10 +86,13 @@ export class WhatIfSession {
     // The run has just read the catalog over this URL: a server that refuses now is restarting, and is waited for.
     const client = await reconnect(url, { ...opts, statementTimeoutMs: ownReadsTimeoutMs(opts.statementTimeoutMs) });
     try {
-      const r = await client.query<{ v: string; hypopg: string | null; available: string | null }>(`${ADVISOR_MARKER}
+      // Hiding is told by the function itself in the extension's schema, not by parsing the version.
+      const r = await client.query<{ v: string; hypopg: string | null; available: string | null; hide: boolean }>(`${ADVISOR_MARKER}
         SELECT current_setting('server_version_num') AS v,
                (SELECT extversion FROM pg_extension WHERE extname = 'hypopg') AS hypopg,
-               (SELECT default_version FROM pg_available_extensions WHERE name = 'hypopg') AS available`);
+               (SELECT default_version FROM pg_available_extensions WHERE name = 'hypopg') AS available,
+               EXISTS (SELECT FROM pg_proc p JOIN pg_extension e ON e.extnamespace = p.pronamespace
+                        WHERE e.extname = 'hypopg' AND p.proname = 'hypopg_hide_index') AS hide`);
       const row = r.rows[0]!;
       if (!row.hypopg) {
         throw new VerifyError(
@@ -100,7 +108,7 @@ export class WhatIfSession {
       const quiet = await openQuietExplain(client);
       await client.query(planningTimeout(opts));
       const { createExtension: _, ...connectOpts } = opts as ConnectOptions & { createExtension?: boolean };
-      return new WhatIfSession(client, Math.floor(Number(row.v) / 10000), quiet, url, connectOpts);
+      return new WhatIfSession(client, Math.floor(Number(row.v) / 10000), quiet, url, connectOpts, row.hypopg, row.hide);
     } catch (err) {
       await client.end().catch(() => {});
       throw err;
@@ -131,6 +139,7 @@ export class WhatIfSession {
     this.client = client;
     this.coster.useClient(client, quiet.runner);
     this.active.clear();
+    this.hidden = [];
     this.created = 0;
     this.reconnections++;
   }
@@ -218,6 +227,29 @@ export class WhatIfSession {
       }
     }
     return result;
+  }
+
+  /**
+   * Makes exactly these existing indexes (oids) hidden from the planner (hypopg 1.4+): what a
+   * statement would cost once they are dropped. Hiding is per backend and writes nothing, so it
+   * works in the read-only session (and on a standby); hypopg_reset() leaves it as it is.
+   */
+  async useHidden(oids: readonly number[]): Promise<void> {
+    const want = [...new Set(oids)].sort((a, b) => a - b);
+    if (want.join(',') === this.hidden.join(',')) return;
+    if (!this.canHide) throw new VerifyError(`hypopg ${this.hypopgVersion} cannot hide an existing index (hypopg_hide_index came in 1.4)`);
+    try {
+      await this.bookkeeping(
+        `${ADVISOR_MARKER} SELECT hypopg_unhide_all_indexes(), (SELECT count(hypopg_hide_index(o)) FROM unnest('{${want.join(',')}}'::oid[]) AS o)`,
+      );
+    } catch (err) {
+      if (errorScope(err, this.client) === 'connection') throw err;
+      // Which indexes are hidden now is unknown: the next call starts again from none. The error
+      // is hiding's own (the caller goes on without it), not a reason to end the run.
+      this.hidden = [-1];
+      throw new VerifyError(`existing indexes could not be hidden: ${describeDbError(err)}`);
+    }
+    this.hidden = want;
   }
 
   private async reset(): Promise<void> {
