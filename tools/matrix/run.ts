@@ -91,7 +91,9 @@ async function runIntegration(label: string): Promise<RunSummary> {
     env.PGIA_PG_MAJOR = label;
     // Built (or found in the cache) before the suite, so the build is not inside vitest's hook timeout.
     const pg = await preparePortablePostgres(Number(label), { log });
-    log(`PostgreSQL ${pg.serverVersion} with hypopg ${pg.hypopgVersion}${pg.cached ? ' (cached)' : ''} in ${pg.binDir}`);
+    log(
+      `PostgreSQL ${pg.serverVersion} with hypopg ${pg.hypopgVersion}, pg_qualstats ${pg.pgQualstatsVersion}${pg.cached ? ' (cached)' : ''} in ${pg.binDir}`,
+    );
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pgia-matrix-'));
   const report = path.join(dir, 'report.json');
