@@ -51,16 +51,19 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   };
 }
 
-/** `17.10 (hypopg 1.4.2)`: which server the run tests, for the log of each version of the matrix. */
+/** `17.10 (hypopg 1.4.2, pg_qualstats 2.1.1)`: which server the run tests, for the log of each version of the matrix. */
 async function describeServer(url: string): Promise<string> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ v: string; hypopg: string | null }>(
-      "select current_setting('server_version') as v, (select extversion from pg_extension where extname = 'hypopg') as hypopg",
+    const { rows } = await client.query<{ v: string; hypopg: string | null; qualstats: string | null }>(
+      `select current_setting('server_version') as v, (select extversion from pg_extension where extname = 'hypopg') as hypopg,
+              (select default_version from pg_available_extensions where name = 'pg_qualstats'
+                  and current_setting('shared_preload_libraries') ~ 'pg_qualstats') as qualstats`,
     );
+    const r = rows[0];
     // `15.18 (Debian 15.18-0+deb12u1)`: the version is the first word.
-    return `${rows[0]?.v.split(' ')[0]} (hypopg ${rows[0]?.hypopg ?? 'missing'})`;
+    return `${r?.v.split(' ')[0]} (hypopg ${r?.hypopg ?? 'missing'}${r?.qualstats ? `, pg_qualstats ${r.qualstats}` : ''})`;
   } finally {
     await client.end().catch(() => {});
   }

@@ -345,12 +345,14 @@ function wantedMajor(): number | undefined {
 async function portableInstall(major: number, log: (msg: string) => void): Promise<PostgresInstall> {
   const portable = await preparePortablePostgres(major, { log });
   const install = describeInstall(portable.binDir);
-  if (!install?.hypopg || !install.pgStatStatements) {
-    throw new SetupError(`the portable PostgreSQL ${major} in ${path.dirname(portable.binDir)} lacks hypopg or pg_stat_statements`);
+  if (!install?.hypopg || !install.pgStatStatements || !install.pgQualstats) {
+    throw new SetupError(
+      `the portable PostgreSQL ${major} in ${path.dirname(portable.binDir)} lacks hypopg, pg_stat_statements or pg_qualstats`,
+    );
   }
   log(
-    `using the portable PostgreSQL ${portable.serverVersion} with hypopg ${portable.hypopgVersion} (${path.dirname(portable.binDir)}${portable.cached ? ', cached' : ''}); ` +
-      'pg_qualstats is not part of it: the cluster runs without it',
+    `using the portable PostgreSQL ${portable.serverVersion} with hypopg ${portable.hypopgVersion} and pg_qualstats ${portable.pgQualstatsVersion} ` +
+      `(${path.dirname(portable.binDir)}${portable.cached ? ', cached' : ''})`,
   );
   return install;
 }

@@ -1,7 +1,7 @@
 // `npm run test:matrix [-- local 17 18]`: the unit tests once, then the integration suite against
 // each PostgreSQL of the matrix, one after the other: `local` (the machine's own server, as `npm
 // test` uses it) and the portable builds (tools/portable/), each with its own throwaway cluster.
-// Ends with one line per version (`PostgreSQL 17.10 (hypopg 1.4.2): 184 passed, 0 failed, 1
+// Ends with one line per version (`PostgreSQL 17.10 (hypopg 1.4.2, pg_qualstats 2.1.1): 184 passed, 0 failed, 1
 // skipped in 2m05s`); exits 1 when any run failed.
 //
 // Env: the variables of tools/cluster/setup.ts; PGIA_PG_MAJOR is set per run.
@@ -91,7 +91,9 @@ async function runIntegration(label: string): Promise<RunSummary> {
     env.PGIA_PG_MAJOR = label;
     // Built (or found in the cache) before the suite, so the build is not inside vitest's hook timeout.
     const pg = await preparePortablePostgres(Number(label), { log });
-    log(`PostgreSQL ${pg.serverVersion} with hypopg ${pg.hypopgVersion}${pg.cached ? ' (cached)' : ''} in ${pg.binDir}`);
+    log(
+      `PostgreSQL ${pg.serverVersion} with hypopg ${pg.hypopgVersion}, pg_qualstats ${pg.pgQualstatsVersion}${pg.cached ? ' (cached)' : ''} in ${pg.binDir}`,
+    );
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pgia-matrix-'));
   const report = path.join(dir, 'report.json');

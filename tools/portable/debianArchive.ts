@@ -2,8 +2,9 @@
 // suites (trixie, sid) through a private apt configuration (its own source list, package lists and
 // cache under `workDir`), and source tarballs straight from the mirror's pool, checked by sha256.
 //
-// Only build inputs come from here (server headers, extension sources). Binary packages of newer
-// suites are never installed: they need a newer glibc than Debian 12 has.
+// Only build inputs come from here (server headers, extension sources, and pg_qualstats's module,
+// whose package needs only glibc 2.14). Binary packages of newer suites are never installed: most
+// need a newer glibc than Debian 12 has.
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -1,4 +1,4 @@
-// A portable PostgreSQL of a given major (17, 18) with pg_stat_statements and hypopg, for the
+// A portable PostgreSQL of a given major (17, 18) with pg_stat_statements, hypopg and pg_qualstats, for the
 // version matrix and for machines with no local PostgreSQL. Built once into a cache folder outside
 // the repository; a warm call only checks the folder.
 //
@@ -9,12 +9,16 @@
 // - server headers: Debian's postgresql-server-dev-NN of a newer suite, downloaded through a private
 //   apt configuration and unpacked with dpkg-deb -x (never installed);
 // - hypopg: built from Debian's source tarball with the embedded tree's own pgxs, through a
-//   pg_config stand-in that points pgxs at the embedded tree and the unpacked headers.
+//   pg_config stand-in that points pgxs at the embedded tree and the unpacked headers;
+// - pg_qualstats: the module of Debian's postgresql-NN-pg-qualstats from the headers' suite, unpacked
+//   with dpkg-deb -x (never installed) and copied into the tree. Its source tarball is in the archive
+//   but not reachable from the machines this runs on (the mirror serves binary packages, and hypopg's
+//   tarball); the package needs only glibc 2.14 and was built against the same headers.
 //
 // Env: PGIA_CACHE_DIR overrides the cache folder.
 
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SetupError } from '../cluster/setupError.js';
@@ -25,6 +29,8 @@ interface PortableSpec {
   npmVersion: string;
   /** Debian suite that has postgresql-server-dev-NN. */
   headersSuite: string;
+  /** Debian's postgresql-NN-pg-qualstats of that suite, from the pool (sha256 as its signed Packages index says). */
+  qualstats: { version: string; poolPath: string; sha256: string };
 }
 
 /**
@@ -32,8 +38,24 @@ interface PortableSpec {
  * suite has its server headers.
  */
 export const PORTABLE_MAJORS: Readonly<Record<number, PortableSpec>> = {
-  17: { npmVersion: '17.10.0-beta.17', headersSuite: 'trixie' },
-  18: { npmVersion: '18.4.0-beta.17', headersSuite: 'sid' },
+  17: {
+    npmVersion: '17.10.0-beta.17',
+    headersSuite: 'trixie',
+    qualstats: {
+      version: '2.1.1',
+      poolPath: 'pool/main/p/pg-qualstats/postgresql-17-pg-qualstats_2.1.1-1_amd64.deb',
+      sha256: '2a068673fbaebcf1582b811982b3d94a459b1e833aa576f0effef399856f05f9',
+    },
+  },
+  18: {
+    npmVersion: '18.4.0-beta.17',
+    headersSuite: 'sid',
+    qualstats: {
+      version: '2.1.4',
+      poolPath: 'pool/main/p/pg-qualstats/postgresql-18-pg-qualstats_2.1.4-1_amd64.deb',
+      sha256: '25f8ca905732343b60ae748c28ee70c6e753d8ede30903dbb7f3e7372f53e140',
+    },
+  },
 };
 
 /** The major a machine with no local PostgreSQL gets. */
@@ -53,6 +75,7 @@ export interface PortablePostgres {
   /** Server version, e.g. `17.10`. */
   serverVersion: string;
   hypopgVersion: string;
+  pgQualstatsVersion: string;
   /** initdb, pg_ctl and postgres. */
   binDir: string;
   /** true when the tree came from the cache. */
@@ -77,7 +100,7 @@ export function isPortableMajor(major: number): boolean {
 
 function treeName(major: number): string {
   const spec = PORTABLE_MAJORS[major]!;
-  return `pg-${spec.npmVersion}-hypopg-${HYPOPG.version}`;
+  return `pg-${spec.npmVersion}-hypopg-${HYPOPG.version}-qualstats-${spec.qualstats.version}`;
 }
 
 /** The cached tree of `major` when it is complete, without building anything. */
@@ -85,15 +108,16 @@ export function cachedPortablePostgres(major: number): PortablePostgres | undefi
   if (!isPortableMajor(major)) return undefined;
   const dir = path.join(portableCacheDir(), treeName(major));
   try {
-    const ready = JSON.parse(readFileSync(path.join(dir, READY_FILE), 'utf8')) as { serverVersion: string; hypopgVersion: string };
+    const ready = JSON.parse(readFileSync(path.join(dir, READY_FILE), 'utf8')) as Omit<PortablePostgres, 'binDir' | 'cached'>;
     if (!existsSync(path.join(dir, 'bin', 'postgres'))) return undefined;
-    return { major, serverVersion: ready.serverVersion, hypopgVersion: ready.hypopgVersion, binDir: path.join(dir, 'bin'), cached: true };
+    const { serverVersion, hypopgVersion, pgQualstatsVersion } = ready;
+    return { major, serverVersion, hypopgVersion, pgQualstatsVersion, binDir: path.join(dir, 'bin'), cached: true };
   } catch {
     return undefined;
   }
 }
 
-/** Returns the bin dir of a portable PostgreSQL `major` with pg_stat_statements and hypopg, building it when not cached. */
+/** Returns the bin dir of a portable PostgreSQL `major` with pg_stat_statements, hypopg and pg_qualstats, building it when not cached. */
 export async function preparePortablePostgres(major: number, opts: { log?: (msg: string) => void } = {}): Promise<PortablePostgres> {
   const log = opts.log ?? (() => {});
   const spec = PORTABLE_MAJORS[major];
@@ -112,7 +136,9 @@ export async function preparePortablePostgres(major: number, opts: { log?: (msg:
   mkdirSync(root, { recursive: true, mode: 0o755 });
   const finalDir = path.join(root, treeName(major));
   const t0 = Date.now();
-  log(`building a portable PostgreSQL ${major} with hypopg ${HYPOPG.version} into ${finalDir} (once; later runs reuse it)…`);
+  log(
+    `building a portable PostgreSQL ${major} with hypopg ${HYPOPG.version} and pg_qualstats ${spec.qualstats.version} into ${finalDir} (once; later runs reuse it)…`,
+  );
   await ensureBuildTools(log);
 
   const work = mkdtempSync(path.join(root, `build-${major}-`));
@@ -148,14 +174,45 @@ export async function preparePortablePostgres(major: number, opts: { log?: (msg:
     const make = ['-C', src, `PG_CONFIG=${pgConfig}`, 'rpath='];
     await mustRun('make', [...make, `-j${Math.max(1, os.availableParallelism())}`]);
     await mustRun('make', [...make, 'install']);
-    for (const f of ['lib/postgresql/hypopg.so', 'share/postgresql/extension/hypopg.control', 'lib/postgresql/pg_stat_statements.so']) {
+
+    // 4. pg_qualstats, unpacked from Debian's package (not installed) into the tree.
+    const qualstatsDeb = path.join(root, path.basename(spec.qualstats.poolPath));
+    await fetchFromPool(spec.qualstats.poolPath, spec.qualstats.sha256, qualstatsDeb, log);
+    const qualstats = path.join(work, 'qualstats');
+    await mustRun('dpkg-deb', ['-x', qualstatsDeb, qualstats]);
+    cpSync(
+      path.join(qualstats, 'usr', 'lib', 'postgresql', String(major), 'lib', 'pg_qualstats.so'),
+      path.join(tree, 'lib', 'postgresql', 'pg_qualstats.so'),
+    );
+    const extDir = path.join(qualstats, 'usr', 'share', 'postgresql', String(major), 'extension');
+    cpSync(extDir, path.join(tree, 'share', 'postgresql', 'extension'), { recursive: true });
+
+    for (const f of [
+      'lib/postgresql/hypopg.so',
+      'share/postgresql/extension/hypopg.control',
+      'lib/postgresql/pg_stat_statements.so',
+      'lib/postgresql/pg_qualstats.so',
+      'share/postgresql/extension/pg_qualstats.control',
+    ]) {
       if (!existsSync(path.join(tree, f))) throw new SetupError(`the portable tree lacks ${f} after the build`);
     }
 
-    // 4. Into place, all at once; the marker says the tree is complete.
+    // 5. Into place, all at once; the marker says the tree is complete.
     writeFileSync(
       path.join(tree, READY_FILE),
-      `${JSON.stringify({ major, serverVersion, hypopgVersion: HYPOPG.version, npm: spec.npmVersion, headers: path.basename(deb) }, null, 2)}\n`,
+      `${JSON.stringify(
+        {
+          major,
+          serverVersion,
+          hypopgVersion: HYPOPG.version,
+          pgQualstatsVersion: spec.qualstats.version,
+          npm: spec.npmVersion,
+          headers: path.basename(deb),
+          pgQualstats: path.basename(qualstatsDeb),
+        },
+        null,
+        2,
+      )}\n`,
     );
     chmodSync(tree, 0o755);
     // Another run may have finished the same tree meanwhile: keep theirs.
@@ -166,7 +223,9 @@ export async function preparePortablePostgres(major: number, opts: { log?: (msg:
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  log(`built PostgreSQL ${major} with hypopg ${HYPOPG.version} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  log(
+    `built PostgreSQL ${major} with hypopg ${HYPOPG.version} and pg_qualstats ${spec.qualstats.version} in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
   const built = cachedPortablePostgres(major);
   if (!built) throw new SetupError(`the portable PostgreSQL ${major} is not complete in ${finalDir}`);
   return { ...built, cached: false };
