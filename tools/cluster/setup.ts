@@ -345,13 +345,11 @@ function wantedMajor(): number | undefined {
 async function portableInstall(major: number, log: (msg: string) => void): Promise<PostgresInstall> {
   const portable = await preparePortablePostgres(major, { log });
   const install = describeInstall(portable.binDir);
-  if (!install?.hypopg || !install.pgStatStatements || !install.pgQualstats) {
-    throw new SetupError(
-      `the portable PostgreSQL ${major} in ${path.dirname(portable.binDir)} lacks hypopg, pg_stat_statements or pg_qualstats`,
-    );
+  if (!install?.hypopg || !install.pgStatStatements) {
+    throw new SetupError(`the portable PostgreSQL ${major} in ${path.dirname(portable.binDir)} lacks hypopg or pg_stat_statements`);
   }
   log(
-    `using the portable PostgreSQL ${portable.serverVersion} with hypopg ${portable.hypopgVersion} and pg_qualstats ${portable.pgQualstatsVersion} ` +
+    `using the portable PostgreSQL ${portable.serverVersion} with hypopg ${portable.hypopgVersion} and ${portable.pgQualstatsVersion ? `pg_qualstats ${portable.pgQualstatsVersion}` : 'no pg_qualstats'} ` +
       `(${path.dirname(portable.binDir)}${portable.cached ? ', cached' : ''})`,
   );
   return install;

@@ -92,7 +92,7 @@ async function runIntegration(label: string): Promise<RunSummary> {
     // Built (or found in the cache) before the suite, so the build is not inside vitest's hook timeout.
     const pg = await preparePortablePostgres(Number(label), { log });
     log(
-      `PostgreSQL ${pg.serverVersion} with hypopg ${pg.hypopgVersion}, pg_qualstats ${pg.pgQualstatsVersion}${pg.cached ? ' (cached)' : ''} in ${pg.binDir}`,
+      `PostgreSQL ${pg.serverVersion} with hypopg ${pg.hypopgVersion}, pg_qualstats ${pg.pgQualstatsVersion ?? 'none'}${pg.cached ? ' (cached)' : ''} in ${pg.binDir}`,
     );
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pgia-matrix-'));

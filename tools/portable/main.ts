@@ -13,7 +13,7 @@ if (!arg || !Number.isInteger(major)) {
 try {
   const pg = await preparePortablePostgres(major, { log: (m) => console.error(`[portable] ${m}`) });
   console.error(
-    `[portable] PostgreSQL ${pg.serverVersion} with hypopg ${pg.hypopgVersion}, pg_qualstats ${pg.pgQualstatsVersion}${pg.cached ? ' (cached)' : ''}`,
+    `[portable] PostgreSQL ${pg.serverVersion} with hypopg ${pg.hypopgVersion}, pg_qualstats ${pg.pgQualstatsVersion ?? 'none'}${pg.cached ? ' (cached)' : ''}`,
   );
   console.log(pg.binDir);
 } catch (err) {
