@@ -16,6 +16,7 @@ import { harvestLogs } from './harvest/constants/logSource.js';
 import { type ConstantOptions, constantSources, recoverConstants } from './harvest/constants.js';
 import { HarvestError, type HarvestOptions, harvestPgStatStatements } from './harvest/pgStatStatements.js';
 import { readWorkloadFile } from './harvest/workloadFile.js';
+import { assumedRangeBounds } from './parse/assumedRanges.js';
 import { inferConstants } from './parse/infer.js';
 import { ensureParser } from './parse/parser.js';
 import { parseStatement } from './parse/parseStatement.js';
@@ -402,7 +403,10 @@ function parseWorkload(workload: Workload, catalog: Catalog): { advisable: Parse
     const p = parseStatement(s, lookup, { limit: limitOf(s), ...tsConfig });
     // No source saw its constants: perhaps the rows per call name the value (reported as inferred).
     const inferred = inferConstants(p, s, catalog);
-    return inferred.length ? parseStatement(s, lookup, { limit: limitOf(s), ...tsConfig, inferred }) : p;
+    const withInferred = inferred.length ? parseStatement(s, lookup, { limit: limitOf(s), ...tsConfig, inferred }) : p;
+    // Two bounds of a range that no source saw: costed as keeping a tenth of the rows, not 0.5 %.
+    const assumed = withInferred.error ? [] : assumedRangeBounds(withInferred, catalog);
+    return assumed.length ? parseStatement(s, lookup, { limit: limitOf(s), ...tsConfig, inferred, assumed }) : withInferred;
   });
   const queryOf = new Map(workload.statements.map((s) => [s.id, s.query]));
   const notAdvisable = parsed.filter((p) => p.error).map((p) => ({ statementId: p.id, query: queryOf.get(p.id) ?? '', reason: p.error! }));

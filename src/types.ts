@@ -52,6 +52,8 @@ export interface RecoveredConstant {
   share?: number;
   /** Not seen but deduced (rows per call against pg_stats): never taken as known. */
   inferred?: string;
+  /** Not seen, and costed with this value all the same (a range's bounds, parse/assumedRanges.ts): why. */
+  assumed?: string;
 }
 
 export interface Workload {

@@ -256,3 +256,44 @@ describe('inference from rows per call', () => {
     expect(candidates.some((c) => c.table === 'jobs' && c.where === PARTIAL.where)).toBe(true);
   });
 });
+
+describe('assumed range bounds', () => {
+  let db: TestDatabase;
+  const REPORT = 'SELECT sum(amount) FROM events WHERE created >= $1 AND created < $2';
+  beforeAll(async () => {
+    db = await createTestDatabase('constants_assumed');
+    // Two years of events in random order, and a report over one of them sent with bind
+    // parameters: pg_stat_statements shows `$1` and `$2`, and no source here saw them.
+    await db.client.query(`
+      CREATE TABLE events (id int PRIMARY KEY, created date NOT NULL, amount numeric NOT NULL);
+      INSERT INTO events SELECT i, date '2023-01-01' + (hashint4(i) & 1023) % 730, i % 97 FROM generate_series(1, 400000) i;
+      ANALYZE events;`);
+    await resetStatementStats(db.client);
+    for (let i = 0; i < 6; i++) await db.client.query(REPORT, ['2023-01-01', '2024-01-01']);
+  }, 120_000);
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it("costs two unknown bounds as a tenth of the rows, not the generic plan's 0.5 %, and says so", async () => {
+    const result = await advise({ url: db.url, activity: { samples: 0 } });
+    const s = result.statements.find((x) => x.query === REPORT)!;
+    expect(s.recovered?.map((r) => [r.param, r.source])).toEqual([
+      [1, 'assumed'],
+      [2, 'assumed'],
+    ]);
+    // The generic plan with an index on created: the cut the advisor would have believed before.
+    await db.client.query("SELECT hypopg_create_index('CREATE INDEX ON events (created)')");
+    await db.client.query('SET plan_cache_mode = force_generic_plan');
+    await db.client.query(`PREPARE report(date, date) AS ${REPORT}`);
+    const plan = await db.client.query<{ 'QUERY PLAN': Array<{ Plan: { 'Total Cost': number } }> }>(
+      "EXPLAIN (FORMAT JSON) EXECUTE report('2023-01-01', '2024-01-01')",
+    );
+    await db.client.query('DEALLOCATE report; RESET plan_cache_mode; SELECT hypopg_reset()');
+    const generic = plan.rows[0]!['QUERY PLAN'][0]!.Plan['Total Cost'];
+    const chosen = result.recommendations.find((r) => r.candidate.table === 'events' && r.candidate.columns[0]?.column === 'created');
+    // A tenth of the rows read through the index costs far more than the generic plan's 0.5 %.
+    expect(s.costAfter).toBeGreaterThan(1.3 * generic);
+    if (chosen) expect(chosen.statements.find((x) => x.statementId === s.statementId)?.costAfter).toBeGreaterThan(1.3 * generic);
+  }, 120_000);
+});

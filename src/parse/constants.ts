@@ -10,6 +10,7 @@
 //     is what is costed: an inferred value is never taken as known.
 import { quoteLiteral } from '../db/quote.js';
 import type { ObservedConstant, RecoveredConstant, TableAccess } from '../types.js';
+import type { AssumedBound } from './assumedRanges.js';
 import { asNode, type Node, nodeType } from './ast.js';
 import { parseSql } from './parser.js';
 
@@ -30,12 +31,15 @@ export interface ConstantDecision {
   explain: Map<number, string>;
   /** Expression sites (Predicate.valueSite) → the certain folded value that replaces them, for both. */
   sites: Map<number, string>;
+  /** The same for the text that is costed only: certain values and assumed range bounds (./assumedRanges.ts). */
+  explainSites: Map<number, string>;
 }
 
 export function decideConstants(
   tables: TableAccess[],
   observed: ObservedConstant[] | undefined,
   inferred: InferredConstant[] | undefined,
+  assumed: AssumedBound[] = [],
 ): ConstantDecision {
   type Seen = Map<string, { count: number; sources: Set<string> }>;
   const perParam = new Map<number, Seen>();
@@ -91,7 +95,22 @@ export function decideConstants(
     recovered.push({ param: i.param, value: i.value, source: 'inferred', certain: false, inferred: i.why });
     analyze.set(i.param, i.value);
   }
-  return { recovered, analyze, explain, sites };
+  const explainSites = new Map(sites);
+  for (const a of assumed) {
+    if (a.site ? perSite.has(a.site.location) : perParam.has(a.param) || explain.has(a.param)) continue;
+    if (literalNode(a.value) === undefined) continue;
+    if (a.site) explainSites.set(a.site.location, a.value);
+    else explain.set(a.param, a.value);
+    recovered.push({
+      param: a.param,
+      ...(a.site ? { site: a.site.text } : {}),
+      value: a.value,
+      source: 'assumed',
+      certain: false,
+      assumed: a.why,
+    });
+  }
+  return { recovered, analyze, explain, sites, explainSites };
 }
 
 interface SiteOf {
@@ -126,7 +145,7 @@ function sitesOfColumn(tables: TableAccess[], col: NonNullable<ObservedConstant[
 }
 
 /** The value side of a predicate's deparsed text, without its outer parentheses (`CAST($2 AS date) + CAST($3 AS interval year)`). */
-function valueText(p: { text: string; operator: string }): string {
+export function valueText(p: { text: string; operator: string }): string {
   const at = p.text.indexOf(` ${p.operator} `);
   const value = at < 0 ? p.text : p.text.slice(at + p.operator.length + 2);
   return /^\(.*\)$/.test(value) && parseSql(`SELECT ${value.slice(1, -1)}`).ok ? value.slice(1, -1) : value;

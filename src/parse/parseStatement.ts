@@ -1,5 +1,6 @@
 import type { ParsedStatement, WorkloadStatement } from '../types.js';
 import { type ColumnLookup, StatementAnalyzer } from './analyze.js';
+import type { AssumedBound } from './assumedRanges.js';
 import { asNode, type Node, stringValues, walk } from './ast.js';
 import { decideConstants, type InferredConstant, substituteParams } from './constants.js';
 import { expandFoldedLists } from './foldedLists.js';
@@ -13,7 +14,7 @@ import { readEquivalent, repairForExplain } from './repair.js';
 export function parseStatement(
   stmt: Pick<WorkloadStatement, 'id' | 'query' | 'constants'>,
   lookup?: ColumnLookup,
-  opts: { limit?: number; textSearchConfig?: string; inferred?: InferredConstant[] } = {},
+  opts: { limit?: number; textSearchConfig?: string; inferred?: InferredConstant[]; assumed?: AssumedBound[] } = {},
 ): ParsedStatement {
   const parsed = parseSql(expandFoldedLists(stmt.query));
   if (!parsed.ok) return { id: stmt.id, kind: 'other', paramCount: 0, tables: [], error: `cannot parse: ${parsed.error}` };
@@ -28,13 +29,14 @@ export function parseStatement(
     if (kind === 'other') return { id: stmt.id, kind, paramCount: 0, tables: analyzed.tables, error: 'not a query (utility statement)' };
     // Recovered constants (src/parse/constants.ts): candidates see certain and inferred values as
     // literals; the text costed has the certain ones only.
-    const constants = decideConstants(analyzed.tables, stmt.constants, opts.inferred);
+    const constants = decideConstants(analyzed.tables, stmt.constants, opts.inferred, opts.assumed);
     recovered.push(...constants.recovered);
     const substituted = constants.analyze.size || constants.sites.size;
     const tables = substituted
       ? new StatementAnalyzer(lookup).analyze(substituteParams(ast, constants.analyze, constants.sites)).tables
       : analyzed.tables;
-    const costed = constants.explain.size || constants.sites.size ? substituteParams(ast, constants.explain, constants.sites) : ast;
+    const costed =
+      constants.explain.size || constants.explainSites.size ? substituteParams(ast, constants.explain, constants.explainSites) : ast;
     // A write is costed through the query that finds its rows (repair.ts, readEquivalent), unless
     // its target is not a table of the catalog (a view has no ctid): then as it is.
     const target = tables.find((t) => t.write);

@@ -177,6 +177,7 @@ function recommendation(out: string[], r: Recommendation, i: number, result: Adv
 
 /** One recovered constant in words: where it came from, and whether the statement was costed with it. */
 export function recoveredText(r: RecoveredConstant): string {
+  if (r.assumed) return `${r.site ? `\`${r.site}\`` : `$${r.param}`} costed as ${r.value} (assumed: ${r.assumed})`;
   if (r.site) {
     const what = `\`${r.site}\` (folded by the planner)`;
     return r.certain

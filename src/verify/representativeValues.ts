@@ -15,7 +15,7 @@ export function representativeValues(stmt: ParsedStatement, catalog: Catalog): R
   // Values the application was seen to send (the most frequent first), as they are; inferred ones are not known.
   const recovered = new Map<number, string>();
   for (const r of stmt.recovered ?? [])
-    if (!r.certain && !r.inferred && !r.site && !recovered.has(r.param)) recovered.set(r.param, r.value);
+    if (!r.certain && !r.inferred && !r.assumed && !r.site && !recovered.has(r.param)) recovered.set(r.param, r.value);
   for (const access of stmt.tables) {
     const table = findTable(catalog, access.schema, access.table);
     if (!table) continue;

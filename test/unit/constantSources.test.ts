@@ -10,6 +10,7 @@ import { matchSamples } from '../../src/harvest/constants/align.js';
 import { detectFormat, type LoggedStatement, parseCsvRecord, parseLog, parseParameters } from '../../src/harvest/constants/logParse.js';
 import { readLogFile } from '../../src/harvest/constants/logSource.js';
 import { stripCast } from '../../src/harvest/constants/qualstats.js';
+import { assumedRangeBounds } from '../../src/parse/assumedRanges.js';
 import { inferConstants } from '../../src/parse/infer.js';
 import { ensureParser } from '../../src/parse/parser.js';
 import { parseStatement } from '../../src/parse/parseStatement.js';
@@ -391,6 +392,82 @@ describe('inference from rows per call', () => {
       constants: [{ param: 1, value: "'done'", count: 1, source: 'x' }],
     };
     expect(inferConstants(parseStatement(s, lookup), s, catalog)).toEqual([]);
+  });
+});
+
+describe('assumed range bounds (two bounds no source saw)', () => {
+  const days = Array.from({ length: 101 }, (_, i) => new Date(Date.UTC(2023, 0, 1) + i * 7 * 86400e3).toISOString().slice(0, 10));
+  const events: CatalogTable = {
+    schema: 'public',
+    name: 'events',
+    oid: 1,
+    relkind: 'r',
+    extensionOwned: false,
+    rows: 200000,
+    bytes: 0,
+    columns: [
+      { name: 'id', type: 'integer', notNull: true, stats: { nullFrac: 0, nDistinct: -1, avgWidth: 4, histogramBounds: ['1', '2'] } },
+      { name: 'created', type: 'date', notNull: true, stats: { nullFrac: 0, nDistinct: 700, avgWidth: 4, histogramBounds: days } },
+      { name: 'amount', type: 'numeric', notNull: true, stats: { nullFrac: 0, nDistinct: 97, avgWidth: 4 } },
+    ],
+    indexes: [],
+    writes: { inserts: 0, updates: 0, hotUpdates: 0, deletes: 0 },
+    seqScans: 0,
+    idxScans: 0,
+  };
+  const catalog: Catalog = { serverVersion: 15, searchPath: ['public'], tables: [events], extensions: {} };
+  const lookup = () => ['id', 'created', 'amount'];
+  const assume = (query: string, constants?: WorkloadStatement['constants']) => {
+    const s = { ...stmt('q', query), ...(constants ? { constants } : {}) };
+    const parsed = parseStatement(s, lookup);
+    const assumed = assumedRangeBounds(parsed, catalog);
+    return { assumed, final: parseStatement(s, lookup, { assumed }) };
+  };
+  const lo = `'${days[45]}'`;
+  const hi = `'${days[55]}'`;
+
+  it('a pair of bounds, a BETWEEN, or a bound that is an expression: costed with a tenth of the histogram', () => {
+    const pair = assume('SELECT sum(amount) FROM events WHERE created >= $1 AND created < $2');
+    expect(pair.assumed.map((a) => [a.param, a.value])).toEqual([
+      [1, lo],
+      [2, hi],
+    ]);
+    expect(pair.final.explainText).toContain(`created >= ${lo} AND created < ${hi}`);
+    // Candidates still see the parameters: an assumed value never becomes an index's WHERE.
+    expect(pair.final.tables[0]!.predicates.filter((p) => p.key.column === 'created').map((p) => p.params)).toEqual([[1], [2]]);
+    expect(pair.final.recovered).toEqual([
+      expect.objectContaining({
+        param: 1,
+        value: lo,
+        source: 'assumed',
+        certain: false,
+        assumed: expect.stringMatching(/10 % of the rows/),
+      }),
+      expect.objectContaining({ param: 2, value: hi, source: 'assumed' }),
+    ]);
+    expect(recoveredText(pair.final.recovered![0]!)).toMatch(/^\$1 costed as '2023-.*' \(assumed: two bounds on created/);
+
+    const between = assume('SELECT sum(amount) FROM events WHERE created BETWEEN $1 AND $2');
+    expect(between.final.explainText).toContain(`created BETWEEN ${lo} AND ${hi}`);
+    const expression = assume('SELECT sum(amount) FROM events WHERE created >= date $1 AND created < date $2 + interval $3 month');
+    expect(expression.final.explainText).toContain(`created < ${hi}`);
+    expect(expression.final.explainText).not.toMatch(/interval/);
+    expect(expression.assumed[1]).toMatchObject({ site: { text: 'CAST($2 AS date) + CAST($3 AS interval month)' } });
+  });
+
+  it('one bound, a bound a source saw, an OR arm, or a column without a histogram: the generic plan', () => {
+    expect(assume('SELECT sum(amount) FROM events WHERE created >= $1').assumed).toEqual([]);
+    expect(assume('SELECT sum(amount) FROM events WHERE id >= $1 AND id < $2').assumed).toEqual([]);
+    expect(assume('SELECT sum(amount) FROM events WHERE amount >= $1 AND amount < $2').assumed).toEqual([]);
+    const seen = assume('SELECT sum(amount) FROM events WHERE created >= $1 AND created < $2', [
+      { param: 1, value: "'2023-06-01'", count: 1, source: 'log x' },
+    ]);
+    expect(seen.assumed).toEqual([]);
+    expect(seen.final.explainText).toMatch(/created < \$2/);
+    expect(
+      assume('SELECT 1 FROM events WHERE (created >= $1 AND created < $2 AND id = $3) OR (created >= $4 AND created < $5 AND id = $6)')
+        .assumed,
+    ).toEqual([]);
   });
 });
 
