@@ -47,8 +47,11 @@ export async function nightlyWithHistory(opts: NightlyOptions & HistoryOptions):
       const takenAt = opts.clock ? opts.clock().toISOString() : rest.readAt;
       const counters: TargetCounters = { ...rest, readAt: takenAt };
       const mode = opts.window ?? 'last';
-      const previous = await store.latest(key);
-      const past = mode === '7d' ? await store.snapshots(key, new Date(Date.parse(takenAt) - 7 * DAY_MS).toISOString()) : [];
+      // One read serves the window (the last snapshot, or the last 7 days) and the report's 30-day chart.
+      const month = await store.snapshots(key, new Date(Date.parse(takenAt) - 30 * DAY_MS).toISOString());
+      const previous = month.at(-1) ?? (await store.latest(key));
+      const weekAgo = new Date(Date.parse(takenAt) - 7 * DAY_MS).toISOString();
+      const past = mode === '7d' ? month.filter((m) => m.takenAt > weekAgo) : [];
       const judged = new Map<string, boolean>();
       const isWorkload = (query: string) => {
         if (!judged.has(query)) judged.set(query, skipReason(query) === undefined);
@@ -98,7 +101,6 @@ export async function nightlyWithHistory(opts: NightlyOptions & HistoryOptions):
         },
       };
       await store.save(key, snapshot);
-      const month = await store.snapshots(key, new Date(Date.parse(takenAt) - 30 * DAY_MS).toISOString());
       const times = statementTimes([...month.filter((m) => m.takenAt !== takenAt), snapshot]);
       return { ...result, history: { store: store.where, snapshot: takenAt, window: window.info, diff: diff.diff, times } };
     } finally {
