@@ -7,7 +7,7 @@
 // is right. Each index is hidden on its own. Pure but for the Costing it is given: the nightly
 // report (src/nightly.ts) runs it after the audit, with the statements the advice costed.
 import type { Costing } from '../select/costing.js';
-import { slowerWhenHidden } from '../select/replacements.js';
+import { checkHiding } from '../select/replacements.js';
 import type { AuditFinding, Catalog, ParsedStatement } from '../types.js';
 
 /** The findings whose drop hiding can prove: an index that only the scan counters or its twin say is not needed. */
@@ -39,15 +39,7 @@ export async function confirmByHiding(
       continue;
     }
     const stmts = input.statements.filter((s) => input.tablesOf.get(s.id)?.has(`${f.schema}.${f.table}`));
-    const today = await costing.costs(stmts, []);
-    const hidden = await costing.costs(stmts, [], { hidden: [ix.oid] });
-    const check = slowerWhenHidden(
-      stmts.map((s) => s.id),
-      today,
-      hidden,
-      input.queryOf,
-      "today's indexes",
-    );
+    const check = await checkHiding(costing, stmts, [], ix.oid, input.queryOf, "today's indexes");
     out.push({ ...(check.slower.length ? toReview(f, check.slower.length) : f), confirmedByHiding: check });
   }
   return out;

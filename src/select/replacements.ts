@@ -45,6 +45,26 @@ export function slowerWhenHidden(
   return { statementsCosted: costed, slower, against };
 }
 
+/** Each statement costed with `config` (besides today's indexes), then again with `oid` hidden too. */
+export async function checkHiding(
+  costing: Costing,
+  stmts: ParsedStatement[],
+  config: IndexCandidate[],
+  oid: number,
+  queryOf: (id: string) => string,
+  against: string,
+): Promise<HidingCheck> {
+  const withIndex = await costing.costs(stmts, config);
+  const hidden = await costing.costs(stmts, config, { hidden: [oid] });
+  return slowerWhenHidden(
+    stmts.map((s) => s.id),
+    withIndex,
+    hidden,
+    queryOf,
+    against,
+  );
+}
+
 /**
  * Could Y stand in for X? Both b-trees on the same table; X a plain, droppable index (no
  * constraint, not unique, not the replica identity, not partial, ascending plain columns with
@@ -101,15 +121,7 @@ export async function findReplacements(
     for (const x of table.indexes) {
       if (taken.has(x.oid) || !mayReplace(x, y)) continue;
       const stmts = input.statements.filter((s) => input.tablesOf.get(s.id)?.has(`${table.schema}.${table.name}`));
-      const withX = await costing.costs(stmts, config);
-      const hidden = await costing.costs(stmts, config, { hidden: [x.oid] });
-      const check = slowerWhenHidden(
-        stmts.map((s) => s.id),
-        withX,
-        hidden,
-        input.queryOf,
-        'the recommended indexes',
-      );
+      const check = await checkHiding(costing, stmts, config, x.oid, input.queryOf, 'the recommended indexes');
       const name = quoteQualified(x.schema, x.name);
       if (check.slower.length === 0) {
         taken.add(x.oid);

@@ -16,6 +16,7 @@ import { ensureParser } from '../../src/parse/parser.js';
 import { parseStatement } from '../../src/parse/parseStatement.js';
 import { recoveredText } from '../../src/report/markdown.js';
 import type { Catalog, CatalogTable, WorkloadStatement } from '../../src/types.js';
+import { catalogTable } from '../support/fixtures.js';
 
 beforeAll(async () => {
   await ensureParser();
@@ -397,24 +398,14 @@ describe('inference from rows per call', () => {
 
 describe('assumed range bounds (two bounds no source saw)', () => {
   const days = Array.from({ length: 101 }, (_, i) => new Date(Date.UTC(2023, 0, 1) + i * 7 * 86400e3).toISOString().slice(0, 10));
-  const events: CatalogTable = {
-    schema: 'public',
-    name: 'events',
-    oid: 1,
-    relkind: 'r',
-    extensionOwned: false,
+  const events = catalogTable('public', 'events', {
     rows: 200000,
-    bytes: 0,
     columns: [
       { name: 'id', type: 'integer', notNull: true, stats: { nullFrac: 0, nDistinct: -1, avgWidth: 4, histogramBounds: ['1', '2'] } },
       { name: 'created', type: 'date', notNull: true, stats: { nullFrac: 0, nDistinct: 700, avgWidth: 4, histogramBounds: days } },
       { name: 'amount', type: 'numeric', notNull: true, stats: { nullFrac: 0, nDistinct: 97, avgWidth: 4 } },
     ],
-    indexes: [],
-    writes: { inserts: 0, updates: 0, hotUpdates: 0, deletes: 0 },
-    seqScans: 0,
-    idxScans: 0,
-  };
+  });
   const catalog: Catalog = { serverVersion: 15, searchPath: ['public'], tables: [events], extensions: {} };
   const lookup = () => ['id', 'created', 'amount'];
   const assume = (query: string, constants?: WorkloadStatement['constants']) => {

@@ -7,36 +7,19 @@ import { SKIP_SCAN_MAX_SEARCHES, skipScanSearches, skipScanServes } from '../../
 import { ensureParser } from '../../src/parse/parser.js';
 import { parseStatement } from '../../src/parse/parseStatement.js';
 import type { Catalog, CatalogIndex, CatalogTable } from '../../src/types.js';
+import { catalogIndex } from '../support/fixtures.js';
 
 function btree(name: string, columns: string[]): CatalogIndex {
-  return {
-    schema: 'public',
-    name,
-    oid: 100,
-    relkind: 'i',
-    isPartition: false,
-    method: 'btree',
+  return catalogIndex('public', name, {
     keys: columns.map((column) => ({ column })),
-    include: [],
     opclasses: columns.map(() => null),
     positions: [],
-    unique: false,
-    nullsNotDistinct: false,
-    primary: false,
-    exclusion: false,
-    replicaIdentity: false,
-    valid: true,
-    ready: true,
-    live: true,
-    building: false,
-    constraints: [],
     definition: `CREATE INDEX ${name} ON public.s USING btree (${columns.join(', ')})`,
     bytes: 8192 * 100,
     relpages: 100,
     reltuples: 200_000,
-    fillfactor: 90,
     statsLookup: [],
-  };
+  });
 }
 
 function table(aDistinct: number, aNullFrac = 0): CatalogTable {
