@@ -45,17 +45,17 @@ export function slowerWhenHidden(
   return { statementsCosted: costed, slower, against };
 }
 
-/** Each statement costed with `config` (besides today's indexes), then again with `oid` hidden too. */
+/** Each statement costed with `config` (besides today's indexes), then again with the `hide` indexes hidden. */
 export async function checkHiding(
   costing: Costing,
   stmts: ParsedStatement[],
   config: IndexCandidate[],
-  oid: number,
+  hide: readonly number[],
   queryOf: (id: string) => string,
   against: string,
 ): Promise<HidingCheck> {
   const withIndex = await costing.costs(stmts, config);
-  const hidden = await costing.costs(stmts, config, { hidden: [oid] });
+  const hidden = await costing.costs(stmts, config, { hidden: hide });
   return slowerWhenHidden(
     stmts.map((s) => s.id),
     withIndex,
@@ -121,7 +121,7 @@ export async function findReplacements(
     for (const x of table.indexes) {
       if (taken.has(x.oid) || !mayReplace(x, y)) continue;
       const stmts = input.statements.filter((s) => input.tablesOf.get(s.id)?.has(`${table.schema}.${table.name}`));
-      const check = await checkHiding(costing, stmts, config, x.oid, input.queryOf, 'the recommended indexes');
+      const check = await checkHiding(costing, stmts, config, [x.oid], input.queryOf, 'the recommended indexes');
       const name = quoteQualified(x.schema, x.name);
       if (check.slower.length === 0) {
         taken.add(x.oid);

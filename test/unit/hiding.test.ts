@@ -168,6 +168,31 @@ describe('confirmByHiding: the audit’s drops', () => {
     expect(f!.confirmedByHiding!.slower).toMatchObject([{ statementId: 's1', costWith: 10, costHidden: 40 }]);
   });
 
+  it('two drops on one table, each harmless alone but not together: the second stays for review and says why', async () => {
+    const Y = catalogIndex('public', 'posts_author_copy', { oid: 502 });
+    const both = { ...input, catalog: { tables: [catalogTable('public', 'posts', { indexes: [X, Y] })] } as Catalog };
+    // s1 needs one of the two: hiding either alone costs nothing, hiding both makes it 4x dearer.
+    const costing: Costing = {
+      ...tableCosting({}),
+      async costs(statements: ParsedStatement[], _config: IndexCandidate[], opts?: { hidden?: readonly number[] }) {
+        const hidden = opts?.hidden ?? [];
+        const cost = hidden.includes(501) && hidden.includes(502) ? 40 : 10;
+        return new Map(statements.map((s) => [s.id, { ok: true as const, cost, indexesUsed: [], scans: [] }]));
+      },
+    };
+    const second = {
+      ...finding('unused'),
+      index: 'posts_author_copy',
+      upSql: ['DROP INDEX CONCURRENTLY IF EXISTS public.posts_author_copy;'],
+    };
+    const [a, b] = await confirmByHiding([finding('unused'), second], both, costing);
+    expect(a).toMatchObject({ action: 'drop', confirmedByHiding: { slower: [] } });
+    expect(b).toMatchObject({ action: 'review', confirmedByHiding: { against: "today's indexes without posts_author_idx" } });
+    expect(b!.confirmedByHiding!.slower).toMatchObject([{ statementId: 's1', costWith: 10, costHidden: 40 }]);
+    expect(b!.summary).toMatch(/as well as posts_author_idx \(dropped by this audit\)/);
+    expect(b!.upSql).toEqual(['-- DROP INDEX CONCURRENTLY IF EXISTS public.posts_author_copy;']);
+  });
+
   it('other findings, and hypopg without hiding, leave everything as it was', async () => {
     const bloated = { ...finding('bloated'), action: 'reindex' as const };
     expect(await confirmByHiding([bloated], input, tableCosting({ s1: [10, 40] }))).toEqual([bloated]);
