@@ -177,9 +177,10 @@ function recommendation(out: string[], r: Recommendation, i: number, result: Adv
 
 /** One recovered constant in words: where it came from, and whether the statement was costed with it. */
 export function recoveredText(r: RecoveredConstant): string {
-  if (r.assumed) return `${r.site ? `\`${r.site}\`` : `$${r.param}`} costed as ${r.value} (assumed: ${r.assumed})`;
+  // No backquotes: the line goes through mdCell, which turns them into ʼ.
+  if (r.assumed) return `${r.site ? `the bound ${r.site}` : `$${r.param}`} costed as ${r.value} (assumed: ${r.assumed})`;
   if (r.site) {
-    const what = `\`${r.site}\` (folded by the planner)`;
+    const what = `the bound ${r.site} (folded by the planner)`;
     return r.certain
       ? `${what} taken as ${r.value}: the value of every one of ${r.seen} executions seen (${r.source}); costed with it`
       : `${what} was ${r.value} in ${Math.round((r.share ?? 0) * 100)} % of ${r.seen} executions seen (${r.source}); its generic plan is costed`;

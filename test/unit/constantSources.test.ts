@@ -322,7 +322,7 @@ describe('recovered constants in the parse stage', () => {
     const shipdate = p.tables[0]!.predicates.filter((x) => x.key.column === 'l_shipdate');
     expect(shipdate.map((x) => x.constant)).toEqual(["'1994-01-01'", "'1995-01-01 00:00:00'"]);
     expect(recoveredText((p.recovered ?? []).find((r) => r.site)!)).toMatch(
-      /`CAST\(\$2 AS date\) \+ CAST\(\$3 AS interval year\)` \(folded by the planner\) taken as/,
+      /^the bound CAST\(\$2 AS date\) \+ CAST\(\$3 AS interval year\) \(folded by the planner\) taken as/,
     );
   });
 
