@@ -1,5 +1,5 @@
--- pg-index-advisor audit: down migration, generated 2026-12-01T06:06:09.522Z
--- Target: postgresql://postgres@127.0.0.1:33075/advisor_demo (PostgreSQL 15)
+-- pg-index-advisor audit: down migration, generated 2026-12-01T06:17:12.723Z
+-- Target: postgresql://postgres@127.0.0.1:39145/advisor_demo (PostgreSQL 15)
 -- Run it with psql, outside a transaction block (psql -v ON_ERROR_STOP=1 -f <this file>):
 -- DROP/CREATE INDEX CONCURRENTLY and REINDEX CONCURRENTLY cannot run inside one, so most migration
 -- tools need their "no transaction" mode for it. Each statement commits on its own.

@@ -1,5 +1,5 @@
--- pg-index-advisor down migration, generated 2026-12-01T06:06:09.521Z
--- Target: postgresql://postgres@127.0.0.1:33075/advisor_demo (PostgreSQL 15)
+-- pg-index-advisor down migration, generated 2026-12-01T06:17:12.722Z
+-- Target: postgresql://postgres@127.0.0.1:39145/advisor_demo (PostgreSQL 15)
 -- Run it with psql, outside a transaction block: CONCURRENTLY cannot run inside one
 -- (psql -v ON_ERROR_STOP=1 -f <this file>; most migration tools need "no transaction" for it).
 

@@ -1,5 +1,5 @@
--- pg-index-advisor up migration, generated 2026-12-01T06:06:09.521Z
--- Target: postgresql://postgres@127.0.0.1:33075/advisor_demo (PostgreSQL 15)
+-- pg-index-advisor up migration, generated 2026-12-01T06:17:12.722Z
+-- Target: postgresql://postgres@127.0.0.1:39145/advisor_demo (PostgreSQL 15)
 -- Run it with psql, outside a transaction block: CONCURRENTLY cannot run inside one
 -- (psql -v ON_ERROR_STOP=1 -f <this file>; most migration tools need "no transaction" for it).
 
@@ -27,7 +27,7 @@ CREATE INDEX CONCURRENTLY IF NOT EXISTS customers_email_idx ON public.customers 
 CREATE INDEX CONCURRENTLY IF NOT EXISTS customers_lower_email_idx ON public.customers ((lower(email)));
 
 -- 5. ORDER BY created_at LIMIT, only rows where shipped_at IS NULL
---    saves 3.9 % of the workload's estimated cost; ~279 kB
+--    saves 3.9 % of the workload's estimated cost; ~295 kB
 CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_created_at_partial_idx ON public.orders (created_at) WHERE shipped_at IS NULL;
 
 -- 6. equality on category_id then range on price; equality on category_id then ORDER BY price LIMIT; also indexes foreign key products_category_id_fkey (the audit found it unindexed)
