@@ -93,3 +93,23 @@ describe('nightly --config over 31 databases, one unreachable', () => {
     expect(json.outcomes.every((o) => o.status !== 'done' || o.figures?.windowCalls === 10)).toBe(true);
   });
 });
+
+describe('nightly --config with --fail-on and --summary', () => {
+  it('exits with status 2 when a report holds advice, names the databases that fail, and writes the index page as the summary', async () => {
+    const config = join(dir, 'fleet-two.json');
+    const two = dbs.slice(0, 2).map((db, i) => ({ name: `pair${i}`, url: db.url }));
+    writeFileSync(config, JSON.stringify({ history: 'history-two', out: 'reports-two', databases: two }, null, 2));
+    const summary = join(dir, 'summary.md');
+    const r = await cli(['nightly', '--config', config, '--fail-on', 'advice', '--summary', summary], {});
+    expect(r.stdout).toMatch(/^2 databases in \d+ s: 2 reported, 0 failed\./);
+    expect(r.stderr).toMatch(/^pair0: done \(fails: .*index/m);
+    expect(r.stderr).toMatch(/^pair1: done \(fails: /m);
+    expect(r.status).toBe(2);
+    // The summary is the index page (with a closing newline, as a step summary is appended to).
+    expect(readFileSync(summary, 'utf8').trimEnd()).toBe(readFileSync(join(dir, 'reports-two', 'index.md'), 'utf8').trimEnd());
+    expect(readFileSync(summary, 'utf8')).toMatch(/2 databases: 2 reported, 0 failed/);
+    // Without --fail-on the same night passes.
+    const again = await cli(['nightly', '--config', config], {});
+    expect(again.status).toBe(0);
+  }, 300_000);
+});
