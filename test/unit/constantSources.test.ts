@@ -404,10 +404,23 @@ describe('assumed range bounds (two bounds no source saw)', () => {
       { name: 'id', type: 'integer', notNull: true, stats: { nullFrac: 0, nDistinct: -1, avgWidth: 4, histogramBounds: ['1', '2'] } },
       { name: 'created', type: 'date', notNull: true, stats: { nullFrac: 0, nDistinct: 700, avgWidth: 4, histogramBounds: days } },
       { name: 'amount', type: 'numeric', notNull: true, stats: { nullFrac: 0, nDistinct: 97, avgWidth: 4 } },
+      {
+        name: 'discount',
+        type: 'numeric',
+        notNull: true,
+        // Eleven values, all of them most common (as TPC-H's l_discount), out of order as pg_stats lists them.
+        stats: {
+          nullFrac: 0,
+          nDistinct: 11,
+          avgWidth: 4,
+          mostCommonVals: ['0.05', '0.1', '0', '0.02', '0.01', '0.03', '0.04', '0.06', '0.07', '0.08', '0.09'],
+          mostCommonFreqs: Array(11).fill(1 / 11),
+        },
+      },
     ],
   });
   const catalog: Catalog = { serverVersion: 15, searchPath: ['public'], tables: [events], extensions: {} };
-  const lookup = () => ['id', 'created', 'amount'];
+  const lookup = () => ['id', 'created', 'amount', 'discount'];
   const assume = (query: string, constants?: WorkloadStatement['constants']) => {
     const s = { ...stmt('q', query), ...(constants ? { constants } : {}) };
     const parsed = parseStatement(s, lookup);
@@ -444,6 +457,16 @@ describe('assumed range bounds (two bounds no source saw)', () => {
     expect(expression.final.explainText).toContain(`created < ${hi}`);
     expect(expression.final.explainText).not.toMatch(/interval/);
     expect(expression.assumed[1]).toMatchObject({ site: { text: 'CAST($2 AS date) + CAST($3 AS interval month)' } });
+  });
+
+  it('a column whose most common values are all of it: the run of them around the middle that reaches a tenth', () => {
+    // Sorted as numbers: 0, 0.01, …, 0.1; the middle is 0.05, and two values (18 %) reach a tenth.
+    const between = assume('SELECT sum(amount) FROM events WHERE discount BETWEEN $1 AND $2');
+    expect(between.final.explainText).toContain("discount BETWEEN '0.05' AND '0.06'");
+    expect(between.assumed[0]!.why).toMatch(/keep 18 % of the rows \(pg_stats' most common values\)/);
+    // Strict bounds name the values just outside the run, so that it is kept, not emptied.
+    const strict = assume('SELECT sum(amount) FROM events WHERE discount > $1 AND discount < $2');
+    expect(strict.final.explainText).toContain("discount > '0.04' AND discount < '0.07'");
   });
 
   it('one bound, a bound a source saw, an OR arm, or a column without a histogram: the generic plan', () => {
