@@ -3,8 +3,8 @@
 // (DEFAULT_RANGE_INEQ_SEL in PostgreSQL's selfuncs.c): a narrow window, under which an index on the
 // column looks far better than it is for the month or the year of a report (TPC-H's ranges keep 1 to
 // 30 % of their tables). Where no source saw the bounds, the statement is costed with bounds from
-// the column's histogram that keep a tenth of the rows. They are assumed, never known: candidates
-// still see the parameters, and the report says which values were assumed.
+// the column's pg_stats that keep a tenth of the rows (middleTenth). They are assumed, never known:
+// candidates still see the parameters, and the report says which values were assumed.
 //
 // One unknown bound keeps the generic plan's third of the rows (DEFAULT_INEQ_SEL): "after $1" is as
 // often a long report (a year of orders) as a short page, and a third is the planner's own hedge.
