@@ -5,9 +5,13 @@
 //     match a partial index on it, and candidates see a constant condition).
 //   - seen, not certain (several values, or too few executions): reported with each value's share;
 //     the generic plan of the `$n` text is costed, and candidates see a parameter.
-//   - inferred (no source saw it; rows per call against pg_stats, src/harvest/infer.ts): candidates
+//   - inferred (no source saw it; rows per call against pg_stats, ./infer.ts): candidates
 //     see the literal, so a partial index on it is proposed, but the generic plan of the `$n` text
 //     is what is costed: an inferred value is never taken as known.
+//   - assumed (no source saw either bound of a range; ./assumedRanges.ts): costed with it,
+//     candidates see the parameter.
+// A value pg_qualstats saw for an expression over parameters (`date $2 + interval $3 year`, folded
+// by the planner) stands for the whole expression (its site), never for one `$n`.
 import { quoteLiteral } from '../db/quote.js';
 import type { ObservedConstant, RecoveredConstant, TableAccess } from '../types.js';
 import type { AssumedBound } from './assumedRanges.js';
