@@ -50,10 +50,14 @@ beforeAll(async () => {
     await db.client.query('SELECT count(*) FROM labels WHERE grp = $1', [i]);
   }
   dir = mkdtempSync(join(tmpdir(), 'pgia-hide-'));
-  const r = spawnSync(process.execPath, ['bin/pg-index-advisor.js', 'advise', '--db', db.url, '--out', dir], {
-    encoding: 'utf8',
-    env: { ...process.env, PGIA_DEBUG: '' },
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['bin/pg-index-advisor.js', 'advise', '--db', db.url, '--out', dir, '--summary', join(dir, 'summary.md')],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, PGIA_DEBUG: '' },
+    },
+  );
   run = { status: r.status, stdout: r.stdout, stderr: r.stderr };
   advice = JSON.parse(readFileSync(join(dir, 'advice.json'), 'utf8')) as AdviceResult;
 }, 240_000);
@@ -91,6 +95,9 @@ describe('hiding existing indexes (hypopg 1.4+)', () => {
 
     const md = readFileSync(join(dir, 'advice.md'), 'utf8');
     expect(md).toMatch(/- Replaces: `public\.orders_customer_idx` \([^)]*\), dropped after this index is built: no statement slower/);
+    // The CI job's summary says it too: a reviewer sees the drop beside the new index.
+    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain(`${rec!.name}`);
+    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toMatch(/, replaces `public\.orders_customer_idx` \|/);
 
     const up = statements('migration.up.sql');
     const create = up.findIndex((l) => l.startsWith(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${rec!.name} `));

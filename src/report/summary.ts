@@ -37,8 +37,10 @@ export function summaryMarkdown(result: AdviceResult, opts: { failed?: string[];
     const fresh = new Set(h?.diff.recommendations.new.map((x) => x.key) ?? []);
     out.push('| index | saves | size |', '|---|---:|---:|');
     for (const r of created.slice(0, SHOWN)) {
+      // A replacement drops an existing index once this one is built: the reviewer must see it here.
+      const replaces = r.replaces ? `, replaces \`${mdCell(`${r.replaces.schema}.${r.replaces.index}`)}\`` : '';
       out.push(
-        `| \`${mdCell(r.definition)}\`${fresh.has(r.candidate.key) ? ' (new)' : ''} | ${formatPercent(r.benefitShare)} | ${formatBytes(r.estimatedBytes)} |`,
+        `| \`${mdCell(r.definition)}\`${fresh.has(r.candidate.key) ? ' (new)' : ''}${replaces} | ${formatPercent(r.benefitShare)} | ${formatBytes(r.estimatedBytes)} |`,
       );
     }
     if (created.length > SHOWN) out.push(`| … and ${created.length - SHOWN} more | | |`);
