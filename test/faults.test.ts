@@ -5,10 +5,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, resetStatementStats, type TestDatabase } from './support/db.js';
-import { closeGate, createGate, openGate, readAdvice, readMarkdown, startCli, terminateAdvisor, waitAtGate } from './support/faults.js';
+import {
+  closeGate,
+  createGate,
+  openGate,
+  readAdvice,
+  readMarkdown,
+  startCli,
+  terminateAdvisor,
+  waitAtGate,
+  whileLocked,
+} from './support/faults.js';
 
 let db: TestDatabase;
 let dbName: string;
@@ -48,6 +58,18 @@ afterAll(async () => {
   for (const dir of outDirs) rmSync(dir, { recursive: true, force: true });
 });
 
+/** The lookup and the gated statement as the workload, the gate closed, and `advise` started: it waits inside the gated EXPLAIN. */
+async function startGatedAdvice(): Promise<{ dir: string; run: ReturnType<typeof startCli> }> {
+  await resetStatementStats(db.client);
+  await workload(db.client, [
+    ['SELECT id FROM items WHERE sku = $1', ['sku-7']],
+    ['SELECT count(*) FROM items WHERE shelf = gate() + $1', [3]],
+  ]);
+  await closeGate(db.client);
+  const dir = out();
+  return { dir, run: startCli(['advise', '--db', db.url, '--out', dir]) };
+}
+
 describe('a night on a busy server', () => {
   it('a table locked ACCESS EXCLUSIVE for the whole run: its statement is skipped (55P03), the rest advised', async () => {
     await resetStatementStats(db.client);
@@ -55,19 +77,10 @@ describe('a night on a busy server', () => {
       ['SELECT id FROM items WHERE sku = $1', ['sku-7']],
       ['SELECT id FROM locked_t WHERE code = $1', ['c7']],
     ]);
-    const holder = new pg.Client({ connectionString: db.url });
-    await holder.connect();
     const dir = out();
-    try {
-      await holder.query('BEGIN');
-      await holder.query('LOCK TABLE locked_t IN ACCESS EXCLUSIVE MODE');
-      const r = await startCli(['advise', '--db', db.url, '--out', dir]);
-      expect(r.stderr).not.toMatch(/^error:/m);
-      expect(r.status, r.stderr).toBe(0);
-    } finally {
-      await holder.query('ROLLBACK').catch(() => {});
-      await holder.end();
-    }
+    const r = await whileLocked(db.url, 'locked_t', () => startCli(['advise', '--db', db.url, '--out', dir]));
+    expect(r.stderr).not.toMatch(/^error:/m);
+    expect(r.status, r.stderr).toBe(0);
     const advice = readAdvice(dir);
     const locked = advice.notAdvisable.find((n) => n.query.includes('locked_t'));
     expect(locked?.reason).toMatch(/SQLSTATE 55P03, lock timeout/);
@@ -81,14 +94,7 @@ describe('a night on a busy server', () => {
   });
 
   it('the advisor’s backends terminated mid-run: it reconnects, costs again and finishes (exit 0)', async () => {
-    await resetStatementStats(db.client);
-    await workload(db.client, [
-      ['SELECT id FROM items WHERE sku = $1', ['sku-7']],
-      ['SELECT count(*) FROM items WHERE shelf = gate() + $1', [3]],
-    ]);
-    await closeGate(db.client);
-    const dir = out();
-    const run = startCli(['advise', '--db', db.url, '--out', dir]);
+    const { dir, run } = await startGatedAdvice();
     try {
       // Held inside the EXPLAIN of the gated statement: the termination lands mid-selection.
       await waitAtGate(db.url, dbName);
@@ -109,14 +115,7 @@ describe('a night on a busy server', () => {
   });
 
   it('terminated again after the reconnection: a partial report, marked, with exit status 4', async () => {
-    await resetStatementStats(db.client);
-    await workload(db.client, [
-      ['SELECT id FROM items WHERE sku = $1', ['sku-7']],
-      ['SELECT count(*) FROM items WHERE shelf = gate() + $1', [3]],
-    ]);
-    await closeGate(db.client);
-    const dir = out();
-    const run = startCli(['advise', '--db', db.url, '--out', dir]);
+    const { dir, run } = await startGatedAdvice();
     try {
       const first = await waitAtGate(db.url, dbName);
       const gone = await terminateAdvisor(db.client, dbName);

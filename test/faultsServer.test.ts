@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startThrowawayCluster, type ThrowawayCluster } from '../tools/cluster/cluster.js';
 import {
@@ -18,6 +18,7 @@ import {
   startCli,
   terminateAdvisor,
   waitAtGate,
+  whileLocked,
 } from './support/faults.js';
 
 const DATABASE = 'advisor_faults';
@@ -144,12 +145,8 @@ describe.skipIf(!!process.env.PGIA_DATABASE_URL)('faults on a server of its own'
       }
       expect((english as Error).message).not.toBe('division by zero');
 
-      const holder = new pg.Client({ connectionString: url });
-      await holder.connect();
       const dir = out();
-      try {
-        await holder.query('BEGIN');
-        await holder.query('LOCK TABLE locked_t IN ACCESS EXCLUSIVE MODE');
+      const r = await whileLocked(url, 'locked_t', async () => {
         await onFreshClient(url, closeGate);
         const run = startCli(['advise', '--db', url, '--out', dir]);
         try {
@@ -158,12 +155,9 @@ describe.skipIf(!!process.env.PGIA_DATABASE_URL)('faults on a server of its own'
         } finally {
           await onFreshClient(url, openGate);
         }
-        const r = await run;
-        expect(r.status, r.stderr).toBe(0);
-      } finally {
-        await holder.query('ROLLBACK').catch(() => {});
-        await holder.end();
-      }
+        return run;
+      });
+      expect(r.status, r.stderr).toBe(0);
       const advice = readAdvice(dir);
       const locked = advice.notAdvisable.find((n) => n.query.includes('locked_t'));
       expect(locked?.reason).toMatch(/SQLSTATE 55P03, lock timeout/);

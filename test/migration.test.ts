@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { advise } from '../src/advise.js';
 import { writeAdviceReports } from '../src/report/writeReports.js';
 import type { AdviceResult } from '../src/types.js';
-import { createTestDatabase, resetStatementStats, type TestDatabase } from './support/db.js';
+import { createTestDatabase, type TestDatabase } from './support/db.js';
+import { quotedAndPartitioned } from './support/quotedAndPartitioned.js';
 
 let db: TestDatabase;
 let result: AdviceResult;
@@ -29,24 +30,9 @@ const indexes = async () =>
 
 beforeAll(async () => {
   db = await createTestDatabase('migration');
-  await db.client.query(`
-    CREATE TABLE "Weird ""T"" able" (id int PRIMARY KEY, "Owner Id" int NOT NULL, note text);
-    INSERT INTO "Weird ""T"" able" SELECT i, i % 30000, 'n' FROM generate_series(1, 150000) i;
-    CREATE TABLE measurements (id bigint, sensor_id int NOT NULL, taken_at timestamptz NOT NULL, value float8)
-      PARTITION BY RANGE (taken_at);
-    CREATE TABLE measurements_2024 PARTITION OF measurements FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
-    CREATE TABLE measurements_2025 PARTITION OF measurements FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
-    INSERT INTO measurements SELECT i, i % 5000, '2024-01-01'::timestamptz + (i % 700) * interval '1 day', random()
-      FROM generate_series(1, 200000) i;
-    -- Something already named as the index of a partition would be: the migration must not skip
-    -- the build (IF NOT EXISTS) and then ATTACH what has that name.
-    CREATE SEQUENCE measurements_2025_sensor_id_idx;
-    ANALYZE;`);
-  await resetStatementStats(db.client);
-  for (let i = 0; i < 30; i++) {
-    await db.client.query(`SELECT note FROM "Weird ""T"" able" WHERE "Owner Id" = $1`, [i]);
-    await db.client.query('SELECT taken_at, value FROM measurements WHERE sensor_id = $1', [i]);
-  }
+  // Something already named as the index of a partition would be: the migration must not skip
+  // the build (IF NOT EXISTS) and then ATTACH what has that name.
+  await quotedAndPartitioned(db.client, 'CREATE SEQUENCE measurements_2025_sensor_id_idx;');
   result = await advise({ url: db.url });
   outDir = mkdtempSync(join(tmpdir(), 'pgia-mig-'));
   files = await writeAdviceReports(result, outDir);

@@ -14,7 +14,8 @@ import { ensureParser, parseSql } from '../src/parse/parser.js';
 import { type IndexMigration, indexMigrations, migrationUp } from '../src/report/migration.js';
 import { type MigrationFormat, migrationFiles } from '../src/report/migrationFormats.js';
 import type { AdviceResult } from '../src/types.js';
-import { createTestDatabase, resetStatementStats, type TestDatabase } from './support/db.js';
+import { createTestDatabase, type TestDatabase } from './support/db.js';
+import { quotedAndPartitioned } from './support/quotedAndPartitioned.js';
 
 let db: TestDatabase;
 let result: AdviceResult;
@@ -45,21 +46,7 @@ function write(format: MigrationFormat): string {
 beforeAll(async () => {
   await ensureParser();
   db = await createTestDatabase('migration_formats');
-  await db.client.query(`
-    CREATE TABLE "Weird ""T"" able" (id int PRIMARY KEY, "Owner Id" int NOT NULL, note text);
-    INSERT INTO "Weird ""T"" able" SELECT i, i % 30000, 'n' FROM generate_series(1, 150000) i;
-    CREATE TABLE measurements (id bigint, sensor_id int NOT NULL, taken_at timestamptz NOT NULL, value float8)
-      PARTITION BY RANGE (taken_at);
-    CREATE TABLE measurements_2024 PARTITION OF measurements FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
-    CREATE TABLE measurements_2025 PARTITION OF measurements FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
-    INSERT INTO measurements SELECT i, i % 5000, '2024-01-01'::timestamptz + (i % 700) * interval '1 day', random()
-      FROM generate_series(1, 200000) i;
-    ANALYZE;`);
-  await resetStatementStats(db.client);
-  for (let i = 0; i < 30; i++) {
-    await db.client.query(`SELECT note FROM "Weird ""T"" able" WHERE "Owner Id" = $1`, [i]);
-    await db.client.query('SELECT taken_at, value FROM measurements WHERE sensor_id = $1', [i]);
-  }
+  await quotedAndPartitioned(db.client);
   result = await advise({ url: db.url });
   migrations = indexMigrations(result);
 }, 240_000);

@@ -114,3 +114,16 @@ export async function onFreshClient<T>(url: string, work: (c: pg.Client) => Prom
     await client.end().catch(() => {});
   }
 }
+
+/** `work` while another session holds `table` ACCESS EXCLUSIVE (in an open transaction, rolled back after). */
+export async function whileLocked<T>(url: string, table: string, work: () => Promise<T>): Promise<T> {
+  return onFreshClient(url, async (holder) => {
+    await holder.query('BEGIN');
+    try {
+      await holder.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
+      return await work();
+    } finally {
+      await holder.query('ROLLBACK').catch(() => {});
+    }
+  });
+}

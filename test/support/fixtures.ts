@@ -1,6 +1,6 @@
 // Plain data for unit tests: a catalog table, a workload statement and a b-tree candidate with
 // every required field, so that a test spells out only what it is about.
-import type { CatalogIndex, CatalogTable, IndexCandidate, WorkloadStatement } from '../../src/types.js';
+import type { CatalogIndex, CatalogTable, IndexCandidate, Snapshot, TargetCounters, WorkloadStatement } from '../../src/types.js';
 
 let nextOid = 100;
 
@@ -84,5 +84,33 @@ export function candidate(table: string, columns: string[], extra: Partial<Index
     statementIds: [],
     reasons: [],
     ...extra,
+  };
+}
+
+/** A stored night with its counters and nothing else: an empty window since `since`, no advice. `over` says what differs. */
+export function snapshotOf(counters: TargetCounters, since: string | null = null, over: Partial<Snapshot> = {}): Snapshot {
+  return {
+    version: 1,
+    takenAt: counters.readAt,
+    target: 'postgresql://x/app',
+    counters,
+    window: {
+      mode: 'last',
+      since,
+      until: counters.readAt,
+      calls: 0,
+      totalExecMs: 0,
+      statements: 0,
+      statsReset: false,
+      wentBackwards: 0,
+      evicted: 0,
+      newEntries: 0,
+      notes: [],
+    },
+    windowStatements: [],
+    recommendations: [],
+    findings: [],
+    advice: { statementsAnalyzed: 0, workloadCostBefore: 0, workloadCostAfter: 0, warnings: 0 },
+    ...over,
   };
 }

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { diffRuns, findIndex, findingKey } from '../../src/history/diff.js';
 import type { AuditFinding, IndexUsage, Recommendation, RememberedRecommendation, Snapshot, WindowStatement } from '../../src/types.js';
-import { candidate } from '../support/fixtures.js';
+import { candidate, snapshotOf } from '../support/fixtures.js';
 
 const DAY1 = '2026-11-20T02:00:00.000Z';
 const DAY2 = '2026-11-21T02:00:00.000Z';
@@ -65,39 +65,17 @@ function finding(kind: AuditFinding['kind'], table: string, idx: string): AuditF
 }
 
 function previous(over: Partial<Snapshot>): Snapshot {
-  return {
-    version: 1,
-    takenAt: DAY1,
-    target: 'postgresql://x/app',
-    counters: {
-      readAt: DAY1,
-      serverVersion: 15,
-      statsReset: null,
-      dealloc: null,
-      statements: [],
-      hidden: { entries: 0, calls: 0 },
-      indexes: [],
-      tables: [],
-    },
-    window: {
-      mode: 'last',
-      since: null,
-      until: DAY1,
-      calls: 0,
-      totalExecMs: 0,
-      statements: 0,
-      statsReset: false,
-      wentBackwards: 0,
-      evicted: 0,
-      newEntries: 0,
-      notes: [],
-    },
-    windowStatements: [],
-    recommendations: [],
-    findings: [],
-    advice: { statementsAnalyzed: 0, workloadCostBefore: 0, workloadCostAfter: 0, warnings: 0 },
-    ...over,
+  const counters = {
+    readAt: DAY1,
+    serverVersion: 15,
+    statsReset: null,
+    dealloc: null,
+    statements: [],
+    hidden: { entries: 0, calls: 0 },
+    indexes: [],
+    tables: [],
   };
+  return snapshotOf(counters, null, over);
 }
 
 describe('diffRuns', () => {

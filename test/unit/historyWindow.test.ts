@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeWindow } from '../../src/history/window.js';
 import type { Snapshot, StatementCounters, TargetCounters, WindowStatement } from '../../src/types.js';
+import { snapshotOf } from '../support/fixtures.js';
 
 function entry(queryid: string, calls: number, totalExecMs: number, over: Partial<StatementCounters> = {}): StatementCounters {
   return {
@@ -35,29 +36,7 @@ function counters(readAt: string, statements: StatementCounters[], over: Partial
 }
 
 function snapshot(c: TargetCounters, windowStatements: WindowStatement[] = [], since: string | null = null): Snapshot {
-  return {
-    version: 1,
-    takenAt: c.readAt,
-    target: 'postgresql://x/app',
-    counters: c,
-    window: {
-      mode: 'last',
-      since,
-      until: c.readAt,
-      calls: 0,
-      totalExecMs: 0,
-      statements: 0,
-      statsReset: false,
-      wentBackwards: 0,
-      evicted: 0,
-      newEntries: 0,
-      notes: [],
-    },
-    windowStatements,
-    recommendations: [],
-    findings: [],
-    advice: { statementsAnalyzed: 0, workloadCostBefore: 0, workloadCostAfter: 0, warnings: 0 },
-  };
+  return snapshotOf(c, since, { windowStatements });
 }
 
 const DAY1 = '2026-11-20T02:00:00.000Z';
