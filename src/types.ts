@@ -95,6 +95,12 @@ export type PredicateKind =
   | 'neq'
   | 'other';
 
+/**
+ * A bare `$n` (cast or not: `date $1`), or an expression over parameters (`date $2 + interval $3
+ * year`, `$1 * 2`), by where it starts in the text: a value seen for it replaces the whole.
+ */
+export type ValuePlace = { param: number } | { site: number };
+
 export interface Predicate {
   key: KeyPart;
   kind: PredicateKind;
@@ -115,12 +121,11 @@ export interface Predicate {
   /** `$n` parameters on the value side, in order (BETWEEN $1 AND $2 → [1, 2]). */
   params?: number[];
   /**
-   * The value side is an expression over several `$n` (`date $2 + interval $3 year`): where it
-   * starts in the text. A source that saw the folded value (pg_qualstats) puts it back there.
+   * Where a value for the condition goes, when it has parameters: one place for the value side,
+   * two for a BETWEEN's bounds (null: a literal bound). A source that saw the folded value of an
+   * expression (pg_qualstats) puts it back in its place.
    */
-  valueSite?: number;
-  /** The same for each bound of a BETWEEN (`between $4 - $5 and $6 + $7`); a bare `$n` bound has none (null). */
-  boundSites?: [number | null, number | null];
+  places?: Array<ValuePlace | null>;
   /** The whole condition as SQL text (used for partial-index predicates). */
   text: string;
 }

@@ -1,7 +1,7 @@
 // Walks a libpg-query AST and says, per table the statement touches, what it filters, joins,
 // orders and groups by. Scopes follow SQL's: every SELECT level has its own FROM list; a subquery
 // sees its parents' tables (correlation); CTE names shadow tables.
-import type { KeyPart, Predicate, PredicateKind, SortKey, StatementKind, TableAccess } from '../types.js';
+import type { KeyPart, Predicate, PredicateKind, SortKey, StatementKind, TableAccess, ValuePlace } from '../types.js';
 import {
   type A_Expr,
   asNode,
@@ -382,9 +382,8 @@ export class StatementAnalyzer {
     if (kind === 'AEXPR_BETWEEN' || kind === 'AEXPR_BETWEEN_SYM') {
       const key = this.keyOf(e.lexpr, scope);
       if (!key || !this.isValue(e.rexpr, scope)) return;
-      const bounds = (asNode(e.rexpr, 'List')?.items ?? []).map((b) => expressionSite(b as Node) ?? null);
-      const boundSites = bounds.length === 2 && bounds.some((b) => b !== null) ? (bounds as [number | null, number | null]) : undefined;
-      this.addPredicate(key, 'range', 'BETWEEN', node, { boundSites });
+      const places = (asNode(e.rexpr, 'List')?.items ?? []).map((b) => placeOf(b as Node) ?? null);
+      this.addPredicate(key, 'range', 'BETWEEN', node, { places });
       return;
     }
     if (kind === 'AEXPR_IN' || kind === 'AEXPR_OP_ANY') {
@@ -422,7 +421,7 @@ export class StatementAnalyzer {
     const key = this.keyOf(keyNode, scope);
     if (!key || !this.isValue(valueNode, scope)) return;
     const constant = literalText(valueNode);
-    this.addPredicate(key, classify(operator, valueNode), operator, node, { constant, valueSite: expressionSite(valueNode) });
+    this.addPredicate(key, classify(operator, valueNode), operator, node, { constant, places: [placeOf(valueNode) ?? null] });
   }
 
   private currentTarget?: TableAccess;
@@ -436,8 +435,7 @@ export class StatementAnalyzer {
       constant?: string;
       constants?: string[];
       negated?: boolean;
-      valueSite?: number | undefined;
-      boundSites?: [number | null, number | null] | undefined;
+      places?: Array<ValuePlace | null>;
     } = {},
   ): void {
     const target = this.currentTarget;
@@ -452,8 +450,7 @@ export class StatementAnalyzer {
       if (type === 'ParamRef' && typeof body.number === 'number' && !params.includes(body.number)) params.push(body.number);
     });
     if (params.length) p.params = params;
-    if (params.length && extra.valueSite !== undefined) p.valueSite = extra.valueSite;
-    if (params.length && extra.boundSites) p.boundSites = extra.boundSites;
+    if (params.length && extra.places) p.places = extra.places;
     target.predicates.push(p);
   }
 
@@ -669,16 +666,22 @@ function containsVolatileOrParam(node: Node): boolean {
 
 /** Deparses a node with `alias.` qualifiers removed, as it would read in CREATE INDEX on that table. */
 /**
- * Where a value side that is more than one parameter starts (`date $2 + interval $3 year`,
- * `$1 * 2`): a source that records the folded value must put it back in place of the whole
- * expression, never of one `$n`. A bare `$n`, or one with a cast (`date $1`), has no site.
+ * Where a value for this side goes: a bare `$n` (cast or not), or an expression over parameters by
+ * where it starts (a source that records the folded value must put it back in place of the whole
+ * expression, never of one `$n`). Undefined for a side without parameters.
  */
-function expressionSite(node: Node | undefined): number | undefined {
+function placeOf(node: Node | undefined): ValuePlace | undefined {
   const t = nodeType(node);
-  if (!t || t[0] === 'ParamRef') return undefined;
-  if (t[0] === 'TypeCast' && nodeType(t[1].arg as Node | undefined)?.[0] === 'ParamRef') return undefined;
+  if (!t) return undefined;
+  const bare = t[0] === 'TypeCast' ? nodeType(t[1].arg as Node | undefined) : t;
+  if (bare?.[0] === 'ParamRef' && typeof bare[1].number === 'number') return { param: bare[1].number };
+  let hasParam = false;
+  walk(node, (type, _body) => {
+    if (type === 'ParamRef') hasParam = true;
+    return undefined;
+  });
   const location = (t[1] as { location?: unknown }).location;
-  return typeof location === 'number' ? location : undefined;
+  return hasParam && typeof location === 'number' ? { site: location } : undefined;
 }
 
 export function deparseLocal(node: Node, alias: string): string {

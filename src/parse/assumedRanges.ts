@@ -11,7 +11,7 @@
 import { findTable } from '../catalog/find.js';
 import { quoteLiteral } from '../db/quote.js';
 import type { Catalog, CatalogColumn, ParsedStatement, Predicate } from '../types.js';
-import { valueText } from './constants.js';
+import { sideOf } from './constants.js';
 
 /** The share of the rows an assumed pair of bounds keeps (around the histogram's middle). */
 export const ASSUMED_RANGE_SHARE = 0.1;
@@ -20,7 +20,7 @@ const MIN_HISTOGRAM = 10;
 /** The most common values stand for the whole column when they hold this share of it. */
 const MCV_COVERAGE = 0.99;
 
-/** A value assumed for one bound: a bare `$n`, or an expression over parameters (its site, as Predicate.valueSite). */
+/** A value assumed for one bound: a bare `$n`, or an expression over parameters (its site, as Predicate.places). */
 export interface AssumedBound {
   param: number;
   site?: { location: number; text: string };
@@ -106,14 +106,10 @@ function middleTenth(
   };
 }
 
-/** The `$n` or the expression site that one bound of `p` stands on. */
+/** The `$n` or the expression site that one bound of `p` stands on (nothing for a literal bound). */
 function bound(p: Predicate, which: 'lower' | 'upper', value: string, why: string): AssumedBound[] {
-  const params = p.params!;
-  if (p.operator === 'BETWEEN') {
-    const site = p.boundSites?.[which === 'lower' ? 0 : 1];
-    if (site == null) return [{ param: which === 'lower' ? params[0]! : params.at(-1)!, value, why }];
-    return [{ param: params[0]!, site: { location: site, text: `${which} bound of ${p.text}` }, value, why }];
-  }
-  if (p.valueSite === undefined) return params.length === 1 ? [{ param: params[0]!, value, why }] : [];
-  return [{ param: params[0]!, site: { location: p.valueSite, text: valueText(p) }, value, why }];
+  const place = sideOf(p, p.operator === 'BETWEEN' && which === 'upper' ? 1 : 0);
+  if (!place) return [];
+  if ('param' in place) return [{ param: place.param, value, why }];
+  return [{ param: place.site.params[0]!, site: { location: place.site.location, text: place.site.text }, value, why }];
 }

@@ -13,7 +13,7 @@
 // A value pg_qualstats saw for an expression over parameters (`date $2 + interval $3 year`, folded
 // by the planner) stands for the whole expression (its site), never for one `$n`.
 import { quoteLiteral } from '../db/quote.js';
-import type { ObservedConstant, RecoveredConstant, TableAccess } from '../types.js';
+import type { ObservedConstant, Predicate, RecoveredConstant, TableAccess } from '../types.js';
 import type { AssumedBound } from './assumedRanges.js';
 import { asNode, type Node, nodeType } from './ast.js';
 import { parseSql } from './parser.js';
@@ -33,7 +33,7 @@ export interface ConstantDecision {
   analyze: Map<number, string>;
   /** `$n` → literal for the text that is costed: certain values only. */
   explain: Map<number, string>;
-  /** Expression sites (Predicate.valueSite) → the certain folded value that replaces them, for both. */
+  /** Expression sites (Predicate.places) → the certain folded value that replaces them, for both. */
   sites: Map<number, string>;
   /** The same for the text that is costed only: certain values and assumed range bounds (./assumedRanges.ts). */
   explainSites: Map<number, string>;
@@ -61,12 +61,18 @@ export function decideConstants(
       continue;
     }
     if (!o.column) continue;
-    for (const [param, value] of paramsOfColumn(tables, o.column, o.value)) {
-      if (literalNode(value) !== undefined) add(perParam.get(param) ?? perParam.set(param, new Map()).get(param)!, value, o);
-    }
-    for (const site of sitesOfColumn(tables, o.column)) {
-      const entry = perSite.get(site.location) ?? perSite.set(site.location, { site, values: new Map() }).get(site.location)!;
-      add(entry.values, o.value, o);
+    for (const place of placesOfColumn(tables, o.column, o.value)) {
+      if ('param' in place) {
+        if (literalNode(place.value) !== undefined)
+          add(perParam.get(place.param) ?? perParam.set(place.param, new Map()).get(place.param)!, place.value, o);
+      } else {
+        const { site } = place;
+        add(
+          (perSite.get(site.location) ?? perSite.set(site.location, { site, values: new Map() }).get(site.location)!).values,
+          place.value,
+          o,
+        );
+      }
     }
   }
   const recovered: RecoveredConstant[] = [];
@@ -120,32 +126,20 @@ export function decideConstants(
 interface SiteOf {
   location: number;
   params: number[];
-  /** The expression as written (`date $2 + interval $3 year`), for the report. */
+  /** The expression as written (`CAST($2 AS date) + CAST($3 AS interval year)`), for the report. */
   text: string;
 }
 
-/**
- * The expression sites a value seen for a column belongs to: pg_qualstats records a comparison after
- * the planner folded its constant side, so `l_shipdate < date $2 + interval $3 year` shows one
- * timestamp that is the whole expression's value, and belongs to no single `$n`.
- */
-function sitesOfColumn(tables: TableAccess[], col: NonNullable<ObservedConstant['column']>): SiteOf[] {
-  const out: SiteOf[] = [];
-  for (const t of tables) {
-    if (t.table !== col.table || (t.schema !== undefined && t.schema !== col.schema)) continue;
-    for (const p of t.predicates) {
-      if (p.key.column !== col.column || !p.params?.length) continue;
-      if (p.operator === 'BETWEEN' && p.boundSites) {
-        const bound = col.operator === '>=' ? 0 : col.operator === '<=' ? 1 : undefined;
-        const location = bound === undefined ? null : p.boundSites[bound];
-        if (location != null) out.push({ location, params: p.params, text: `${bound === 0 ? 'lower' : 'upper'} bound of ${p.text}` });
-        continue;
-      }
-      if (p.valueSite === undefined || p.operator !== col.operator || p.kind === 'in') continue;
-      out.push({ location: p.valueSite, params: p.params, text: valueText(p) });
-    }
-  }
-  return out;
+/** Which place of `p` a bound or value stands in: 0 for the value side and a BETWEEN's lower bound, 1 for its upper. */
+export type Side = 0 | 1;
+
+/** The place of one side of `p` as a `$n`, or as an expression site with its text for the report (undefined: a literal). */
+export function sideOf(p: Predicate, side: Side): { param: number } | { site: SiteOf } | undefined {
+  const place = p.places?.[side];
+  if (!place) return undefined;
+  if ('param' in place) return place;
+  const text = p.operator === 'BETWEEN' ? `${side === 0 ? 'lower' : 'upper'} bound of ${p.text}` : valueText(p);
+  return { site: { location: place.site, params: p.params ?? [], text } };
 }
 
 /** The value side of a predicate's deparsed text, without its outer parentheses (`CAST($2 AS date) + CAST($3 AS interval year)`). */
@@ -156,31 +150,41 @@ export function valueText(p: { text: string; operator: string }): string {
 }
 
 /**
- * The `$n` a value seen for a column (by an operator) belongs to: every site that compares the
- * column so (the arms of an OR repeat it; where they were sent different values, each `$n` sees them
- * all and none is certain); a BETWEEN's lower bound for `>=`, upper for `<=`; an IN list's elements
- * from the array a source records for it (pg_qualstats: `'{AIR,"AIR REG"}'`).
+ * Where a value seen for a column (by an operator) goes, in every condition that compares the column
+ * so (the arms of an OR repeat it; where they were sent different values, each place sees them all
+ * and none is certain): the value side, or a BETWEEN's lower bound for `>=` and upper for `<=`. A
+ * bare `$n` takes it; an expression over parameters takes it whole, since pg_qualstats records a
+ * comparison after the planner folded its constant side (`l_shipdate < date $2 + interval $3 year`
+ * shows one timestamp, no single `$n`'s). An IN list's elements come from the array a source
+ * records for it (pg_qualstats: `'{AIR,"AIR REG"}'`).
  */
-function paramsOfColumn(tables: TableAccess[], col: NonNullable<ObservedConstant['column']>, value: string): Array<[number, string]> {
-  const out: Array<[number, string]> = [];
+function placesOfColumn(
+  tables: TableAccess[],
+  col: NonNullable<ObservedConstant['column']>,
+  value: string,
+): Array<{ param: number; value: string } | { site: SiteOf; value: string }> {
+  const out: Array<{ param: number; value: string } | { site: SiteOf; value: string }> = [];
   for (const t of tables) {
     if (t.table !== col.table || (t.schema !== undefined && t.schema !== col.schema)) continue;
     for (const p of t.predicates) {
       if (p.key.column !== col.column || !p.params?.length) continue;
       if (p.kind === 'in') {
         const elements = col.operator === '=' ? arrayElements(value) : undefined;
-        if (elements?.length === p.params.length) out.push(...p.params.map((n, i): [number, string] => [n, elements[i]!]));
-      } else if (p.operator === 'BETWEEN' && (p.params.length === 2 || p.boundSites)) {
-        // A bound that is an expression is a site (sitesOfColumn); a bare one is the first or last `$n`.
-        if (col.operator === '>=' && p.boundSites?.[0] == null) out.push([p.params[0]!, value]);
-        if (col.operator === '<=' && p.boundSites?.[1] == null) out.push([p.params.at(-1)!, value]);
-      } else if (
-        p.valueSite === undefined &&
-        p.params.length === 1 &&
-        (p.operator === col.operator || (p.kind === 'eq' && col.operator === '='))
-      ) {
-        out.push([p.params[0]!, value]);
+        if (elements?.length === p.params.length) out.push(...p.params.map((param, i) => ({ param, value: elements[i]! })));
+        continue;
       }
+      const side: Side | undefined =
+        p.operator === 'BETWEEN'
+          ? col.operator === '>='
+            ? 0
+            : col.operator === '<='
+              ? 1
+              : undefined
+          : p.operator === col.operator || (p.kind === 'eq' && col.operator === '=')
+            ? 0
+            : undefined;
+      const place = side === undefined ? undefined : sideOf(p, side);
+      if (place) out.push({ ...place, value });
     }
   }
   return out;

@@ -275,6 +275,23 @@ describe('recovered constants in the parse stage', () => {
     ]);
   });
 
+  it('pg_qualstats on a BETWEEN with a literal bound: the literal takes nothing, the expression bound takes its value', () => {
+    const col = (operator: string) => ({ schema: 'public', table: 'lineitem', column: 'l_qty', operator });
+    const p = parseStatement(
+      {
+        id: 'q',
+        query: 'SELECT 1 FROM lineitem WHERE l_qty BETWEEN $1 - 1 AND 10',
+        constants: [
+          { column: col('>='), value: '4', count: 5, source: 'pg_qualstats' },
+          { column: col('<='), value: '10', count: 5, source: 'pg_qualstats' },
+        ],
+      },
+      () => ['l_qty'],
+    );
+    expect(p.explainText).toContain('l_qty BETWEEN 4 AND 10');
+    expect((p.recovered ?? []).map((r) => [r.param, r.site, r.value])).toEqual([[1, 'lower bound of l_qty BETWEEN $1 - 1 AND 10', '4']]);
+  });
+
   it('pg_qualstats: a folded expression (date $2 + interval $3 year, a BETWEEN bound $4 - $5) replaces the whole expression, never one $n', () => {
     const q =
       'SELECT sum(l_price) FROM lineitem WHERE l_shipdate >= date $1 AND l_shipdate < date $2 + interval $3 year ' +
@@ -467,6 +484,12 @@ describe('assumed range bounds (two bounds no source saw)', () => {
     // Strict bounds name the values just outside the run, so that it is kept, not emptied.
     const strict = assume('SELECT sum(amount) FROM events WHERE discount > $1 AND discount < $2');
     expect(strict.final.explainText).toContain("discount > '0.04' AND discount < '0.07'");
+  });
+
+  it('a BETWEEN with one literal bound: only the parameter is assumed, the literal stays', () => {
+    const half = assume("SELECT sum(amount) FROM events WHERE created BETWEEN $1 AND '2024-12-31'");
+    expect(half.assumed.map((a) => [a.param, a.value])).toEqual([[1, lo]]);
+    expect(half.final.explainText).toContain(`created BETWEEN ${lo} AND '2024-12-31'`);
   });
 
   it('one bound, a bound a source saw, an OR arm, or a column without a histogram: the generic plan', () => {
