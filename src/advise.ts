@@ -403,10 +403,10 @@ function parseWorkload(workload: Workload, catalog: Catalog): { advisable: Parse
     const p = parseStatement(s, lookup, { limit: limitOf(s), ...tsConfig });
     // No source saw its constants: perhaps the rows per call name the value (reported as inferred).
     const inferred = inferConstants(p, s, catalog);
-    const withInferred = inferred.length ? parseStatement(s, lookup, { limit: limitOf(s), ...tsConfig, inferred }) : p;
     // Two bounds of a range that no source saw: costed as keeping a tenth of the rows, not 0.5 %.
-    const assumed = withInferred.error ? [] : assumedRangeBounds(withInferred, catalog);
-    return assumed.length ? parseStatement(s, lookup, { limit: limitOf(s), ...tsConfig, inferred, assumed }) : withInferred;
+    const assumed = p.error ? [] : assumedRangeBounds(p, catalog);
+    // One more parse at most, with both (an inferred value is an equality's, never a range bound).
+    return inferred.length || assumed.length ? parseStatement(s, lookup, { limit: limitOf(s), ...tsConfig, inferred, assumed }) : p;
   });
   const queryOf = new Map(workload.statements.map((s) => [s.id, s.query]));
   const notAdvisable = parsed.filter((p) => p.error).map((p) => ({ statementId: p.id, query: queryOf.get(p.id) ?? '', reason: p.error! }));
