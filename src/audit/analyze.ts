@@ -20,7 +20,7 @@
 // that are the replica identity, or that enforce uniqueness, are never dropped: they go to `kept`.
 import { quoteIdent, quoteQualified } from '../db/quote.js';
 import { formatAge, formatBytes } from '../format.js';
-import type { AuditFinding, AuditResult, IndexPosition } from '../types.js';
+import type { AuditFinding, AuditResult } from '../types.js';
 import type { BloatFigure } from './bloat.js';
 import {
   booleanIndexes,
@@ -33,6 +33,7 @@ import {
 } from './checks.js';
 import { dropIndexSql, fkIndexName, fkIndexSql, reindexSql, restoreIndexSql, sqlComment } from './ddl.js';
 import { type DuplicateKeyCheck, judgeInvalidIndexes } from './invalid.js';
+import { keySig, keysWithin, positionSig } from './keys.js';
 import type { AuditColumn, AuditForeignKey, AuditIndex } from './model.js';
 import { constraintProtection, dropProtection, fkSupporters, q, tq, usable } from './rules.js';
 import { skipScanRedundant } from './skipScan.js';
@@ -109,15 +110,6 @@ export function scanKey(schema: string, name: string): string {
   return `${schema}\u0000${name}`;
 }
 
-function positionSig(p: IndexPosition): string {
-  return p.attnum === 0 ? `e:${p.text}` : `c:${p.attnum}`;
-}
-
-/** A key position: column/expression, operator class, collation, direction and NULLS order. */
-function keySig(p: IndexPosition): string {
-  return `${positionSig(p)}|${p.opclass ?? 0}|${p.collation ?? 0}|${p.option ?? 0}`;
-}
-
 /** Everything that makes two indexes interchangeable, uniqueness aside. */
 export function structureSig(ix: AuditIndex): string {
   return [ix.tableOid, ix.method, ix.keys.map(keySig).join(','), ix.include.map(positionSig).sort().join(','), ix.predicate ?? ''].join(
@@ -127,13 +119,7 @@ export function structureSig(ix: AuditIndex): string {
 
 /** Does `big` serve every query `small` serves? (b-tree, same predicate, small's keys a leading prefix of big's) */
 export function covers(small: AuditIndex, big: AuditIndex): boolean {
-  if (small.oid === big.oid || small.tableOid !== big.tableOid) return false;
-  if (small.method !== 'btree' || big.method !== 'btree') return false;
-  if ((small.predicate ?? '') !== (big.predicate ?? '')) return false;
-  if (small.keys.length > big.keys.length) return false;
-  for (let i = 0; i < small.keys.length; i++) if (keySig(small.keys[i]!) !== keySig(big.keys[i]!)) return false;
-  const bigCols = new Set([...big.keys, ...big.include].map(positionSig));
-  return small.include.every((p) => bigCols.has(positionSig(p)));
+  return keysWithin(small, big, 0);
 }
 
 function sameShape(a: AuditIndex, b: AuditIndex): boolean {

@@ -6,9 +6,10 @@
 // the queries, and the planner keeps choosing (b) while it exists, so its scans never show it idle.
 import { skipScanServes } from '../catalog/skipScan.js';
 import { formatBytes } from '../format.js';
-import type { AuditFinding, IndexPosition } from '../types.js';
+import type { AuditFinding } from '../types.js';
 import { columnKey } from './checks.js';
 import { dropIndexSql, sqlComment } from './ddl.js';
+import { keysWithin } from './keys.js';
 import type { AuditColumn, AuditIndex } from './model.js';
 import { dropProtection, q, usable } from './rules.js';
 
@@ -21,17 +22,6 @@ export interface SkipScanInput {
   serverVersion: number;
 }
 
-/** Same column or expression, operator class, collation and direction. */
-function sameKey(a: IndexPosition, b: IndexPosition): boolean {
-  const what = (p: IndexPosition) => (p.attnum === 0 ? `e:${p.text}` : `c:${p.attnum}`);
-  return (
-    what(a) === what(b) &&
-    (a.opclass ?? 0) === (b.opclass ?? 0) &&
-    (a.collation ?? 0) === (b.collation ?? 0) &&
-    (a.option ?? 0) === (b.option ?? 0)
-  );
-}
-
 /**
  * How `big` serves `small`'s lookups by a skip scan: its first keys are plain columns with few
  * values, then come small's keys in order; small's INCLUDE columns are in big; same predicate.
@@ -42,8 +32,6 @@ export function skipScanCover(
   columns: ReadonlyMap<string, AuditColumn>,
   serverVersion: number,
 ): { skipped: string[]; searches: number } | undefined {
-  if (small.oid === big.oid || small.tableOid !== big.tableOid || small.method !== 'btree' || big.method !== 'btree') return undefined;
-  if ((small.predicate ?? '') !== (big.predicate ?? '')) return undefined;
   for (let skip = 1; skip + small.keys.length <= big.keys.length; skip++) {
     const lead = big.keys.slice(0, skip);
     if (lead.some((k) => k.attnum === 0)) return undefined;
@@ -53,10 +41,7 @@ export function skipScanCover(
       stats.map((c) => (c?.stats?.nDistinct === undefined ? undefined : { nDistinct: c.stats.nDistinct, nullFrac: c.stats.nullFrac })),
     );
     if (searches === undefined) return undefined;
-    if (!small.keys.every((k, i) => sameKey(k, big.keys[skip + i]!))) continue;
-    const bigCols = new Set([...big.keys, ...big.include].map((p) => (p.attnum === 0 ? `e:${p.text}` : `c:${p.attnum}`)));
-    if (!small.include.every((p) => bigCols.has(p.attnum === 0 ? `e:${p.text}` : `c:${p.attnum}`))) return undefined;
-    return { skipped: lead.map((k) => k.column ?? k.text), searches };
+    if (keysWithin(small, big, skip)) return { skipped: lead.map((k) => k.column ?? k.text), searches };
   }
   return undefined;
 }
